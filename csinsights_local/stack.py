@@ -1,0 +1,128 @@
+"""The product's AWS resources, created from infra/template.yaml inside moto.
+
+Used by the tests (in-process `mock_aws`) and by the `csinsights` command line (a
+`ThreadedMotoServer` on 127.0.0.1, reachable over real HTTP). Lambda functions are created
+in moto as the template declares them; their handlers run in this process, called with
+the environment the template gave each function.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import os
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import boto3
+
+from csinsights_local.template import CODE_BUCKET, deployable_template
+
+REGION = "us-east-1"
+STACK_NAME = "csinsights"
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+# Logical id of each function -> the module of its handler.
+HANDLERS = {"IngestFunction": "functions.ingest.app"}
+
+
+class FakeLambdaContext:
+    """The attributes Powertools reads from a Lambda context."""
+
+    def __init__(self, function_name: str) -> None:
+        self.function_name = function_name
+        self.memory_limit_in_mb = 512
+        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:{function_name}"
+        self.aws_request_id = "local"
+        self.log_group_name = f"/aws/lambda/{function_name}"
+        self.log_stream_name = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 30_000
+
+
+def _empty_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("README", "code runs in-process in the local stack")
+    return buffer.getvalue()
+
+
+@dataclass
+class Deployment:
+    outputs: dict[str, str]
+    resources: dict[str, str]
+    """Logical id -> physical id."""
+    function_environments: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def queue_url(self, output: str = "IngestQueueUrl") -> str:
+        return self.outputs[output]
+
+    @contextmanager
+    def environment_of(self, function: str) -> Iterator[None]:
+        """os.environ as the template sets it for `function`, restored afterwards."""
+        saved = dict(os.environ)
+        os.environ.update(self.function_environments[function])
+        os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+        try:
+            yield
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+    def handler_module(self, function: str) -> ModuleType:
+        return importlib.import_module(HANDLERS[function])
+
+    def invoke(self, function: str, event: dict[str, Any]) -> Any:
+        """Call the function's real handler in-process, as Lambda would."""
+        with self.environment_of(function):
+            module = self.handler_module(function)
+            return module.handler(event, FakeLambdaContext(self.resources[function]))
+
+
+def deploy(stack_name: str = STACK_NAME, session: boto3.Session | None = None) -> Deployment:
+    """Create the template's resources in whatever moto is active (mock or server)."""
+    session = session or boto3.Session(region_name=REGION)
+    template = deployable_template(region=REGION)
+    s3 = session.client("s3")
+    s3.create_bucket(Bucket=CODE_BUCKET)
+    keys = {
+        res["Properties"]["Code"]["S3Key"] if "Code" in res["Properties"]
+        else res["Properties"]["Content"]["S3Key"]
+        for res in template["Resources"].values()
+        if res["Type"] in ("AWS::Lambda::Function", "AWS::Lambda::LayerVersion")
+    }
+    for key in keys:
+        s3.put_object(Bucket=CODE_BUCKET, Key=key, Body=_empty_zip())
+    cfn = session.client("cloudformation")
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=json.dumps(template),
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
+    stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
+    if stack["StackStatus"] != "CREATE_COMPLETE":
+        raise RuntimeError(f"stack {stack_name}: {stack['StackStatus']}")
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    resources = {
+        r.get("LogicalResourceId", ""): r.get("PhysicalResourceId", "")
+        for r in cfn.describe_stack_resources(StackName=stack_name)["StackResources"]
+    }
+    lam = session.client("lambda")
+    environments = {}
+    for logical, res in template["Resources"].items():
+        if res["Type"] == "AWS::Lambda::Function":
+            config = lam.get_function_configuration(FunctionName=resources[logical])
+            variables = config.get("Environment", {}).get("Variables", {})
+            environments[logical] = {k: str(v) for k, v in variables.items()}
+    return Deployment(outputs, resources, environments)

@@ -1,0 +1,85 @@
+"""Translate infra/template.yaml offline (no SAM CLI, no AWS) into plain CloudFormation."""
+
+from __future__ import annotations
+
+import copy
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from samtranslator.parser.parser import Parser
+from samtranslator.translator.translator import Translator
+from samtranslator.yaml_helper import yaml_parse
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "infra" / "template.yaml"
+CODE_BUCKET = "csinsights-local-code"
+
+# What moto cannot run: the API (exercised through its handler) and event source mappings
+# (moto would invoke the functions in Docker; QueueDriver plays the poller in-process).
+UNDEPLOYABLE_PREFIXES = ("AWS::ApiGateway::", "AWS::Scheduler::", "AWS::Lambda::EventSourceMapping")
+
+
+def load_sam_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    return yaml_parse(path.read_text())
+
+
+def _point_code_at_s3(template: dict[str, Any]) -> None:
+    for name, resource in template.get("Resources", {}).items():
+        props = resource.get("Properties", {})
+        for key in ("CodeUri", "ContentUri"):
+            if isinstance(props.get(key), str) and not props[key].startswith("s3://"):
+                props[key] = f"s3://{CODE_BUCKET}/{name}.zip"
+
+
+@lru_cache(maxsize=4)
+def _translated(path: Path, region: str) -> dict[str, Any]:
+    sam = load_sam_template(path)
+    _point_code_at_s3(sam)
+    previous = os.environ.get("AWS_DEFAULT_REGION")
+    os.environ["AWS_DEFAULT_REGION"] = region
+    try:
+        return Translator(managed_policy_map={}, sam_parser=Parser()).translate(
+            sam_template=sam, parameter_values={}
+        )
+    finally:
+        if previous is None:
+            os.environ.pop("AWS_DEFAULT_REGION", None)
+        else:
+            os.environ["AWS_DEFAULT_REGION"] = previous
+
+
+def cloudformation_template(path: Path = TEMPLATE, region: str = "us-east-1") -> dict[str, Any]:
+    """The translated template, as AWS would deploy it."""
+    return copy.deepcopy(_translated(path, region))
+
+
+def deployable_template(path: Path = TEMPLATE, region: str = "us-east-1") -> dict[str, Any]:
+    """The translated template less what moto cannot create."""
+    template = cloudformation_template(path, region)
+    resources = template["Resources"]
+    dropped = {
+        name for name, res in resources.items() if res["Type"].startswith(UNDEPLOYABLE_PREFIXES)
+    }
+    for name in dropped:
+        del resources[name]
+    template["Outputs"] = {
+        key: value
+        for key, value in template.get("Outputs", {}).items()
+        if not _refers_to(value, dropped)
+    }
+    return template
+
+
+def _refers_to(node: Any, names: set[str]) -> bool:
+    if isinstance(node, dict):
+        if node.get("Ref") in names:
+            return True
+        getatt = node.get("Fn::GetAtt")
+        if isinstance(getatt, list) and getatt and getatt[0] in names:
+            return True
+        return any(_refers_to(v, names) for v in node.values())
+    if isinstance(node, list):
+        return any(_refers_to(v, names) for v in node)
+    return False

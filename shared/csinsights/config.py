@@ -1,0 +1,32 @@
+"""Every tunable of the product in one typed object, read from the environment.
+
+Defaults match the product specification; deployments override them through the
+template's environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str = field(default_factory=lambda: _env("TABLE_NAME", "csinsights"))
+    retention_days: int = field(default_factory=lambda: int(_env("RETENTION_DAYS", "400")))
+    rejected_retention_days: int = field(
+        default_factory=lambda: int(_env("REJECTED_RETENTION_DAYS", "400"))
+    )
+    commit_attempts: int = field(default_factory=lambda: int(_env("COMMIT_ATTEMPTS", "3")))
+    registry_shards: int = 10
+    endpoint_url: str | None = field(default_factory=lambda: os.environ.get("AWS_ENDPOINT_URL"))
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

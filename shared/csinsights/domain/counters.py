@@ -1,0 +1,160 @@
+"""What each order and contact contributes to the daily aggregates, and when.
+
+`order_counters` / `contact_counters` give an entity's contribution *as of the end of a
+day D* from the events visible then (occurred on or before D). Those contributions only
+change on days an event happened, so `changes` turns them into deltas keyed by
+(day the change takes effect, day the item belongs to). Summing the deltas that took
+effect on or before D gives exactly the as-of-D figures: late votes, replies sent days
+later and vote changes never leak backwards.
+
+Counter names (each per scope, `all` or `sf` = self-fulfilled orders only):
+  orders, responses, dissatisfied, contacts, preventable, bdr_dissatisfied,
+  answered_h:<whole hours>, within_24h, answered_late, unanswered_c:<ceil hours into day>.
+An unanswered contact's age in whole hours as of D is 24*k - c, k being the days from its
+received day to the end of D, so the counters stay constant between events.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+
+from csinsights.domain.entities import ContactState, OrderState, Stamp, Vote
+from csinsights.models.events import PREVENTABLE_REASONS
+
+CounterKey = tuple[str, date, str]  # (scope, belongs-to day, counter)
+DeltaKey = tuple[date, date, str]  # (effective day, belongs-to day, "scope.counter")
+
+HOUR = timedelta(hours=1)
+DAY_24H = timedelta(hours=24)
+DAY_48H = timedelta(hours=48)
+HOUR_US = 3_600_000_000
+
+
+def day_of(stamp: Stamp) -> date:
+    return stamp.at.date()
+
+
+def _visible(stamps: Iterable[Stamp], as_of: date) -> list[Stamp]:
+    return [s for s in stamps if s.at.date() <= as_of]
+
+
+def ceil_hours_into_day(at: datetime) -> int:
+    midnight = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    micros = (at - midnight) // timedelta(microseconds=1)
+    return -(-micros // HOUR_US)
+
+
+def latest_vote(order: OrderState | None, as_of: date) -> Vote | None:
+    if order is None:
+        return None
+    return max((v for v in order.votes if v.stamp.at.date() <= as_of), default=None)
+
+
+def _self_fulfilled(order: OrderState | None, as_of: date) -> bool:
+    if order is None:
+        return False
+    placed = min((p for p in order.placed if p.stamp.at.date() <= as_of), default=None)
+    return placed is not None and placed.fulfillment == "seller"
+
+
+def order_counters(order: OrderState, as_of: date) -> Counter[CounterKey]:
+    out: Counter[CounterKey] = Counter()
+    placed = min((p for p in order.placed if p.stamp.at.date() <= as_of), default=None)
+    scopes = ["all", "sf"] if placed is not None and placed.fulfillment == "seller" else ["all"]
+    if placed is not None:
+        for scope in scopes:
+            out[(scope, day_of(placed.stamp), "orders")] += 1
+    vote = latest_vote(order, as_of)
+    if vote is not None:
+        for scope in scopes:
+            out[(scope, day_of(vote.stamp), "responses")] += 1
+            if vote.dissatisfied:
+                out[(scope, day_of(vote.stamp), "dissatisfied")] += 1
+    return out
+
+
+def contact_counters(
+    contact: ContactState, order: OrderState | None, as_of: date
+) -> Counter[CounterKey]:
+    """`order` is the order the contact's earliest `contact.received` names, if any."""
+    out: Counter[CounterKey] = Counter()
+    received = min((r for r in contact.received if r.stamp.at.date() <= as_of), default=None)
+    if received is None:
+        return out
+    linked = order if received.order_id is not None else None
+    scopes = ["all", "sf"] if _self_fulfilled(linked, as_of) else ["all"]
+    day = day_of(received.stamp)
+    vote = latest_vote(linked, as_of)
+    needs_reply = not _visible(contact.no_response_needed, as_of)
+    first_reply = min(_visible(contact.responded, as_of), default=None)
+    for scope in scopes:
+        out[(scope, day, "contacts")] += 1
+        if received.reason in PREVENTABLE_REASONS:
+            out[(scope, day, "preventable")] += 1
+        if vote is not None and vote.dissatisfied:
+            out[(scope, day, "bdr_dissatisfied")] += 1
+        if not needs_reply:
+            continue
+        if first_reply is None:
+            out[(scope, day, f"unanswered_c:{ceil_hours_into_day(received.stamp.at)}")] += 1
+            continue
+        waited = max(first_reply.at - received.stamp.at, timedelta(0))
+        out[(scope, day, f"answered_h:{waited // HOUR}")] += 1
+        if waited <= DAY_24H:
+            out[(scope, day, "within_24h")] += 1
+        if waited > DAY_48H:
+            out[(scope, day, "answered_late")] += 1
+    return out
+
+
+def _order_days(order: OrderState | None) -> set[date]:
+    if order is None:
+        return set()
+    return {day_of(p.stamp) for p in order.placed} | {day_of(v.stamp) for v in order.votes}
+
+
+def _contact_days(contact: ContactState) -> set[date]:
+    return (
+        {day_of(r.stamp) for r in contact.received}
+        | {day_of(s) for s in contact.responded}
+        | {day_of(s) for s in contact.no_response_needed}
+    )
+
+
+def _as_deltas(days: set[date], counters_as_of) -> Counter[DeltaKey]:  # type: ignore[no-untyped-def]
+    deltas: Counter[DeltaKey] = Counter()
+    previous: Counter[CounterKey] = Counter()
+    for day in sorted(days):
+        current = counters_as_of(day)
+        for key in previous.keys() | current.keys():
+            change = current[key] - previous[key]
+            if change:
+                scope, belongs, name = key
+                deltas[(day, belongs, f"{scope}.{name}")] += change
+        previous = current
+    return deltas
+
+
+def order_changes(order: OrderState | None) -> Counter[DeltaKey]:
+    if order is None:
+        return Counter()
+    return _as_deltas(_order_days(order), lambda d: order_counters(order, d))
+
+
+def contact_changes(contact: ContactState | None, order: OrderState | None) -> Counter[DeltaKey]:
+    if contact is None:
+        return Counter()
+    linked = order if contact.order_id is not None else None
+    days = _contact_days(contact) | _order_days(linked)
+    return _as_deltas(days, lambda d: contact_counters(contact, linked, d))
+
+
+def subtract(new: Counter[DeltaKey], old: Counter[DeltaKey]) -> Counter[DeltaKey]:
+    out: Counter[DeltaKey] = Counter()
+    for key in new.keys() | old.keys():
+        change = new[key] - old[key]
+        if change:
+            out[key] = change
+    return out

@@ -1,0 +1,165 @@
+"""Per-order and per-contact state as the set of events applied to each.
+
+State is a pure function of the *set* of distinct events, never of arrival order: that is
+what makes ingest exactly-once in effect under duplicates and reordering. Each entity keeps
+the ids of its events, which doubles as the durable duplicate marker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Literal
+
+from csinsights.models.events import (
+    ContactNoResponseNeeded,
+    ContactReceived,
+    ContactResponded,
+    MarketplaceEvent,
+    OrderPlaced,
+    SurveyVote,
+)
+
+
+@dataclass(frozen=True, order=True)
+class Stamp:
+    """When an event happened; ties broken by event id, as the contract orders events."""
+
+    at: datetime
+    event_id: str
+
+
+@dataclass(frozen=True, order=True)
+class Placed:
+    stamp: Stamp
+    fulfillment: Literal["seller", "marketplace"]
+
+
+@dataclass(frozen=True, order=True)
+class Vote:
+    stamp: Stamp
+    answer: str  # "yes", "no" or "1".."5"
+    contact_id: str | None = None
+
+    @property
+    def dissatisfied(self) -> bool:
+        return self.answer in ("no", "1", "2")
+
+
+@dataclass(frozen=True, order=True)
+class Received:
+    stamp: Stamp
+    reason: str
+    order_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderState:
+    placed: tuple[Placed, ...] = ()
+    votes: tuple[Vote, ...] = ()
+    contacts: frozenset[str] = field(default_factory=frozenset)
+    """Contacts that named this order: the join the buyer dissatisfaction rate needs."""
+
+    def event_ids(self) -> set[str]:
+        return {p.stamp.event_id for p in self.placed} | {v.stamp.event_id for v in self.votes}
+
+    def same_events(self, other: OrderState) -> bool:
+        return self.placed == other.placed and self.votes == other.votes
+
+
+@dataclass(frozen=True)
+class ContactState:
+    received: tuple[Received, ...] = ()
+    responded: tuple[Stamp, ...] = ()
+    no_response_needed: tuple[Stamp, ...] = ()
+
+    def event_ids(self) -> set[str]:
+        return (
+            {r.stamp.event_id for r in self.received}
+            | {s.event_id for s in self.responded}
+            | {s.event_id for s in self.no_response_needed}
+        )
+
+    def first_received(self) -> Received | None:
+        return min(self.received, default=None)
+
+    @property
+    def order_id(self) -> str | None:
+        """The order of the earliest `contact.received`: the earliest stands."""
+        first = self.first_received()
+        return first.order_id if first else None
+
+
+class ConflictingEvent(ValueError):
+    """An event id already applied with different content: not a redelivery."""
+
+
+def _add(items: tuple, item: object) -> tuple:  # type: ignore[type-arg]
+    return tuple(sorted((*items, item)))
+
+
+def _check_duplicate(existing: tuple, event_id: str, item: object) -> bool:  # type: ignore[type-arg]
+    for old in existing:
+        old_id = old.event_id if isinstance(old, Stamp) else old.stamp.event_id
+        if old_id == event_id:
+            if old != item:
+                raise ConflictingEvent(f"event_id {event_id} was already applied with other content")
+            return True
+    return False
+
+
+def apply_order_event(state: OrderState, event: OrderPlaced | SurveyVote) -> OrderState | None:
+    """The order with `event` applied, or None when it is a duplicate delivery."""
+    stamp = Stamp(event.occurred_at, event.event_id)
+    if isinstance(event, OrderPlaced):
+        placed = Placed(stamp, event.data.fulfillment)
+        if _check_duplicate(state.placed, event.event_id, placed):
+            return None
+        _reject_cross_kind(state.votes, event.event_id)
+        return replace(state, placed=_add(state.placed, placed))
+    data = event.data
+    answer = data.vote if data.vote is not None else str(data.rating)
+    vote = Vote(stamp, answer, data.contact_id)
+    if _check_duplicate(state.votes, event.event_id, vote):
+        return None
+    _reject_cross_kind(state.placed, event.event_id)
+    return replace(state, votes=_add(state.votes, vote))
+
+
+def apply_contact_event(
+    state: ContactState, event: ContactReceived | ContactResponded | ContactNoResponseNeeded
+) -> ContactState | None:
+    """The contact with `event` applied, or None when it is a duplicate delivery."""
+    stamp = Stamp(event.occurred_at, event.event_id)
+    lists: dict[str, tuple] = {  # type: ignore[type-arg]
+        "received": state.received,
+        "responded": state.responded,
+        "no_response_needed": state.no_response_needed,
+    }
+    if isinstance(event, ContactReceived):
+        name, item = "received", Received(stamp, event.data.reason, event.data.order_id)
+    elif isinstance(event, ContactResponded):
+        name, item = "responded", stamp
+    else:
+        name, item = "no_response_needed", stamp
+    if _check_duplicate(lists[name], event.event_id, item):
+        return None
+    for other, items in lists.items():
+        if other != name:
+            _reject_cross_kind(items, event.event_id)
+    return replace(state, **{name: _add(lists[name], item)})
+
+
+def _reject_cross_kind(items: tuple, event_id: str) -> None:  # type: ignore[type-arg]
+    for old in items:
+        old_id = old.event_id if isinstance(old, Stamp) else old.stamp.event_id
+        if old_id == event_id:
+            raise ConflictingEvent(f"event_id {event_id} was already applied with other content")
+
+
+def apply_event(
+    order: OrderState, contact: ContactState, event: MarketplaceEvent
+) -> OrderState | ContactState | None:
+    if isinstance(event, OrderPlaced | SurveyVote):
+        return apply_order_event(order, event)
+    return apply_contact_event(contact, event)

@@ -1,0 +1,137 @@
+"""Ingest a batch of queue messages: validate, keep the invalid, commit the valid once.
+
+Valid events are grouped per seller and store; each group is planned in memory and
+committed in one DynamoDB transaction (entities with their version conditions, the
+aggregate deltas, the registry entry), so a group is either wholly applied or not at all.
+A group whose commit keeps failing is handed back for redelivery; rejected events are
+acknowledged only once they are kept.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from csinsights.domain.batch import first_keys, next_keys, plan_batch
+from csinsights.models.events import InvalidEvent, MarketplaceEvent, parse_event
+from csinsights.repository import CommitFailed, Repository, TooManyItems
+
+Status = Literal["accepted", "duplicate", "rejected", "retry"]
+
+
+@dataclass(frozen=True)
+class Message:
+    message_id: str
+    body: str
+
+
+@dataclass
+class Result:
+    status: Status
+    reason: str | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+    event_id: str | None = None
+
+
+def unwrap(raw: Any) -> Any:
+    """Events may arrive as they are or inside an EventBridge envelope (`detail`)."""
+    if isinstance(raw, dict) and "detail-type" in raw and "detail" in raw:
+        return raw["detail"]
+    return raw
+
+
+def validate(body: str, now: datetime) -> MarketplaceEvent | Result:
+    try:
+        raw = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        return Result(
+            "rejected",
+            "invalid_json",
+            [{"field": "(body)", "message": f"not valid JSON: {exc.msg} at position {exc.pos}"}]
+            if isinstance(exc, json.JSONDecodeError)
+            else [{"field": "(body)", "message": "not valid UTF-8"}],
+        )
+    try:
+        return parse_event(unwrap(raw), now=now)
+    except InvalidEvent as exc:
+        return Result("rejected", "invalid_event", [e.model_dump() for e in exc.errors])
+
+
+class Ingestor:
+    def __init__(self, repository: Repository | None = None) -> None:
+        self.repository = repository or Repository()
+
+    def ingest(self, messages: list[Message], now: datetime | None = None) -> dict[str, Result]:
+        now = now or datetime.now(UTC)
+        results: dict[str, Result] = {}
+        groups: dict[tuple[str, str], list[tuple[str, MarketplaceEvent]]] = defaultdict(list)
+        for message in messages:
+            parsed = validate(message.body, now)
+            if isinstance(parsed, Result):
+                results[message.message_id] = parsed
+            else:
+                groups[(parsed.seller_id, parsed.store_id)].append((message.message_id, parsed))
+        for (seller, store), items in groups.items():
+            results.update(self._commit_group(seller, store, items, now))
+        for message in messages:
+            result = results[message.message_id]
+            if result.status == "rejected":
+                try:
+                    self.repository.keep_rejected(
+                        message.body, result.reason or "rejected", result.errors, message.message_id, now
+                    )
+                except Exception as exc:  # noqa: BLE001 - any failure to keep it means retry
+                    results[message.message_id] = Result("retry", f"could not keep rejection: {exc}")
+        return results
+
+    def _commit_group(
+        self, seller: str, store: str, items: list[tuple[str, MarketplaceEvent]], now: datetime
+    ) -> dict[str, Result]:
+        attempts = self.repository.settings.commit_attempts
+        for attempt in range(attempts):
+            try:
+                return self._try_commit(seller, store, items, now)
+            except TooManyItems:
+                if len(items) == 1:
+                    raise
+                middle = len(items) // 2
+                return {
+                    **self._commit_group(seller, store, items[:middle], now),
+                    **self._commit_group(seller, store, items[middle:], now),
+                }
+            except CommitFailed as exc:
+                if attempt + 1 == attempts:
+                    return {mid: Result("retry", str(exc), event_id=e.event_id) for mid, e in items}
+                time.sleep(random.uniform(0, 0.05 * 2**attempt))
+        raise AssertionError("unreachable")
+
+    def _try_commit(
+        self, seller: str, store: str, items: list[tuple[str, MarketplaceEvent]], now: datetime
+    ) -> dict[str, Result]:
+        events = [event for _, event in items]
+        order_ids, contact_ids = first_keys(events)
+        first = self.repository.load_entities(seller, store, order_ids, contact_ids, True)
+        more_orders, more_contacts = next_keys(events, first.orders, first.contacts)
+        second = self.repository.load_entities(seller, store, more_orders, more_contacts)
+        plan = plan_batch(
+            events, {**first.orders, **second.orders}, {**first.contacts, **second.contacts}
+        )
+        self.repository.commit(seller, store, plan, register=not first.registered, now=now)
+        results = {}
+        for index, (message_id, event) in enumerate(items):
+            outcome = plan.outcomes[index]
+            if outcome == "conflict":
+                results[message_id] = Result(
+                    "rejected",
+                    "conflicting_duplicate",
+                    [{"field": "event_id", "message": plan.conflicts[index]}],
+                    event.event_id,
+                )
+            else:
+                results[message_id] = Result(outcome, event_id=event.event_id)
+        return results

@@ -1,0 +1,375 @@
+"""Every DynamoDB call of the product. Nothing above this module touches boto3.
+
+Single table, keys `pk`/`sk`, TTL on `expires_at`:
+
+  ORDER#<seller>#<store>#<order_id>     STATE              order events + linked contacts
+  CONTACT#<seller>#<store>#<contact_id> STATE              contact events
+  AGG#<seller>#<store>                  <belongs>#<effect> daily aggregate deltas
+  SELLERS#<shard>                       <seller>#<store>   registry of seller stores
+  REJECTED#<day>                        <at>#<message id>  invalid events kept for replay
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+
+from csinsights.config import Settings, get_settings
+from csinsights.domain.batch import Plan, Stored
+from csinsights.domain.counters import DeltaKey
+from csinsights.domain.entities import ContactState, OrderState, Placed, Received, Stamp, Vote
+
+MAX_TRANSACTION_ITEMS = 100
+MAX_BATCH_GET = 100
+RETRYABLE_CODES = frozenset(
+    {
+        "TransactionCanceledException",
+        "TransactionConflictException",
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+    }
+)
+
+
+class CommitFailed(Exception):
+    """The batch's writes did not commit (conflict, failed condition, throttling): nothing
+    was written and the events can be retried as they are."""
+
+
+class TooManyItems(Exception):
+    """The writes do not fit one transaction: split the events."""
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def order_pk(seller: str, store: str, order_id: str) -> str:
+    return f"ORDER#{seller}#{store}#{order_id}"
+
+
+def contact_pk(seller: str, store: str, contact_id: str) -> str:
+    return f"CONTACT#{seller}#{store}#{contact_id}"
+
+
+def aggregate_pk(seller: str, store: str) -> str:
+    return f"AGG#{seller}#{store}"
+
+
+def _encode_order(state: OrderState) -> dict[str, Any]:
+    return {
+        "placed": {
+            "S": json.dumps(
+                [[p.stamp.event_id, _iso(p.stamp.at), p.fulfillment] for p in state.placed],
+                separators=(",", ":"),
+            )
+        },
+        "votes": {
+            "S": json.dumps(
+                [[v.stamp.event_id, _iso(v.stamp.at), v.answer, v.contact_id] for v in state.votes],
+                separators=(",", ":"),
+            )
+        },
+        "contacts": {"S": json.dumps(sorted(state.contacts), separators=(",", ":"))},
+    }
+
+
+def _decode_order(item: dict[str, Any]) -> OrderState:
+    return OrderState(
+        placed=tuple(Placed(Stamp(_at(t), e), f) for e, t, f in json.loads(item["placed"]["S"])),
+        votes=tuple(Vote(Stamp(_at(t), e), a, c) for e, t, a, c in json.loads(item["votes"]["S"])),
+        contacts=frozenset(json.loads(item["contacts"]["S"])),
+    )
+
+
+def _encode_contact(state: ContactState) -> dict[str, Any]:
+    def stamps(items: Iterable[Stamp]) -> str:
+        return json.dumps([[s.event_id, _iso(s.at)] for s in items], separators=(",", ":"))
+
+    return {
+        "received": {
+            "S": json.dumps(
+                [[r.stamp.event_id, _iso(r.stamp.at), r.reason, r.order_id] for r in state.received],
+                separators=(",", ":"),
+            )
+        },
+        "responded": {"S": stamps(state.responded)},
+        "no_response_needed": {"S": stamps(state.no_response_needed)},
+    }
+
+
+def _decode_contact(item: dict[str, Any]) -> ContactState:
+    def stamps(text: str) -> tuple[Stamp, ...]:
+        return tuple(Stamp(_at(t), e) for e, t in json.loads(text))
+
+    return ContactState(
+        received=tuple(
+            Received(Stamp(_at(t), e), r, o) for e, t, r, o in json.loads(item["received"]["S"])
+        ),
+        responded=stamps(item["responded"]["S"]),
+        no_response_needed=stamps(item["no_response_needed"]["S"]),
+    )
+
+
+def _latest_event_day(*stamps: Iterable[Stamp]) -> date:
+    return max((s.at.date() for group in stamps for s in group), default=datetime.now(UTC).date())
+
+
+@dataclass(frozen=True)
+class Entities:
+    orders: dict[str, Stored[OrderState]]
+    contacts: dict[str, Stored[ContactState]]
+    registered: bool
+
+
+class Repository:
+    def __init__(self, client: Any = None, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.table = self.settings.table_name
+        self.client = client or boto3.client("dynamodb")
+
+    # ---- entities -------------------------------------------------------------------
+    def registry_key(self, seller: str, store: str) -> dict[str, Any]:
+        shard = zlib.crc32(seller.encode()) % self.settings.registry_shards
+        return {"pk": {"S": f"SELLERS#{shard}"}, "sk": {"S": f"{seller}#{store}"}}
+
+    def load_entities(
+        self,
+        seller: str,
+        store: str,
+        order_ids: Iterable[str],
+        contact_ids: Iterable[str],
+        with_registry: bool = False,
+    ) -> Entities:
+        keys = [{"pk": {"S": order_pk(seller, store, o)}, "sk": {"S": "STATE"}} for o in order_ids]
+        keys += [
+            {"pk": {"S": contact_pk(seller, store, c)}, "sk": {"S": "STATE"}} for c in contact_ids
+        ]
+        if with_registry:
+            keys.append(self.registry_key(seller, store))
+        if not keys:
+            return Entities({}, {}, False)
+        found = {(i["pk"]["S"], i["sk"]["S"]): i for i in self._batch_get(keys)}
+        orders: dict[str, Stored[OrderState]] = {}
+        for oid in order_ids:
+            item = found.get((order_pk(seller, store, oid), "STATE"))
+            orders[oid] = (
+                Stored(_decode_order(item), int(item["version"]["N"])) if item else Stored(None)
+            )
+        contacts: dict[str, Stored[ContactState]] = {}
+        for cid in contact_ids:
+            item = found.get((contact_pk(seller, store, cid), "STATE"))
+            contacts[cid] = (
+                Stored(_decode_contact(item), int(item["version"]["N"])) if item else Stored(None)
+            )
+        registry = self.registry_key(seller, store)
+        registered = with_registry and (registry["pk"]["S"], registry["sk"]["S"]) in found
+        return Entities(orders, contacts, registered)
+
+    def _batch_get(self, keys: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for start in range(0, len(keys), MAX_BATCH_GET):
+            request: dict[str, Any] = {
+                self.table: {"Keys": keys[start : start + MAX_BATCH_GET], "ConsistentRead": True}
+            }
+            for attempt in range(8):
+                response = self.client.batch_get_item(RequestItems=request)
+                yield from response["Responses"].get(self.table, [])
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+            else:
+                raise CommitFailed("DynamoDB left keys unprocessed after retries")
+
+    # ---- the atomic commit of one planned batch -------------------------------------
+    def commit(self, seller: str, store: str, plan: Plan, register: bool, now: datetime) -> int:
+        """Write the plan in one transaction; returns the number of items it holds."""
+        actions = self._actions(seller, store, plan, register, now)
+        if not actions:
+            return 0
+        if len(actions) > MAX_TRANSACTION_ITEMS:
+            raise TooManyItems(f"{len(actions)} items")
+        try:
+            self.client.transact_write_items(TransactItems=actions)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in RETRYABLE_CODES:
+                raise CommitFailed(exc.response["Error"]["Code"]) from exc
+            raise
+        return len(actions)
+
+    def _expires(self, day: date) -> dict[str, str]:
+        moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return {"N": str(int((moment + timedelta(days=self.settings.retention_days)).timestamp()))}
+
+    def _versioned_put(
+        self, key: str, version: int, attributes: dict[str, Any], last_day: date
+    ) -> dict[str, Any]:
+        item = {
+            "pk": {"S": key},
+            "sk": {"S": "STATE"},
+            "version": {"N": str(version + 1)},
+            "expires_at": self._expires(last_day),
+            **attributes,
+        }
+        put: dict[str, Any] = {"TableName": self.table, "Item": item}
+        if version == 0:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "version = :v"
+            put["ExpressionAttributeValues"] = {":v": {"N": str(version)}}
+        return {"Put": put}
+
+    def _check(self, key: str, version: int) -> dict[str, Any]:
+        check: dict[str, Any] = {"TableName": self.table, "Key": {"pk": {"S": key}, "sk": {"S": "STATE"}}}
+        if version == 0:
+            check["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            check["ConditionExpression"] = "version = :v"
+            check["ExpressionAttributeValues"] = {":v": {"N": str(version)}}
+        return {"ConditionCheck": check}
+
+    def _actions(
+        self, seller: str, store: str, plan: Plan, register: bool, now: datetime
+    ) -> list[dict[str, Any]]:
+        actions: list[dict[str, Any]] = []
+        for oid, (version, order) in sorted(plan.order_writes.items()):
+            attributes = {
+                "seller_id": {"S": seller},
+                "store_id": {"S": store},
+                "order_id": {"S": oid},
+                **_encode_order(order),
+            }
+            last = _latest_event_day(
+                (p.stamp for p in order.placed), (v.stamp for v in order.votes)
+            )
+            actions.append(self._versioned_put(order_pk(seller, store, oid), version, attributes, last))
+        for cid, (version, contact) in sorted(plan.contact_writes.items()):
+            attributes = {
+                "seller_id": {"S": seller},
+                "store_id": {"S": store},
+                "contact_id": {"S": cid},
+                **_encode_contact(contact),
+            }
+            last = _latest_event_day(
+                (r.stamp for r in contact.received), contact.responded, contact.no_response_needed
+            )
+            actions.append(
+                self._versioned_put(contact_pk(seller, store, cid), version, attributes, last)
+            )
+        for oid, version in sorted(plan.order_checks.items()):
+            actions.append(self._check(order_pk(seller, store, oid), version))
+        for cid, version in sorted(plan.contact_checks.items()):
+            actions.append(self._check(contact_pk(seller, store, cid), version))
+        actions.extend(self._aggregate_updates(seller, store, plan.deltas))
+        if register and (plan.order_writes or plan.contact_writes):
+            actions.append(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": {
+                            **self.registry_key(seller, store),
+                            "seller_id": {"S": seller},
+                            "store_id": {"S": store},
+                            "registered_at": {"S": _iso(now)},
+                        },
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        return actions
+
+    def _aggregate_updates(
+        self, seller: str, store: str, deltas: Counter[DeltaKey]
+    ) -> list[dict[str, Any]]:
+        by_item: dict[tuple[date, date], dict[str, int]] = defaultdict(dict)
+        for (effective, belongs, counter), value in deltas.items():
+            if value:
+                by_item[(belongs, effective)][counter] = value
+        updates = []
+        for (belongs, effective), counters in sorted(by_item.items()):
+            names = {"#x": "expires_at"}
+            values: dict[str, Any] = {":x": self._expires(max(belongs, effective))}
+            adds = []
+            for i, (counter, value) in enumerate(sorted(counters.items())):
+                names[f"#c{i}"] = counter
+                values[f":c{i}"] = {"N": str(value)}
+                adds.append(f"#c{i} :c{i}")
+            updates.append(
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": {
+                            "pk": {"S": aggregate_pk(seller, store)},
+                            "sk": {"S": f"{belongs.isoformat()}#{effective.isoformat()}"},
+                        },
+                        "UpdateExpression": "SET #x = :x ADD " + ", ".join(adds),
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": values,
+                    }
+                }
+            )
+        return updates
+
+    # ---- rejected events --------------------------------------------------------------
+    def keep_rejected(
+        self, body: str, reason: str, errors: list[dict[str, str]], message_id: str, now: datetime
+    ) -> None:
+        """Idempotent per message: a redelivered rejection overwrites its own record."""
+        self.client.put_item(
+            TableName=self.table,
+            Item={
+                "pk": {"S": f"REJECTED#{now.date().isoformat()}"},
+                "sk": {"S": f"{message_id}"},
+                "body": {"S": body},
+                "reason": {"S": reason},
+                "errors": {"S": json.dumps(errors)},
+                "rejected_at": {"S": _iso(now)},
+                "expires_at": {
+                    "N": str(int((now + timedelta(days=self.settings.rejected_retention_days)).timestamp()))
+                },
+            },
+        )
+
+    def list_rejected(self, day: date) -> list[dict[str, Any]]:
+        items = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"REJECTED#{day.isoformat()}"}},
+        }
+        while True:
+            response = self.client.query(**kwargs)
+            for item in response["Items"]:
+                items.append(
+                    {
+                        "message_id": item["sk"]["S"],
+                        "rejected_at": item["rejected_at"]["S"],
+                        "reason": item["reason"]["S"],
+                        "errors": json.loads(item["errors"]["S"]),
+                        "body": item["body"]["S"],
+                    }
+                )
+            if "LastEvaluatedKey" not in response:
+                return items
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def delete_rejected(self, day: date, message_id: str) -> None:
+        self.client.delete_item(
+            TableName=self.table,
+            Key={"pk": {"S": f"REJECTED#{day.isoformat()}"}, "sk": {"S": message_id}},
+        )
