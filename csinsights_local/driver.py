@@ -49,9 +49,7 @@ def sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str
 
 
 class QueueDriver:
-    def __init__(
-        self, sqs: Any, queue_url: str, handler: Handler, batch_size: int = 100
-    ) -> None:
+    def __init__(self, sqs: Any, queue_url: str, handler: Handler, batch_size: int = 100) -> None:
         self.sqs = sqs
         self.queue_url = queue_url
         self.handler = handler
@@ -98,7 +96,8 @@ class QueueDriver:
                 self.sqs.delete_message_batch(
                     QueueUrl=self.queue_url,
                     Entries=[
-                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)
+                        {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
+                        for i, m in enumerate(chunk)
                     ],
                 )
             report.deleted += len(done)

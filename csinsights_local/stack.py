@@ -11,7 +11,9 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import logging
 import os
+import warnings
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -94,10 +96,14 @@ def deploy(stack_name: str = STACK_NAME, session: boto3.Session | None = None) -
     """Create the template's resources in whatever moto is active (mock or server)."""
     session = session or boto3.Session(region_name=REGION)
     template = deployable_template(region=REGION)
+    # moto names each resource type it skips (queue policy, alarm); nothing to act on.
+    logging.getLogger("moto").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
     s3 = session.client("s3")
     s3.create_bucket(Bucket=CODE_BUCKET)
     keys = {
-        res["Properties"]["Code"]["S3Key"] if "Code" in res["Properties"]
+        res["Properties"]["Code"]["S3Key"]
+        if "Code" in res["Properties"]
         else res["Properties"]["Content"]["S3Key"]
         for res in template["Resources"].values()
         if res["Type"] in ("AWS::Lambda::Function", "AWS::Lambda::LayerVersion")

@@ -83,10 +83,16 @@ class Ingestor:
             if result.status == "rejected":
                 try:
                     self.repository.keep_rejected(
-                        message.body, result.reason or "rejected", result.errors, message.message_id, now
+                        message.body,
+                        result.reason or "rejected",
+                        result.errors,
+                        message.message_id,
+                        now,
                     )
                 except Exception as exc:  # noqa: BLE001 - any failure to keep it means retry
-                    results[message.message_id] = Result("retry", f"could not keep rejection: {exc}")
+                    results[message.message_id] = Result(
+                        "retry", f"could not keep rejection: {exc}"
+                    )
         return results
 
     def _commit_group(

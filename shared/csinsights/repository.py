@@ -104,7 +104,10 @@ def _encode_contact(state: ContactState) -> dict[str, Any]:
     return {
         "received": {
             "S": json.dumps(
-                [[r.stamp.event_id, _iso(r.stamp.at), r.reason, r.order_id] for r in state.received],
+                [
+                    [r.stamp.event_id, _iso(r.stamp.at), r.reason, r.order_id]
+                    for r in state.received
+                ],
                 separators=(",", ":"),
             )
         },
@@ -128,6 +131,13 @@ def _decode_contact(item: dict[str, Any]) -> ContactState:
 
 def _latest_event_day(*stamps: Iterable[Stamp]) -> date:
     return max((s.at.date() for group in stamps for s in group), default=datetime.now(UTC).date())
+
+
+@dataclass(frozen=True)
+class AggregateItem:
+    belongs: date
+    effective: date
+    counters: dict[str, int]
 
 
 @dataclass(frozen=True)
@@ -235,7 +245,10 @@ class Repository:
         return {"Put": put}
 
     def _check(self, key: str, version: int) -> dict[str, Any]:
-        check: dict[str, Any] = {"TableName": self.table, "Key": {"pk": {"S": key}, "sk": {"S": "STATE"}}}
+        check: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": {"pk": {"S": key}, "sk": {"S": "STATE"}},
+        }
         if version == 0:
             check["ConditionExpression"] = "attribute_not_exists(pk)"
         else:
@@ -257,7 +270,9 @@ class Repository:
             last = _latest_event_day(
                 (p.stamp for p in order.placed), (v.stamp for v in order.votes)
             )
-            actions.append(self._versioned_put(order_pk(seller, store, oid), version, attributes, last))
+            actions.append(
+                self._versioned_put(order_pk(seller, store, oid), version, attributes, last)
+            )
         for cid, (version, contact) in sorted(plan.contact_writes.items()):
             attributes = {
                 "seller_id": {"S": seller},
@@ -325,6 +340,39 @@ class Repository:
             )
         return updates
 
+    # ---- aggregates ----------------------------------------------------------------
+    def aggregates(
+        self, seller: str, store: str, first_day: date, last_day: date
+    ) -> list[AggregateItem]:
+        """Every delta item whose belongs-to day lies in [first_day, last_day]."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": aggregate_pk(seller, store)},
+                ":lo": {"S": f"{first_day.isoformat()}#"},
+                ":hi": {"S": f"{last_day.isoformat()}#~"},
+            },
+        }
+        items: list[AggregateItem] = []
+        while True:
+            response = self.client.query(**kwargs)
+            for item in response["Items"]:
+                belongs, effective = item["sk"]["S"].split("#")
+                counters = {
+                    name: int(value["N"])
+                    for name, value in item.items()
+                    if name not in ("pk", "sk", "expires_at")
+                }
+                items.append(
+                    AggregateItem(
+                        date.fromisoformat(belongs), date.fromisoformat(effective), counters
+                    )
+                )
+            if "LastEvaluatedKey" not in response:
+                return items
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
     # ---- rejected events --------------------------------------------------------------
     def keep_rejected(
         self, body: str, reason: str, errors: list[dict[str, str]], message_id: str, now: datetime
@@ -340,7 +388,13 @@ class Repository:
                 "errors": {"S": json.dumps(errors)},
                 "rejected_at": {"S": _iso(now)},
                 "expires_at": {
-                    "N": str(int((now + timedelta(days=self.settings.rejected_retention_days)).timestamp()))
+                    "N": str(
+                        int(
+                            (
+                                now + timedelta(days=self.settings.rejected_retention_days)
+                            ).timestamp()
+                        )
+                    )
                 },
             },
         )

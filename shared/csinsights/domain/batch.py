@@ -69,9 +69,7 @@ def next_keys(
     contacts: dict[str, Stored[ContactState]],
 ) -> tuple[set[str], set[str]]:
     """Entities the first round's entities lead to: contacts' orders, orders' contacts."""
-    touched_orders = {
-        e.data.order_id for e in events if isinstance(e, OrderPlaced | SurveyVote)
-    }
+    touched_orders = {e.data.order_id for e in events if isinstance(e, OrderPlaced | SurveyVote)}
     more_orders = {
         c.state.order_id
         for c in contacts.values()
@@ -109,9 +107,7 @@ def plan_batch(
                     new_orders[oid] = updated
             else:
                 cid = event.data.contact_id
-                updated_contact = apply_contact_event(
-                    new_contacts.get(cid, ContactState()), event
-                )
+                updated_contact = apply_contact_event(new_contacts.get(cid, ContactState()), event)
                 updated = updated_contact
                 if updated_contact is not None:
                     new_contacts[cid] = updated_contact
@@ -141,9 +137,7 @@ def plan_batch(
         plan.deltas.update(subtract(order_changes(new_orders[oid]), order_changes(old_order(oid))))
 
     changed_contacts = {
-        cid
-        for cid, state in new_contacts.items()
-        if contacts.get(cid, Stored(None)).state != state
+        cid for cid, state in new_contacts.items() if contacts.get(cid, Stored(None)).state != state
     }
     reached = {cid for oid in changed_orders for cid in new_orders[oid].contacts}
     read_orders: set[str] = set()
@@ -158,7 +152,10 @@ def plan_batch(
             continue
         read_orders.update(o for o in (old_oid, new_oid) if o is not None)
         plan.deltas.update(
-            subtract(contact_changes(after, new_order(new_oid)), contact_changes(before, old_order(old_oid)))
+            subtract(
+                contact_changes(after, new_order(new_oid)),
+                contact_changes(before, old_order(old_oid)),
+            )
         )
     plan.deltas = Counter({k: v for k, v in plan.deltas.items() if v})
 

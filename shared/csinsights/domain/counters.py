@@ -158,3 +158,14 @@ def subtract(new: Counter[DeltaKey], old: Counter[DeltaKey]) -> Counter[DeltaKey
         if change:
             out[key] = change
     return out
+
+
+def as_of(items: Iterable[tuple[date, date, dict[str, int]]], day: date) -> Counter[CounterKey]:
+    """Sum the deltas (belongs, effective, counters) that took effect by the end of `day`."""
+    out: Counter[CounterKey] = Counter()
+    for belongs, effective, values in items:
+        if effective <= day:
+            for name, value in values.items():
+                scope, counter = name.split(".", 1)
+                out[(scope, belongs, counter)] += value
+    return Counter({key: value for key, value in out.items() if value})

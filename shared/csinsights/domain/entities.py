@@ -103,7 +103,9 @@ def _check_duplicate(existing: tuple, event_id: str, item: object) -> bool:  # t
         old_id = old.event_id if isinstance(old, Stamp) else old.stamp.event_id
         if old_id == event_id:
             if old != item:
-                raise ConflictingEvent(f"event_id {event_id} was already applied with other content")
+                raise ConflictingEvent(
+                    f"event_id {event_id} was already applied with other content"
+                )
             return True
     return False
 

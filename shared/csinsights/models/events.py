@@ -16,9 +16,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationInfo,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -60,9 +60,7 @@ def _to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-UtcTimestamp = Annotated[
-    datetime, BeforeValidator(_rfc3339_with_offset), AfterValidator(_to_utc)
-]
+UtcTimestamp = Annotated[datetime, BeforeValidator(_rfc3339_with_offset), AfterValidator(_to_utc)]
 
 
 class _Strict(BaseModel):
