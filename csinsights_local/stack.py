@@ -13,17 +13,19 @@ import io
 import json
 import logging
 import os
+import sys
 import warnings
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
 import boto3
 
-from csinsights_local.template import CODE_BUCKET, deployable_template
+from csinsights_local import moto_speedups
+from csinsights_local.template import CODE_BUCKET, ROOT, deployable_template
 
 REGION = "us-east-1"
 STACK_NAME = "csinsights"
@@ -66,6 +68,8 @@ class Deployment:
     resources: dict[str, str]
     """Logical id -> physical id."""
     function_environments: dict[str, dict[str, str]] = field(default_factory=dict)
+    logs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """What each function printed (JSON log lines and metrics), as CloudWatch Logs keeps it."""
 
     def queue_url(self, output: str = "IngestQueueUrl") -> str:
         return self.outputs[output]
@@ -83,17 +87,55 @@ class Deployment:
             os.environ.update(saved)
 
     def handler_module(self, function: str) -> ModuleType:
+        if str(ROOT) not in sys.path:
+            sys.path.insert(0, str(ROOT))
         return importlib.import_module(HANDLERS[function])
 
     def invoke(self, function: str, event: dict[str, Any]) -> Any:
-        """Call the function's real handler in-process, as Lambda would."""
+        """Call the function's real handler in-process, as Lambda would; what it prints is
+        kept in `logs` instead of reaching this process's stdout."""
+        buffer = io.StringIO()
         with self.environment_of(function):
             module = self.handler_module(function)
-            return module.handler(event, FakeLambdaContext(self.resources[function]))
+            streams = _capture_log_streams(buffer)
+            try:
+                with redirect_stdout(buffer):
+                    return module.handler(event, FakeLambdaContext(self.resources[function]))
+            finally:
+                for handler, stream in streams:
+                    handler.setStream(stream)
+                self.logs.setdefault(function, []).extend(_parse_lines(buffer.getvalue()))
+
+
+def _capture_log_streams(buffer: io.StringIO) -> list[tuple[logging.StreamHandler, Any]]:
+    """Point every stdout log handler (Powertools' Logger) at `buffer`; returns the old streams."""
+    swapped = []
+    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+        if not isinstance(logger, logging.Logger):
+            continue
+        for handler in logger.handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.stream in (
+                sys.stdout,
+                sys.__stdout__,
+            ):
+                swapped.append((handler, handler.setStream(buffer)))
+    return swapped
+
+
+def _parse_lines(text: str) -> list[dict[str, Any]]:
+    lines = []
+    for line in text.splitlines():
+        try:
+            parsed = json.loads(line)
+        except json.JSONDecodeError:
+            parsed = {"message": line}
+        lines.append(parsed if isinstance(parsed, dict) else {"message": parsed})
+    return lines
 
 
 def deploy(stack_name: str = STACK_NAME, session: boto3.Session | None = None) -> Deployment:
     """Create the template's resources in whatever moto is active (mock or server)."""
+    moto_speedups.install()
     session = session or boto3.Session(region_name=REGION)
     template = deployable_template(region=REGION)
     # moto names each resource type it skips (queue policy, alarm); nothing to act on.

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Any
 
 PREVENTABLE = {"product_quality", "fulfillment", "shipping", "customer_service"}
@@ -112,3 +115,368 @@ def counters(events: list[dict[str, Any]], as_of: date) -> Counter[tuple[str, da
             if waited > timedelta(hours=48):
                 out[(scope, day, "answered_late")] += 1
     return +out
+
+
+# ---- metrics documents ------------------------------------------------------------------
+#
+# `documents` reads the spec's "Windows and as of", "Metrics", "Status against targets",
+# "Comparisons" and "The metrics document" as plainly as possible: every figure is
+# recomputed from the raw events visible at its own cutoff (as of T for the window, as of
+# the month's end for the top-performer rankings), with exact fractions, and rounded only
+# when written out.
+
+CSDR = "customer_service_dissatisfaction_rate"
+BDR = "buyer_dissatisfaction_rate"
+PREVENTABLE_RATE = "preventable_contact_rate"
+WITHIN_24H = "response_within_24h_rate"
+RESPONSE_TIME = "average_contact_response_time_hours"
+LATE = "late_contacts"
+RATES = (CSDR, BDR, PREVENTABLE_RATE, WITHIN_24H)
+METRICS = (*RATES, RESPONSE_TIME, LATE)
+COMPARED = (*RATES, RESPONSE_TIME)
+BENCHMARK_JUDGED = (PREVENTABLE_RATE, BDR, RESPONSE_TIME)
+HIGHER_IS_BETTER = {WITHIN_24H}
+BENCHMARK_WINDOW_DAYS = 28
+MIN_DENOMINATOR = 5
+RANKED_MONTHS = 3
+HOUR = timedelta(hours=1)
+FIXED_TARGETS: dict[str, dict[str, Any]] = {
+    CSDR: {"value": 25, "condition": "less_than"},
+    WITHIN_24H: {"value": 90, "condition": "greater_than_or_equal"},
+    LATE: {"value": 0, "condition": "equal_to"},
+}
+
+
+@dataclass
+class Figures:
+    """The counts behind every metric, for one window, poolable across stores."""
+
+    orders: int = 0
+    responses: int = 0
+    dissatisfied: int = 0
+    contacts: int = 0
+    preventable: int = 0
+    bdr_dissatisfied: int = 0
+    hours: list[int] = field(default_factory=list)
+    answered_or_old: int = 0
+    within_24h: int = 0
+    late: int = 0
+
+    def __add__(self, other: Figures) -> Figures:
+        return Figures(
+            orders=self.orders + other.orders,
+            responses=self.responses + other.responses,
+            dissatisfied=self.dissatisfied + other.dissatisfied,
+            contacts=self.contacts + other.contacts,
+            preventable=self.preventable + other.preventable,
+            bdr_dissatisfied=self.bdr_dissatisfied + other.bdr_dissatisfied,
+            hours=self.hours + other.hours,
+            answered_or_old=self.answered_or_old + other.answered_or_old,
+            within_24h=self.within_24h + other.within_24h,
+            late=self.late + other.late,
+        )
+
+
+def iso(instant: datetime) -> str:
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def midnight(instant: datetime) -> datetime:
+    instant = instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+    assert instant == instant.replace(hour=0, minute=0, second=0, microsecond=0), instant
+    return instant
+
+
+def world_at(events: list[dict[str, Any]], cutoff: datetime) -> World:
+    """The `World` seeing exactly the events with occurred_at < cutoff (a UTC midnight)."""
+    w = World(events, (cutoff - timedelta(days=1)).date())
+    assert w.cutoff == cutoff
+    return w
+
+
+def figures(w: World, start: datetime, end: datetime, self_fulfilled_only: bool = False) -> Figures:
+    """Counts of one seller's store over [start, end), as of `w.cutoff`."""
+    out = Figures()
+    for order_id, placed in w.placed.items():
+        sf = placed["data"]["fulfillment"] == "seller"
+        if start <= when(placed) < end and (sf or not self_fulfilled_only):
+            out.orders += 1
+    for order_id in w.votes:
+        vote = w.latest_vote(order_id)
+        assert vote is not None
+        if not start <= when(vote) < end:
+            continue
+        if self_fulfilled_only and not w.self_fulfilled(order_id):
+            continue
+        out.responses += 1
+        out.dissatisfied += int(dissatisfied(vote))
+    for contact_id, rec in w.received.items():
+        if not start <= when(rec) < end:
+            continue
+        order_id = rec["data"].get("order_id")
+        if self_fulfilled_only and not w.self_fulfilled(order_id):
+            continue
+        out.contacts += 1
+        out.preventable += int(rec["data"]["reason"] in PREVENTABLE)
+        vote = w.latest_vote(order_id)
+        out.bdr_dissatisfied += int(vote is not None and dissatisfied(vote))
+        if contact_id in w.no_reply:
+            continue
+        replies = w.replies.get(contact_id)
+        if replies:
+            waited = max(when(replies[0]) - when(rec), timedelta(0))
+            out.answered_or_old += 1
+            out.within_24h += int(waited <= timedelta(hours=24))
+        else:
+            waited = w.cutoff - when(rec)
+            out.answered_or_old += int(waited > timedelta(hours=24))
+        out.late += int(waited > timedelta(hours=48))
+        out.hours.append(waited // HOUR)
+    return out
+
+
+def exact(metric: str, f: Figures) -> tuple[Fraction | None, int, int, str | None]:
+    """(exact value or None, numerator, denominator, NA reason) of a rate or response time."""
+    if metric == CSDR:
+        num, den, reason = f.dissatisfied, f.responses, "no_responses" if not f.responses else None
+    elif metric == BDR:
+        num, den, reason = f.bdr_dissatisfied, f.contacts, "no_contacts" if not f.contacts else None
+    elif metric == PREVENTABLE_RATE:
+        num, den = f.preventable, f.orders
+        reason = "no_contacts" if not f.contacts else "no_orders" if not f.orders else None
+    elif metric == WITHIN_24H:
+        num, den = f.within_24h, f.answered_or_old
+        reason = "no_contacts" if not den else None
+    elif metric == RESPONSE_TIME:
+        num, den = sum(f.hours), len(f.hours)
+        reason = "no_contacts" if not den else None
+        return (None if reason else Fraction(num, den)), num, den, reason
+    else:
+        raise ValueError(metric)
+    return (None if reason else Fraction(100 * num, den)), num, den, reason
+
+
+def rounded(x: Fraction | int | None) -> float | None:
+    """Half-up to two decimals. Truncating to thousandths first is exact for x >= 0: the
+    third decimal alone decides, and Decimal then rounds it half-up."""
+    if x is None:
+        return None
+    assert x >= 0, x
+    thousandths = Decimal(math.floor(Fraction(x) * 1000)).scaleb(-3)
+    return float(thousandths.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def median(values: list[Any]) -> Fraction | None:
+    ordered = sorted(values)
+    n = len(ordered)
+    if not n:
+        return None
+    if n % 2:
+        return Fraction(ordered[n // 2])
+    return Fraction(ordered[n // 2 - 1] + ordered[n // 2], 2)
+
+
+def p90(values: list[int]) -> int | None:
+    ordered = sorted(values)
+    return ordered[math.ceil(Fraction(9, 10) * len(ordered)) - 1] if ordered else None
+
+
+def fixed_status(metric: str, value: Fraction | int | None) -> str:
+    if value is None:
+        return "na"
+    if metric == CSDR:
+        return "good" if value < 25 else "fair" if value < 50 else "poor"
+    if metric == WITHIN_24H:
+        return "good" if value >= 90 else "fair" if value >= 75 else "poor"
+    if metric == LATE:
+        return "good" if value == 0 else "fair" if value <= 2 else "poor"
+    raise ValueError(metric)
+
+
+def benchmark_status(value: Fraction | None, average: Fraction | None, top: Fraction | None) -> str:
+    """Lower is better. (A top-performer figure without a store average cannot happen: a
+    cohort member with a self-fulfilled value has a value on all orders too.)"""
+    if value is None or (average is None and top is None):
+        return "na"
+    if top is not None and value <= top:
+        return "good"
+    if average is None:
+        return "fair"
+    if top is None:
+        return "good" if value <= average else "fair"
+    return "fair" if value <= average else "poor"
+
+
+def ranking_months(as_of: datetime) -> list[tuple[datetime, datetime]]:
+    """The last complete calendar months before `as_of`, newest first, as [start, end)."""
+    end = midnight(as_of).replace(day=1)
+    months = []
+    for _ in range(RANKED_MONTHS):
+        start = (end - timedelta(days=1)).replace(day=1)
+        months.append((start, end))
+        end = start
+    return months
+
+
+def best_quartile(values: dict[str, Fraction], higher_is_better: bool) -> set[str]:
+    """Who is at least as good as the value at rank ceil(n / 4), best first."""
+    if not values:
+        return set()
+    ordered = sorted(values.values(), reverse=higher_is_better)
+    threshold = ordered[math.ceil(Fraction(len(ordered), 4)) - 1]
+    if higher_is_better:
+        return {s for s, v in values.items() if v >= threshold}
+    return {s for s, v in values.items() if v <= threshold}
+
+
+class _Marketplace:
+    """Every seller's events per store, with figures as of any cutoff."""
+
+    def __init__(self, events: list[dict[str, Any]]) -> None:
+        self.events: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for e in distinct(events):
+            self.events[(e["seller_id"], e["store_id"])].append(e)
+        self._worlds: dict[tuple[str, str, datetime], World] = {}
+
+    def world(self, seller: str, store: str, cutoff: datetime) -> World:
+        k = (seller, store, cutoff)
+        if k not in self._worlds:
+            self._worlds[k] = world_at(self.events.get((seller, store), []), cutoff)
+        return self._worlds[k]
+
+    def sellers_in(self, store: str, cutoff: datetime) -> list[str]:
+        return sorted(
+            seller
+            for (seller, s), evs in self.events.items()
+            if s == store and any(when(e) < cutoff for e in evs)
+        )
+
+    def figures(
+        self, seller: str, store: str, start: datetime, end: datetime, sf: bool = False
+    ) -> Figures:
+        return figures(self.world(seller, store, end), start, end, sf)
+
+    def store_average(
+        self, metric: str, store: str, start: datetime, end: datetime
+    ) -> Fraction | None:
+        values = [
+            exact(metric, self.figures(s, store, start, end))[0]
+            for s in self.sellers_in(store, end)
+        ]
+        present = [v for v in values if v is not None]
+        return sum(present, Fraction(0)) / len(present) if present else None
+
+    def top_performers(
+        self, metric: str, store: str, start: datetime, end: datetime
+    ) -> Fraction | None:
+        cohort: set[str] | None = None
+        for month_start, month_end in ranking_months(end):
+            ranked: dict[str, Fraction] = {}
+            for seller in self.sellers_in(store, month_end):
+                value, _, den, _ = exact(
+                    metric, self.figures(seller, store, month_start, month_end, sf=True)
+                )
+                if value is not None and den >= MIN_DENOMINATOR:
+                    ranked[seller] = value
+            best = best_quartile(ranked, metric in HIGHER_IS_BETTER)
+            cohort = best if cohort is None else cohort & best
+        values = [
+            exact(metric, self.figures(seller, store, start, end, sf=True))[0]
+            for seller in sorted(cohort or ())
+        ]
+        return median([v for v in values if v is not None])
+
+
+def _metric(
+    metric: str,
+    f: Figures,
+    comparisons: tuple[Fraction | None, Fraction | None] | None,
+    judged: bool,
+) -> dict[str, Any]:
+    """One metric object. `comparisons` is (store average, top performers) in a by-store
+    entry, None in the collective view; `judged` whether benchmark statuses apply."""
+    if metric == LATE:
+        return {
+            "value": f.late,
+            "status": fixed_status(LATE, f.late),
+            "target": dict(FIXED_TARGETS[LATE]),
+            "reason": None,
+        }
+    value, num, den, reason = exact(metric, f)
+    out: dict[str, Any] = {
+        "value": rounded(value),
+        "numerator": num,
+        "denominator": den,
+        "reason": reason,
+    }
+    if metric == RESPONSE_TIME:
+        out["median"] = rounded(median(f.hours))
+        out["p90"] = rounded(p90(f.hours))
+    average, top = comparisons or (None, None)
+    if metric in FIXED_TARGETS:
+        out["status"] = fixed_status(metric, value)
+        out["target"] = dict(FIXED_TARGETS[metric])
+    elif judged:
+        out["status"] = benchmark_status(value, average, top)
+        benchmark = top if top is not None else average
+        out["target"] = (
+            None
+            if benchmark is None
+            else {"value": rounded(benchmark), "condition": "less_than_or_equal"}
+        )
+    else:
+        out["status"] = None
+        out["target"] = None
+    if comparisons is not None:
+        out["store_average"] = rounded(average)
+        out["top_performers"] = rounded(top)
+    return out
+
+
+def documents(
+    events: list[dict[str, Any]], as_of: datetime, window_days: int = 28
+) -> list[dict[str, Any]]:
+    """One metrics document per seller, over every store where it has an event before
+    `as_of`, as the command-line replay prints them."""
+    end = midnight(as_of)
+    start = end - timedelta(days=window_days)
+    benchmarked = window_days == BENCHMARK_WINDOW_DAYS
+    market = _Marketplace(events)
+    stores_of: dict[str, set[str]] = defaultdict(set)
+    for (seller, store), evs in market.events.items():
+        if any(when(e) < end for e in evs):
+            stores_of[seller].add(store)
+    comparisons: dict[tuple[str, str], tuple[Fraction | None, Fraction | None]] = {}
+    docs = []
+    for seller in sorted(stores_of):
+        stores = sorted(stores_of[seller])
+        per_store = {s: market.figures(seller, s, start, end) for s in stores}
+        by_store = []
+        for store in stores:
+            metrics = {}
+            for metric in METRICS:
+                pair: tuple[Fraction | None, Fraction | None] | None = None
+                if metric in COMPARED:
+                    if not benchmarked:
+                        pair = (None, None)
+                    else:
+                        if (metric, store) not in comparisons:
+                            comparisons[(metric, store)] = (
+                                market.store_average(metric, store, start, end),
+                                market.top_performers(metric, store, start, end),
+                            )
+                        pair = comparisons[(metric, store)]
+                metrics[metric] = _metric(metric, per_store[store], pair, benchmarked)
+            by_store.append({"store_id": store, "metrics": metrics})
+        pooled = sum((per_store[s] for s in stores), Figures())
+        docs.append(
+            {
+                "seller_id": seller,
+                "stores": stores,
+                "as_of": iso(end),
+                "window": {"start": iso(start), "end": iso(end), "days": window_days},
+                "metrics": {m: _metric(m, pooled, None, False) for m in METRICS},
+                "by_store": by_store,
+            }
+        )
+    return docs

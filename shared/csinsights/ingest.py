@@ -48,14 +48,12 @@ def unwrap(raw: Any) -> Any:
 def validate(body: str, now: datetime) -> MarketplaceEvent | Result:
     try:
         raw = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return Result(
-            "rejected",
-            "invalid_json",
-            [{"field": "(body)", "message": f"not valid JSON: {exc.msg} at position {exc.pos}"}]
-            if isinstance(exc, json.JSONDecodeError)
-            else [{"field": "(body)", "message": "not valid UTF-8"}],
-        )
+    except json.JSONDecodeError as exc:
+        message = f"not valid JSON: {exc.msg} at position {exc.pos}"
+        return Result("rejected", "invalid_json", [{"field": "(body)", "message": message}])
+    except (RecursionError, ValueError) as exc:
+        message = f"not valid JSON: {type(exc).__name__}"
+        return Result("rejected", "invalid_json", [{"field": "(body)", "message": message}])
     try:
         return parse_event(unwrap(raw), now=now)
     except InvalidEvent as exc:
@@ -102,9 +100,14 @@ class Ingestor:
         for attempt in range(attempts):
             try:
                 return self._try_commit(seller, store, items, now)
-            except TooManyItems:
+            except TooManyItems as exc:
                 if len(items) == 1:
-                    raise
+                    # One event whose effect exceeds a transaction (an order with about a
+                    # hundred linked contacts): retried, then parked in the dead-letter queue.
+                    mid, event = items[0]
+                    return {
+                        mid: Result("retry", f"effect too large: {exc}", event_id=event.event_id)
+                    }
                 middle = len(items) // 2
                 return {
                     **self._commit_group(seller, store, items[:middle], now),

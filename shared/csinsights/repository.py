@@ -6,11 +6,12 @@ Single table, keys `pk`/`sk`, TTL on `expires_at`:
   CONTACT#<seller>#<store>#<contact_id> STATE              contact events
   AGG#<seller>#<store>                  <belongs>#<effect> daily aggregate deltas
   SELLERS#<shard>                       <seller>#<store>   registry of seller stores
-  REJECTED#<day>                        <at>#<message id>  invalid events kept for replay
+  REJECTED#<day>                        <message id>       invalid events kept for replay
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import zlib
@@ -30,6 +31,7 @@ from csinsights.domain.entities import ContactState, OrderState, Placed, Receive
 
 MAX_TRANSACTION_ITEMS = 100
 MAX_BATCH_GET = 100
+KEPT_BODY_BYTES = 64 * 1024
 RETRYABLE_CODES = frozenset(
     {
         "TransactionCanceledException",
@@ -197,7 +199,12 @@ class Repository:
                 self.table: {"Keys": keys[start : start + MAX_BATCH_GET], "ConsistentRead": True}
             }
             for attempt in range(8):
-                response = self.client.batch_get_item(RequestItems=request)
+                try:
+                    response = self.client.batch_get_item(RequestItems=request)
+                except ClientError as exc:
+                    if exc.response["Error"]["Code"] in RETRYABLE_CODES:
+                        raise CommitFailed(exc.response["Error"]["Code"]) from exc
+                    raise
                 yield from response["Responses"].get(self.table, [])
                 request = response.get("UnprocessedKeys") or {}
                 if not request:
@@ -377,7 +384,19 @@ class Repository:
     def keep_rejected(
         self, body: str, reason: str, errors: list[dict[str, str]], message_id: str, now: datetime
     ) -> None:
-        """Idempotent per message: a redelivered rejection overwrites its own record."""
+        """Idempotent per message: a redelivered rejection overwrites its own record.
+
+        A body too large for an item (no valid event comes near) keeps its first
+        KEPT_BODY_BYTES, its size and digest."""
+        raw = body.encode("utf-8", "replace")
+        extra: dict[str, Any] = {}
+        if len(raw) > KEPT_BODY_BYTES:
+            extra = {
+                "body_bytes": {"N": str(len(raw))},
+                "body_sha256": {"S": hashlib.sha256(raw).hexdigest()},
+                "truncated": {"BOOL": True},
+            }
+            body = raw[:KEPT_BODY_BYTES].decode("utf-8", "ignore")
         self.client.put_item(
             TableName=self.table,
             Item={
@@ -387,6 +406,7 @@ class Repository:
                 "reason": {"S": reason},
                 "errors": {"S": json.dumps(errors)},
                 "rejected_at": {"S": _iso(now)},
+                **extra,
                 "expires_at": {
                     "N": str(
                         int(
@@ -411,6 +431,7 @@ class Repository:
             for item in response["Items"]:
                 items.append(
                     {
+                        "truncated": item.get("truncated", {}).get("BOOL", False),
                         "message_id": item["sk"]["S"],
                         "rejected_at": item["rejected_at"]["S"],
                         "reason": item["reason"]["S"],

@@ -45,19 +45,20 @@ PREVENTABLE_REASONS: frozenset[str] = frozenset(
 )
 
 
-_RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
-)
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
 
 
 def _rfc3339_with_offset(value: Any) -> Any:
-    if not isinstance(value, str) or not _RFC3339.match(value):
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
         raise ValueError("must be an RFC 3339 timestamp with offset, e.g. 2026-11-19T13:05:00Z")
     return value
 
 
 def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("timestamp is out of range") from None
 
 
 UtcTimestamp = Annotated[datetime, BeforeValidator(_rfc3339_with_offset), AfterValidator(_to_utc)]
@@ -87,6 +88,10 @@ class ContactNoResponseNeededData(_Strict):
 
 
 class SurveyVoteData(_Strict):
+    model_config = ConfigDict(
+        json_schema_extra={"oneOf": [{"required": ["vote"]}, {"required": ["rating"]}]}
+    )
+
     order_id: EntityId
     vote: Literal["yes", "no"] | None = None
     rating: Annotated[int, Field(ge=1, le=5, strict=True)] | None = None

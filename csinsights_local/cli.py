@@ -1,0 +1,197 @@
+"""`csinsights`: the product on a developer's machine, and an operator's tools.
+
+csinsights demo [--once]          local stack, sample + generated events, summary
+csinsights ingest EVENTS.jsonl    ingest an archive into a fresh local stack
+csinsights rejected list|replay   inspect / replay kept invalid events (any endpoint)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from csinsights_local.generator import StreamShape, generate
+from csinsights_local.pipeline import (
+    IngestSummary,
+    ingest_direct,
+    ingest_via_queue,
+    stored_counts,
+)
+from csinsights_local.server import local_stack
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS_DIR = ROOT / "events"
+
+
+def read_jsonl(path: Path) -> list[Any]:
+    """One event per line; a line that is not JSON is passed on as text (and rejected)."""
+    items: list[Any] = []
+    for line in path.read_text().splitlines():
+        if not line.strip():
+            continue
+        try:
+            items.append(json.loads(line))
+        except json.JSONDecodeError:
+            items.append(line)
+    return items
+
+
+def sample_events() -> list[dict[str, Any]]:
+    samples = []
+    for path in sorted(EVENTS_DIR.glob("*.json")):
+        data = json.loads(path.read_text())
+        if isinstance(data, dict) and "event_id" in data:
+            samples.append(data)
+    return samples
+
+
+def print_summary(summary: IngestSummary, out: Any = sys.stdout) -> None:
+    print("Ingest summary", file=out)
+    for name, value in summary.as_dict().items():
+        print(f"  {name:<11} {value:>8}", file=out)
+    for reason, count in summary.reasons.most_common():
+        print(f"    rejected: {reason} x{count}", file=out)
+    for example in summary.examples[:3]:
+        fields = ", ".join(f"{e['field']}: {e['message']}" for e in example["errors"] or [])
+        print(f"      e.g. {example['reason']}: {fields}", file=out)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    shape = StreamShape(sellers=args.sellers, days=args.days, seed=args.seed)
+    stream = generate(shape)
+    bad = [
+        "{not json",
+        {
+            "event_id": "bad-1",
+            "type": "order.shipped",
+            "seller_id": "SELLER001",
+            "store_id": "US",
+            "occurred_at": "2026-11-20T10:00:00Z",
+            "data": {},
+        },
+        {
+            "event_id": "bad-2",
+            "type": "survey.vote",
+            "seller_id": "SELLER001",
+            "store_id": "US",
+            "occurred_at": "2026-11-20T10:00:00Z",
+            "data": {"order_id": "x", "vote": "yes", "rating": 5},
+        },
+    ]
+    items: list[Any] = [*sample_events(), *stream]
+    print("Starting the local stack (moto) from infra/template.yaml ...")
+    with local_stack() as (endpoint, deployment):
+        print(f"  endpoint {endpoint}; table {deployment.outputs['EventsTableName']}")
+        live, history = items[:300] + bad, items[300:]
+        print(
+            f"Publishing {len(live)} deliveries (the events/ samples, the newest generated "
+            "events and a few invalid ones) to the ingest queue; the poller delivers them ..."
+        )
+        summary = ingest_via_queue(deployment, live)
+        print(
+            f"Delivering the rest of the history, {len(history)} events, in SQS batches of "
+            "100 straight to the handler ..."
+        )
+        summary = summary + ingest_direct(deployment, history)
+        print(
+            f"(a generated stream of {shape.sellers} sellers x {len(shape.stores)} stores x "
+            f"{shape.days} days, shuffled, with repeated deliveries)"
+        )
+        print_summary(summary)
+        print("Stored")
+        for kind, count in sorted(stored_counts(deployment).items()):
+            print(f"  {kind:<16} {count:>8}")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    items = read_jsonl(Path(args.events))
+    with local_stack() as (_, deployment):
+        summary = ingest_via_queue(deployment, items)
+        print(
+            json.dumps(
+                {
+                    "ingest": summary.as_dict(),
+                    "rejected_reasons": dict(summary.reasons),
+                    "stored": dict(stored_counts(deployment)),
+                },
+                indent=2,
+            )
+        )
+    return 0
+
+
+def _repository(table: str):  # type: ignore[no-untyped-def]
+    from csinsights.config import Settings
+    from csinsights.repository import Repository
+
+    return Repository(settings=Settings(table_name=table))
+
+
+def cmd_rejected_list(args: argparse.Namespace) -> int:
+    day = date.fromisoformat(args.day) if args.day else datetime.now(UTC).date()
+    print(json.dumps(_repository(args.table).list_rejected(day), indent=2))
+    return 0
+
+
+def cmd_rejected_replay(args: argparse.Namespace) -> int:
+    """Send kept bodies back to the ingest queue (after the producer or contract is fixed)."""
+    day = date.fromisoformat(args.day) if args.day else datetime.now(UTC).date()
+    repository = _repository(args.table)
+    sqs = boto3.client("sqs")
+    replayed = 0
+    for item in repository.list_rejected(day):
+        if args.message_id and item["message_id"] not in args.message_id:
+            continue
+        sqs.send_message(QueueUrl=args.queue_url, MessageBody=item["body"])
+        repository.delete_rejected(day, item["message_id"])
+        replayed += 1
+    print(json.dumps({"replayed": replayed}))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="csinsights", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="run the whole system locally on generated events")
+    demo.add_argument("--once", action="store_true", help="exit after printing (for CI)")
+    demo.add_argument("--sellers", type=int, default=5)
+    demo.add_argument("--days", type=int, default=35)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.set_defaults(func=cmd_demo)
+
+    ingest = sub.add_parser("ingest", help="ingest a JSONL archive into a fresh local stack")
+    ingest.add_argument("events")
+    ingest.set_defaults(func=cmd_ingest)
+
+    rejected = sub.add_parser("rejected", help="invalid events kept with their reason")
+    rsub = rejected.add_subparsers(dest="action", required=True)
+    listing = rsub.add_parser("list")
+    listing.add_argument("--table", required=True)
+    listing.add_argument("--day", help="YYYY-MM-DD the events were rejected (default today)")
+    listing.set_defaults(func=cmd_rejected_list)
+    replay = rsub.add_parser("replay")
+    replay.add_argument("--table", required=True)
+    replay.add_argument("--queue-url", required=True)
+    replay.add_argument("--day")
+    replay.add_argument("--message-id", action="append", help="only these (repeatable)")
+    replay.set_defaults(func=cmd_rejected_replay)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

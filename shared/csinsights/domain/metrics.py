@@ -1,0 +1,187 @@
+"""The metrics of the specification, computed from windowed counts. Pure: no I/O.
+
+`Counts` pools everything one scope of one or more stores holds over a window; every
+metric value, NA reason, median and 90th percentile comes from it. Values stay exact
+(`Fraction`) until a document is rendered.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from fractions import Fraction
+from typing import Any
+
+from csinsights.domain.counters import CounterKey
+
+RATE_METRICS = (
+    "customer_service_dissatisfaction_rate",
+    "buyer_dissatisfaction_rate",
+    "preventable_contact_rate",
+    "response_within_24h_rate",
+)
+RESPONSE_TIME = "average_contact_response_time_hours"
+LATE = "late_contacts"
+METRICS = (*RATE_METRICS[:3], RESPONSE_TIME, RATE_METRICS[3], LATE)
+COMPARED_METRICS = (*RATE_METRICS, RESPONSE_TIME)
+"""Metrics that carry a store average and a top-performer figure."""
+HIGHER_IS_BETTER = frozenset({"response_within_24h_rate"})
+
+
+@dataclass
+class Counts:
+    orders: int = 0
+    responses: int = 0
+    dissatisfied: int = 0
+    contacts: int = 0
+    preventable: int = 0
+    bdr_dissatisfied: int = 0
+    within_24h: int = 0
+    answered_late: int = 0
+    unanswered_over_24h: int = 0
+    unanswered_over_48h: int = 0
+    hours: Counter[int] = field(default_factory=Counter)
+    """Whole hours of each contact needing a reply: response time, or age if unanswered."""
+    answered: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        return Counts(
+            **{
+                name: getattr(self, name) + getattr(other, name)
+                for name in self.__dataclass_fields__
+            }
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            name: getattr(self, name) for name in self.__dataclass_fields__ if name != "hours"
+        }
+        data["hours"] = {str(h): n for h, n in sorted(self.hours.items()) if n}
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Counts:
+        values = {k: int(v) for k, v in data.items() if k != "hours"}
+        return cls(**values, hours=Counter({int(h): int(n) for h, n in data["hours"].items()}))
+
+
+def window_counts(
+    counters: Counter[CounterKey], scope: str, first_day: date, last_day: date
+) -> Counts:
+    """Pool a store's as-of counters (as of the end of `last_day`) over [first_day, last_day]."""
+    counts = Counts()
+    end = last_day + timedelta(days=1)
+    for (counter_scope, belongs, name), value in counters.items():
+        if counter_scope != scope or not first_day <= belongs <= last_day or not value:
+            continue
+        if name.startswith("answered_h:"):
+            counts.hours[int(name.split(":")[1])] += value
+            counts.answered += value
+        elif name.startswith("unanswered_c:"):
+            days = (end - belongs).days
+            counts.hours[24 * days - int(name.split(":")[1])] += value
+            if days >= 2:
+                counts.unanswered_over_24h += value
+            if days >= 3:
+                counts.unanswered_over_48h += value
+        else:
+            setattr(counts, name, getattr(counts, name) + value)
+    return counts
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    value: Fraction | None
+    numerator: int = 0
+    denominator: int = 0
+    reason: str | None = None
+    median: Fraction | None = None
+    p90: Fraction | None = None
+
+
+def _rate(numerator: int, denominator: int, reason: str) -> MetricValue:
+    if denominator == 0:
+        return MetricValue(None, numerator, denominator, reason)
+    return MetricValue(Fraction(100 * numerator, denominator), numerator, denominator)
+
+
+def _sorted_hours(hours: Counter[int]) -> list[int]:
+    return [h for h, n in sorted(hours.items()) for _ in range(n)]
+
+
+def median(values: list[Fraction] | list[int]) -> Fraction:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return Fraction(ordered[middle])
+    return Fraction(ordered[middle - 1] + ordered[middle], 2)
+
+
+def percentile_90(ordered: list[int]) -> Fraction:
+    return Fraction(ordered[math.ceil(0.9 * len(ordered)) - 1])
+
+
+def compute(counts: Counts) -> dict[str, MetricValue]:
+    values = {
+        "customer_service_dissatisfaction_rate": _rate(
+            counts.dissatisfied, counts.responses, "no_responses"
+        ),
+        "buyer_dissatisfaction_rate": _rate(
+            counts.bdr_dissatisfied, counts.contacts, "no_contacts"
+        ),
+        "preventable_contact_rate": (
+            MetricValue(None, counts.preventable, counts.orders, "no_contacts")
+            if counts.contacts == 0
+            else _rate(counts.preventable, counts.orders, "no_orders")
+        ),
+        "response_within_24h_rate": _rate(
+            counts.within_24h, counts.answered + counts.unanswered_over_24h, "no_contacts"
+        ),
+        LATE: MetricValue(Fraction(counts.answered_late + counts.unanswered_over_48h)),
+    }
+    hours = _sorted_hours(counts.hours)
+    if hours:
+        values[RESPONSE_TIME] = MetricValue(
+            Fraction(sum(hours), len(hours)),
+            sum(hours),
+            len(hours),
+            median=median(hours),
+            p90=percentile_90(hours),
+        )
+    else:
+        values[RESPONSE_TIME] = MetricValue(None, 0, 0, "no_contacts")
+    return values
+
+
+def better_or_equal(metric: str, value: Fraction, than: Fraction) -> bool:
+    return value >= than if metric in HIGHER_IS_BETTER else value <= than
+
+
+def best_quartile(metric: str, values: dict[str, Fraction]) -> set[str]:
+    """Sellers at least as good as the value at rank ceil(n/4), best first."""
+    if not values:
+        return set()
+    ordered = sorted(values.values(), reverse=metric in HIGHER_IS_BETTER)
+    threshold = ordered[math.ceil(len(ordered) / 4) - 1]
+    return {seller for seller, v in values.items() if better_or_equal(metric, v, threshold)}
+
+
+def last_complete_months(as_of_day: date, count: int = 3) -> list[tuple[date, date]]:
+    """(first day, last day) of the `count` calendar months completed by the end of as_of_day."""
+    end = as_of_day + timedelta(days=1)
+    first_of_current = end.replace(day=1)
+    months = []
+    last = first_of_current - timedelta(days=1)
+    for _ in range(count):
+        first = last.replace(day=1)
+        months.append((first, last))
+        last = first - timedelta(days=1)
+    return months
+
+
+def mean(values: Iterable[Fraction]) -> Fraction | None:
+    items = list(values)
+    return sum(items, Fraction(0)) / len(items) if items else None

@@ -1,0 +1,111 @@
+"""The product's metrics documents, figure for figure.
+
+Every hand-worked scenario of `tests/unit/test_reference_metrics.py` is replayed through
+the real pipeline (`csinsights_local.replay.replay_events`: the ingest handler, the local
+AWS emulation, the scheduled computation as of T) and must give exactly the figures worked
+out by hand and exactly the documents of the plain reference (`tests.reference.documents`);
+so must random multi-seller marketplaces delivered shuffled and repeated.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from datetime import datetime
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests import reference
+from tests.unit.test_reference_metrics import (
+    CSDR,
+    PREVENTABLE_RATE,
+    RESPONSE_TIME,
+    SCENARIOS,
+    WITHIN_24H,
+    marketplace_streams,
+    mismatches,
+)
+
+replay = pytest.importorskip("csinsights_local.replay")
+
+
+def run(items: list[Any], as_of: datetime, window_days: int) -> dict[str, Any]:
+    """The pipeline's answer; it gets its own copy so nothing it does reaches the reference."""
+    return replay.replay_events(copy.deepcopy(items), as_of, window_days)
+
+
+def assert_ingested(result: dict[str, Any], deliveries: int, distinct: int) -> None:
+    ingest = result["ingest"]
+    assert ingest["received"] == deliveries
+    assert ingest["rejected"] == 0
+    assert ingest["accepted"] + ingest["duplicates"] == deliveries
+    assert ingest["duplicates"] >= deliveries - distinct
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_pipeline_gives_the_hand_worked_figures(name: str) -> None:
+    scenario = SCENARIOS[name]
+    result = run(scenario.events, scenario.as_of, scenario.window_days)
+    assert_ingested(result, len(scenario.events), len(scenario.events))
+    docs = result["sellers"]
+    assert mismatches(docs, scenario) == []
+    assert docs == reference.documents(scenario.events, scenario.as_of, scenario.window_days)
+
+
+def test_pipeline_figures_do_not_depend_on_delivery_order_or_repeats() -> None:
+    scenario = SCENARIOS["top_performers_descending_as_of_month_end"]
+    deliveries = scenario.events + scenario.events[::4]
+    random.Random(11).shuffle(deliveries)
+    result = run(deliveries, scenario.as_of, scenario.window_days)
+    assert_ingested(result, len(deliveries), len(scenario.events))
+    assert mismatches(result["sellers"], scenario) == []
+
+
+def test_a_few_figures_spelled_out() -> None:
+    """The same checks as the scenarios, written out for a reader of this file."""
+    scenario = SCENARIOS["top_performers_quartile"]
+    docs = run(scenario.events, scenario.as_of, scenario.window_days)["sellers"]
+    p4 = next(d for d in docs if d["seller_id"] == "P4")
+    us = p4["by_store"][0]
+    assert us["store_id"] == "US"
+    assert us["metrics"][PREVENTABLE_RATE] == {
+        "value": 40.0,
+        "numerator": 2,
+        "denominator": 5,
+        "status": "fair",
+        "target": {"value": 30.0, "condition": "less_than_or_equal"},
+        "reason": None,
+        "store_average": 44.0,
+        "top_performers": 30.0,
+    }
+    assert p4["metrics"][PREVENTABLE_RATE]["status"] is None
+    assert p4["metrics"][CSDR]["reason"] == "no_responses"
+
+    scenario = SCENARIOS["within_24h_edges"]
+    docs = run(scenario.events, scenario.as_of, scenario.window_days)["sellers"]
+    metrics = docs[0]["metrics"]
+    assert metrics[WITHIN_24H]["numerator"] == 3
+    assert metrics[WITHIN_24H]["denominator"] == 5
+    assert metrics[RESPONSE_TIME]["value"] == 14.43
+    assert metrics[RESPONSE_TIME]["median"] == 24.0
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(stream=marketplace_streams(), seed=st.integers(0, 2**32 - 1))
+def test_pipeline_documents_equal_the_reference_on_random_marketplaces(
+    stream: tuple[datetime, int, list[dict[str, Any]]], seed: int
+) -> None:
+    as_of, window_days, events = stream
+    rnd = random.Random(seed)
+    deliveries = events + [rnd.choice(events) for _ in range(len(events) // 5)]
+    rnd.shuffle(deliveries)
+    result = run(deliveries, as_of, window_days)
+    assert_ingested(result, len(deliveries), len(events))
+    assert result["sellers"] == reference.documents(events, as_of, window_days)
