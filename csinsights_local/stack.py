@@ -37,7 +37,13 @@ FAKE_CREDENTIALS = {
     "AWS_REGION": REGION,
 }
 # Logical id of each function -> the module of its handler.
-HANDLERS = {"IngestFunction": "functions.ingest.app"}
+HANDLERS = {
+    "IngestFunction": ("functions.ingest.app", "handler"),
+    "MetricsPlanFunction": ("functions.metrics.app", "plan_handler"),
+    "MetricsSellersFunction": ("functions.metrics.app", "sellers_handler"),
+    "MetricsBenchmarksFunction": ("functions.metrics.app", "benchmarks_handler"),
+    "MetricsPublishFunction": ("functions.metrics.app", "publish_handler"),
+}
 
 
 class FakeLambdaContext:
@@ -89,7 +95,7 @@ class Deployment:
     def handler_module(self, function: str) -> ModuleType:
         if str(ROOT) not in sys.path:
             sys.path.insert(0, str(ROOT))
-        return importlib.import_module(HANDLERS[function])
+        return importlib.import_module(HANDLERS[function][0])
 
     def invoke(self, function: str, event: dict[str, Any]) -> Any:
         """Call the function's real handler in-process, as Lambda would; what it prints is
@@ -100,7 +106,8 @@ class Deployment:
             streams = _capture_log_streams(buffer)
             try:
                 with redirect_stdout(buffer):
-                    return module.handler(event, FakeLambdaContext(self.resources[function]))
+                    handler = getattr(module, HANDLERS[function][1])
+                    return handler(event, FakeLambdaContext(self.resources[function]))
             finally:
                 for handler, stream in streams:
                     handler.setStream(stream)

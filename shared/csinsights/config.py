@@ -23,6 +23,9 @@ class Settings:
         default_factory=lambda: int(_env("REJECTED_RETENTION_DAYS", "400"))
     )
     commit_attempts: int = field(default_factory=lambda: int(_env("COMMIT_ATTEMPTS", "3")))
+    reports_bucket: str = field(
+        default_factory=lambda: _env("REPORTS_BUCKET", "csinsights-reports")
+    )
     registry_shards: int = 10
     endpoint_url: str | None = field(default_factory=lambda: os.environ.get("AWS_ENDPOINT_URL"))
 

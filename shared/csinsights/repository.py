@@ -57,6 +57,10 @@ def _iso(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
 def _at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
@@ -378,6 +382,133 @@ class Repository:
                 )
             if "LastEvaluatedKey" not in response:
                 return items
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    # ---- the scheduled run --------------------------------------------------------
+    def seller_stores(self) -> list[tuple[str, str]]:
+        pairs = []
+        for shard in range(self.settings.registry_shards):
+            for item in self._query_all(f"SELLERS#{shard}"):
+                pairs.append((item["seller_id"]["S"], item["store_id"]["S"]))
+        return pairs
+
+    def _query_all(self, pk: str) -> Iterator[dict[str, Any]]:
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": pk}},
+        }
+        while True:
+            response = self.client.query(**kwargs)
+            yield from response["Items"]
+            if "LastEvaluatedKey" not in response:
+                return
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    def put_seller_counts(self, day: date, store: str, seller: str, data: dict[str, Any]) -> None:
+        self.client.put_item(
+            TableName=self.table,
+            Item={
+                "pk": {"S": f"RUN#{day.isoformat()}#{store}"},
+                "sk": {"S": seller},
+                "data": {"S": json.dumps(data, separators=(",", ":"))},
+                "expires_at": {"N": str(int(_midnight(day + timedelta(days=35)).timestamp()))},
+            },
+        )
+
+    def store_seller_counts(self, day: date, store: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        for item in self._query_all(f"RUN#{day.isoformat()}#{store}"):
+            yield item["sk"]["S"], json.loads(item["data"]["S"])
+
+    def seller_counts(self, day: date, seller: str, stores: list[str]) -> dict[str, dict[str, Any]]:
+        keys = [{"pk": {"S": f"RUN#{day.isoformat()}#{s}"}, "sk": {"S": seller}} for s in stores]
+        return {
+            item["pk"]["S"].rsplit("#", 1)[1]: json.loads(item["data"]["S"])
+            for item in self._batch_get(keys)
+        }
+
+    def put_benchmarks(self, day: date, store: str, benchmarks: dict[str, Any]) -> None:
+        data = {
+            metric: [
+                None if b.store_average is None else str(b.store_average),
+                None if b.top_performers is None else str(b.top_performers),
+            ]
+            for metric, b in benchmarks.items()
+        }
+        self.client.put_item(
+            TableName=self.table,
+            Item={
+                "pk": {"S": f"BENCH#{store}"},
+                "sk": {"S": day.isoformat()},
+                "data": {"S": json.dumps(data)},
+                "expires_at": self._expires(day),
+            },
+        )
+
+    def benchmarks(self, day: date, stores: list[str]) -> dict[str, Any]:
+        from fractions import Fraction
+
+        from csinsights.domain.documents import Benchmark
+
+        keys = [{"pk": {"S": f"BENCH#{s}"}, "sk": {"S": day.isoformat()}} for s in stores]
+        out = {}
+        for item in self._batch_get(keys):
+            data = json.loads(item["data"]["S"])
+            out[item["pk"]["S"].split("#", 1)[1]] = {
+                metric: Benchmark(
+                    None if avg is None else Fraction(avg), None if top is None else Fraction(top)
+                )
+                for metric, (avg, top) in data.items()
+            }
+        return out
+
+    def put_snapshot(self, seller: str, day: date, snapshot: dict[str, Any]) -> None:
+        self.client.put_item(
+            TableName=self.table,
+            Item={
+                "pk": {"S": f"SNAP#{seller}"},
+                "sk": {"S": day.isoformat()},
+                "data": {"S": json.dumps(snapshot, separators=(",", ":"))},
+                "expires_at": self._expires(day),
+            },
+        )
+
+    def snapshot(self, seller: str, day: date | None = None) -> dict[str, Any] | None:
+        """One read: the given day's snapshot, or the newest."""
+        if day is not None:
+            response = self.client.get_item(
+                TableName=self.table,
+                Key={"pk": {"S": f"SNAP#{seller}"}, "sk": {"S": day.isoformat()}},
+            )
+            item = response.get("Item")
+        else:
+            response = self.client.query(
+                TableName=self.table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": f"SNAP#{seller}"}},
+                ScanIndexForward=False,
+                Limit=1,
+            )
+            item = (response.get("Items") or [None])[0]
+        return json.loads(item["data"]["S"]) if item else None
+
+    def snapshots(self, seller: str, first_day: date, last_day: date) -> list[dict[str, Any]]:
+        """The seller's daily snapshots in [first_day, last_day], oldest first."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :lo AND :hi",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": f"SNAP#{seller}"},
+                ":lo": {"S": first_day.isoformat()},
+                ":hi": {"S": last_day.isoformat()},
+            },
+        }
+        out = []
+        while True:
+            response = self.client.query(**kwargs)
+            out.extend(json.loads(i["data"]["S"]) for i in response["Items"])
+            if "LastEvaluatedKey" not in response:
+                return out
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     # ---- rejected events --------------------------------------------------------------

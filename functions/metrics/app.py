@@ -1,0 +1,112 @@
+"""The scheduled metrics run: the steps of the state machine (plan, per-seller counts,
+per-store benchmarks, per-seller snapshot and reports)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from csinsights.compute import MetricsRun, document_from_snapshot, last_complete_day, parse_as_of
+from csinsights.config import Settings
+from csinsights.observability import logger, metrics
+from csinsights.reports import to_csv, to_html
+from csinsights.repository import Repository
+from csinsights.storage import ReportStore
+
+_clients: dict[Settings, tuple[MetricsRun, ReportStore]] = {}
+
+
+def services() -> tuple[MetricsRun, ReportStore]:
+    settings = Settings()
+    if settings not in _clients:
+        _clients[settings] = (
+            MetricsRun(Repository(settings=settings)),
+            ReportStore(settings=settings),
+        )
+    return _clients[settings]
+
+
+def _day(event: dict[str, Any]) -> date:
+    return date.fromisoformat(event["as_of_day"])
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def plan_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Scheduled (EventBridge) or asked for a past day (`{"as_of": "2026-11-20T00:00:00Z"}`)."""
+    run, store = services()
+    if event.get("as_of"):
+        day = parse_as_of(event["as_of"])
+    elif event.get("time"):
+        day = last_complete_day(datetime.fromisoformat(event["time"]))
+    else:
+        day = last_complete_day(datetime.now(UTC))
+    sellers = run.plan()
+    key = store.run_sellers_key(day)
+    items = [{"seller_id": s, "stores": stores} for s, stores in sellers.items()]
+    store.put(key, json.dumps(items), "application/json")
+    all_stores = sorted({s for stores in sellers.values() for s in stores})
+    metrics.add_metric(name="SellersPlanned", unit=MetricUnit.Count, value=len(items))
+    logger.info(
+        "run planned", as_of_day=day.isoformat(), sellers=len(items), stores=len(all_stores)
+    )
+    return {
+        "as_of_day": day.isoformat(),
+        "sellers_bucket": store.bucket,
+        "sellers_key": key,
+        "stores": [{"store_id": s, "as_of_day": day.isoformat()} for s in all_stores],
+    }
+
+
+@logger.inject_lambda_context
+def sellers_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """A batch of the distributed map: `{"Items": [...], "BatchInput": {"as_of_day"}}`."""
+    run, _ = services()
+    day = date.fromisoformat(event["BatchInput"]["as_of_day"])
+    active = {
+        item["seller_id"]: run.compute_seller(item["seller_id"], item["stores"], day)
+        for item in event["Items"]
+    }
+    return {"sellers": len(active)}
+
+
+@logger.inject_lambda_context
+def benchmarks_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    run, _ = services()
+    run.compute_store_benchmarks(event["store_id"], _day(event))
+    return {"store_id": event["store_id"]}
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def publish_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Snapshots and reports for a batch of sellers."""
+    run, store = services()
+    day = date.fromisoformat(event["BatchInput"]["as_of_day"])
+    published = 0
+    for item in event["Items"]:
+        snapshot = run.publish_seller(item["seller_id"], item["stores"], day)
+        if snapshot is None:
+            continue
+        document = document_from_snapshot(snapshot)
+        trend = _trend(run.repository, item["seller_id"], day)
+        prefix = store.insights_prefix(item["seller_id"], day)
+        store.put(prefix + "insights.json", json.dumps(document, indent=2), "application/json")
+        store.put(prefix + "insights.csv", to_csv(document), "text/csv")
+        store.put(prefix + "insights.html", to_html(document, trend), "text/html")
+        published += 1
+    metrics.add_metric(name="SellersPublished", unit=MetricUnit.Count, value=published)
+    return {"published": published}
+
+
+def _trend(repository: Repository, seller: str, day: date) -> dict[str, list[float | None]]:
+    series: dict[str, list[float | None]] = {}
+    snapshots = repository.snapshots(seller, day - timedelta(days=27), day)
+    for snapshot in snapshots:
+        for metric, figure in document_from_snapshot(snapshot)["metrics"].items():
+            series.setdefault(metric, []).append(figure.get("value"))
+    return series

@@ -1,0 +1,38 @@
+"""Every S3 call of the product: reports in, pre-signed links out."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import boto3
+
+from csinsights.config import Settings, get_settings
+
+
+class ReportStore:
+    def __init__(self, client: Any = None, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.bucket = self.settings.reports_bucket
+        self.client = client or boto3.client("s3")
+
+    def put(self, key: str, body: str, content_type: str) -> None:
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=body.encode(),
+            ContentType=content_type,
+            ServerSideEncryption="AES256",
+        )
+
+    def get_json(self, key: str) -> Any:
+        return json.loads(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+
+    @staticmethod
+    def insights_prefix(seller: str, day: date) -> str:
+        return f"reports/{seller}/insights/{day.isoformat()}/"
+
+    @staticmethod
+    def run_sellers_key(day: date) -> str:
+        return f"runs/{day.isoformat()}/sellers.json"
