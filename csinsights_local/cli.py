@@ -127,6 +127,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_replay(args: argparse.Namespace) -> int:
+    from csinsights_local.replay import replay_events
+
+    items = read_jsonl(Path(args.events))
+    result = replay_events(items, args.as_of, args.window_days)
+    json.dump(result, sys.stdout, indent=2 if args.pretty else None)
+    sys.stdout.write("\n")
+    return 0
+
+
 def _repository(table: str):  # type: ignore[no-untyped-def]
     from csinsights.config import Settings
     from csinsights.repository import Repository
@@ -147,6 +157,8 @@ def cmd_rejected_replay(args: argparse.Namespace) -> int:
     sqs = boto3.client("sqs")
     replayed = 0
     for item in repository.list_rejected(day):
+        if item["truncated"]:
+            continue
         if args.message_id and item["message_id"] not in args.message_id:
             continue
         sqs.send_message(QueueUrl=args.queue_url, MessageBody=item["body"])
@@ -173,18 +185,29 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("events")
     ingest.set_defaults(func=cmd_ingest)
 
+    replay = sub.add_parser(
+        "replay", help="events through ingest and the scheduled run as of T; prints documents"
+    )
+    replay.add_argument("events", help="JSONL: one event per line, any order, repeats allowed")
+    replay.add_argument(
+        "--as-of", required=True, help="a UTC midnight (2026-11-20T00:00:00Z) or a date (its end)"
+    )
+    replay.add_argument("--window-days", type=int, default=28, choices=[7, 28, 30, 90])
+    replay.add_argument("--pretty", action="store_true")
+    replay.set_defaults(func=cmd_replay)
+
     rejected = sub.add_parser("rejected", help="invalid events kept with their reason")
     rsub = rejected.add_subparsers(dest="action", required=True)
     listing = rsub.add_parser("list")
     listing.add_argument("--table", required=True)
     listing.add_argument("--day", help="YYYY-MM-DD the events were rejected (default today)")
     listing.set_defaults(func=cmd_rejected_list)
-    replay = rsub.add_parser("replay")
-    replay.add_argument("--table", required=True)
-    replay.add_argument("--queue-url", required=True)
-    replay.add_argument("--day")
-    replay.add_argument("--message-id", action="append", help="only these (repeatable)")
-    replay.set_defaults(func=cmd_rejected_replay)
+    resend = rsub.add_parser("replay")
+    resend.add_argument("--table", required=True)
+    resend.add_argument("--queue-url", required=True)
+    resend.add_argument("--day")
+    resend.add_argument("--message-id", action="append", help="only these (repeatable)")
+    resend.set_defaults(func=cmd_rejected_replay)
     return parser
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from csinsights.config import Settings
 from csinsights.repository import Repository
 from csinsights_local.pipeline import ingest_direct
 from csinsights_local.run import run_metrics
-from csinsights_local.stack import Deployment, deploy
+from csinsights_local.stack import FAKE_CREDENTIALS, Deployment, deploy
 
 
 def _as_of_text(as_of: datetime | date | str) -> str:
@@ -43,6 +44,9 @@ def replay_events(
     stack, run the scheduled computation as of `as_of`, return the spec's output."""
     as_of_text = _as_of_text(as_of)
     parse_as_of(as_of_text)  # fail early on a bad as_of
+    for name, value in FAKE_CREDENTIALS.items():
+        os.environ.setdefault(name, value)
+    os.environ.pop("AWS_ENDPOINT_URL", None)
     with mock_aws():
         deployment = deploy()
         summary = ingest_direct(deployment, items)
