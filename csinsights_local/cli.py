@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,8 @@ from csinsights_local.pipeline import (
     ingest_via_queue,
     stored_counts,
 )
+from csinsights_local.replay import documents
+from csinsights_local.run import run_metrics
 from csinsights_local.server import local_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,7 +109,50 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print("Stored")
         for kind, count in sorted(stored_counts(deployment).items()):
             print(f"  {kind:<16} {count:>8}")
+        as_of = (shape.end + timedelta(days=1)).isoformat() + "T00:00:00Z"
+        print(
+            f"Running the scheduled computation as of {as_of} (plan, seller counts, "
+            "store benchmarks, snapshots and reports) ..."
+        )
+        plan = run_metrics(deployment, as_of)
+        docs = documents(deployment, plan, 28)
+        print_table(docs[: args.table_sellers])
+        bucket = deployment.outputs["ReportsBucketName"]
+        first = docs[0]["seller_id"] if docs else "?"
+        print(
+            f"Reports: s3://{bucket}/reports/<seller>/insights/{plan['as_of_day']}/"
+            "insights.{json,csv,html}"
+        )
+        print(f"  e.g. s3://{bucket}/reports/{first}/insights/{plan['as_of_day']}/insights.html")
     return 0
+
+
+SHORT = {
+    "customer_service_dissatisfaction_rate": "CSDR %",
+    "buyer_dissatisfaction_rate": "BDR %",
+    "preventable_contact_rate": "Prevent %",
+    "average_contact_response_time_hours": "Avg resp h",
+    "response_within_24h_rate": "<=24h %",
+    "late_contacts": "Late",
+}
+MARK = {"good": "ok", "fair": "!", "poor": "X", "na": "-", None: ""}
+
+
+def print_table(docs: list[dict[str, Any]], out: Any = sys.stdout) -> None:
+    """Seller x store rows (and the collective 'ALL'), each metric with its status mark."""
+    header = f"{'seller':<10} {'store':<5} " + " ".join(f"{h:>13}" for h in SHORT.values())
+    print(header, file=out)
+    print("-" * len(header), file=out)
+    for doc in docs:
+        rows = [("ALL", doc["metrics"])] + [(s["store_id"], s["metrics"]) for s in doc["by_store"]]
+        for store, metrics in rows:
+            cells = []
+            for metric in SHORT:
+                m = metrics[metric]
+                value = "NA" if m["value"] is None else f"{m['value']:g}"
+                cells.append(f"{value + ' ' + MARK[m.get('status')]:>13}")
+            print(f"{doc['seller_id']:<10} {store:<5} " + " ".join(cells), file=out)
+    print("status: ok good, ! fair, X poor, - not available", file=out)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
@@ -179,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--sellers", type=int, default=5)
     demo.add_argument("--days", type=int, default=35)
     demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--table-sellers", type=int, default=3)
     demo.set_defaults(func=cmd_demo)
 
     ingest = sub.add_parser("ingest", help="ingest a JSONL archive into a fresh local stack")
