@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench soak clean
+.PHONY: install demo test lint format bench schema clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint infra/template.yaml
+
+schema: $(STAMP)
+	$(BIN)/python -m csinsights_local.schema > docs/event-schema.json
 
 format: $(STAMP)
 	$(BIN)/ruff format .
