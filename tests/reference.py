@@ -433,6 +433,18 @@ def _metric(
     return out
 
 
+def active(events: list[dict[str, Any]], end: datetime) -> bool:
+    """A store is in a seller's document when, as of `end`, an order (its earliest
+    placement), a contact (its earliest message) or a vote falls within the lookback: the
+    longest window (90 days) or back to the first of the three ranking months."""
+    first = min(end - timedelta(days=90), ranking_months(end)[-1][0])
+    w = World(events, (end - timedelta(days=1)).date())
+    days = [when(e) for e in w.placed.values()]
+    days += [when(e) for e in w.received.values()]
+    days += [when(v) for votes in w.votes.values() for v in votes]
+    return any(first <= day < end for day in days)
+
+
 def documents(
     events: list[dict[str, Any]], as_of: datetime, window_days: int = 28
 ) -> list[dict[str, Any]]:
@@ -444,7 +456,7 @@ def documents(
     market = _Marketplace(events)
     stores_of: dict[str, set[str]] = defaultdict(set)
     for (seller, store), evs in market.events.items():
-        if any(when(e) < end for e in evs):
+        if active(evs, end):
             stores_of[seller].add(store)
     comparisons: dict[tuple[str, str], tuple[Fraction | None, Fraction | None]] = {}
     docs = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import random
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests import reference
+from tests.builders import contact_responded, order_placed
 from tests.unit.test_reference_metrics import (
     CSDR,
     PREVENTABLE_RATE,
@@ -109,3 +110,16 @@ def test_pipeline_documents_equal_the_reference_on_random_marketplaces(
     result = run(deliveries, as_of, window_days)
     assert_ingested(result, len(deliveries), len(events))
     assert result["sellers"] == reference.documents(events, as_of, window_days)
+
+
+def test_stores_shown_are_those_active_within_the_lookback() -> None:
+    events = [
+        order_placed("o1", "2026-11-01T10:00:00Z", seller="B", store="MX"),
+        order_placed("o1", "2026-08-01T10:00:00Z", seller="B", store="CA"),
+        order_placed("o1", "2026-07-31T10:00:00Z", seller="B", store="DE"),
+        contact_responded("c9", "2026-11-01T10:00:00Z", seller="B", store="UK"),
+    ]
+    as_of = datetime(2026, 11, 20, tzinfo=UTC)
+    docs = replay.replay_events(events, as_of)["sellers"]
+    assert [(d["seller_id"], d["stores"]) for d in docs] == [("B", ["CA", "MX"])]
+    assert docs == reference.documents(events, as_of)

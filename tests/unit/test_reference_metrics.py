@@ -847,7 +847,11 @@ def test_sellers_sorted_and_each_covers_all_its_stores() -> None:
     events = [
         order_placed("o1", "2026-11-01T10:00:00Z", seller="B", store="MX"),
         order_placed("o1", "2026-11-01T10:00:00Z", seller="A", store="US"),
-        order_placed("o1", "2026-01-01T10:00:00Z", seller="B", store="CA"),
+        order_placed("o1", "2026-08-01T10:00:00Z", seller="B", store="CA"),
+        # Outside the lookback (90 days, or back to the first ranking month): not shown.
+        order_placed("o1", "2026-07-31T10:00:00Z", seller="B", store="DE"),
+        # Only a reply, no order, contact or vote: nothing counts, not shown.
+        contact_responded("c9", "2026-11-01T10:00:00Z", seller="B", store="UK"),
     ]
     docs = reference.documents(events, T)
     assert [(d["seller_id"], d["stores"]) for d in docs] == [("A", ["US"]), ("B", ["CA", "MX"])]
