@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench schema clean
+.PHONY: install demo test lint format bench schema openapi clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ lint: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/python -m csinsights_local.schema > docs/event-schema.json
+
+openapi: $(STAMP)
+	$(BIN)/python -m csinsights_local.openapi > docs/openapi.json
 
 format: $(STAMP)
 	$(BIN)/ruff format .

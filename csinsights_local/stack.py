@@ -43,6 +43,7 @@ HANDLERS = {
     "MetricsSellersFunction": ("functions.metrics.app", "sellers_handler"),
     "MetricsBenchmarksFunction": ("functions.metrics.app", "benchmarks_handler"),
     "MetricsPublishFunction": ("functions.metrics.app", "publish_handler"),
+    "ApiFunction": ("functions.api.app", "handler"),
 }
 
 

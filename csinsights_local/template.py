@@ -62,6 +62,11 @@ def deployable_template(path: Path = TEMPLATE, region: str = "us-east-1") -> dic
     dropped = {
         name for name, res in resources.items() if res["Type"].startswith(UNDEPLOYABLE_PREFIXES)
     }
+    while True:  # and whatever refers to them (the API's invoke permissions)
+        more = {n for n, r in resources.items() if n not in dropped and _refers_to(r, dropped)}
+        if not more:
+            break
+        dropped |= more
     for name in dropped:
         del resources[name]
     template["Outputs"] = {
@@ -78,6 +83,10 @@ def _refers_to(node: Any, names: set[str]) -> bool:
             return True
         getatt = node.get("Fn::GetAtt")
         if isinstance(getatt, list) and getatt and getatt[0] in names:
+            return True
+        sub = node.get("Fn::Sub")
+        text = sub[0] if isinstance(sub, list) else sub
+        if isinstance(text, str) and any(f"${{{n}}}" in text or f"${{{n}." in text for n in names):
             return True
         return any(_refers_to(v, names) for v in node.values())
     if isinstance(node, list):

@@ -98,6 +98,17 @@ def publish_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, 
         store.put(prefix + "insights.json", json.dumps(document, indent=2), "application/json")
         store.put(prefix + "insights.csv", to_csv(document), "text/csv")
         store.put(prefix + "insights.html", to_html(document, trend), "text/html")
+        run.repository.put_report(
+            item["seller_id"],
+            {
+                "report_id": f"{day.strftime('%Y%m%d')}-insights",
+                "type": "insights",
+                "status": "ready",
+                "as_of": document["as_of"],
+                "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "files": {fmt: prefix + f"insights.{fmt}" for fmt in ("csv", "json", "html")},
+            },
+        )
         published += 1
     metrics.add_metric(name="SellersPublished", unit=MetricUnit.Count, value=published)
     return {"published": published}

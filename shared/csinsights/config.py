@@ -26,6 +26,10 @@ class Settings:
     reports_bucket: str = field(
         default_factory=lambda: _env("REPORTS_BUCKET", "csinsights-reports")
     )
+    link_expiry_seconds: int = field(
+        default_factory=lambda: min(int(_env("LINK_EXPIRY_SECONDS", "300")), 900)
+    )
+    """Pre-signed download links expire within 15 minutes at the most."""
     registry_shards: int = 10
     endpoint_url: str | None = field(default_factory=lambda: os.environ.get("AWS_ENDPOINT_URL"))
 

@@ -511,6 +511,60 @@ class Repository:
                 return out
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
+    # ---- reports ---------------------------------------------------------------------
+    def put_report(self, seller: str, report: dict[str, Any]) -> None:
+        """Report ids start with their creation time, so the sort key orders them."""
+        self.client.put_item(
+            TableName=self.table,
+            Item={
+                "pk": {"S": f"REPORT#{seller}"},
+                "sk": {"S": report["report_id"]},
+                "data": {"S": json.dumps(report)},
+                "expires_at": self._expires(datetime.now(UTC).date()),
+            },
+        )
+
+    def report(self, seller: str, report_id: str) -> dict[str, Any] | None:
+        item = self.client.get_item(
+            TableName=self.table,
+            Key={"pk": {"S": f"REPORT#{seller}"}, "sk": {"S": report_id}},
+        ).get("Item")
+        return json.loads(item["data"]["S"]) if item else None
+
+    def reports(
+        self, seller: str, limit: int, after: str | None = None
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Newest first; `after` is the last report id of the previous page."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"REPORT#{seller}"}},
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if after:
+            kwargs["ExclusiveStartKey"] = {"pk": {"S": f"REPORT#{seller}"}, "sk": {"S": after}}
+        response = self.client.query(**kwargs)
+        items = [json.loads(i["data"]["S"]) for i in response["Items"]]
+        last = response.get("LastEvaluatedKey")
+        return items, (last["sk"]["S"] if last else None)
+
+    def benchmark_item(self, store: str, day: date | None) -> tuple[date, dict[str, Any]] | None:
+        """One read: the store's benchmarks of `day`, or the newest."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk" + (" AND sk = :sk" if day else ""),
+            "ExpressionAttributeValues": {":pk": {"S": f"BENCH#{store}"}},
+            "ScanIndexForward": False,
+            "Limit": 1,
+        }
+        if day:
+            kwargs["ExpressionAttributeValues"][":sk"] = {"S": day.isoformat()}
+        items = self.client.query(**kwargs)["Items"]
+        if not items:
+            return None
+        return date.fromisoformat(items[0]["sk"]["S"]), json.loads(items[0]["data"]["S"])
+
     # ---- rejected events --------------------------------------------------------------
     def keep_rejected(
         self, body: str, reason: str, errors: list[dict[str, str]], message_id: str, now: datetime

@@ -1,0 +1,229 @@
+"""The metrics API: API Gateway REST (Cognito authorizer) → Powertools resolver.
+
+Identity comes only from the authorizer's claims; a seller asking for another seller's
+resource gets 404 and the attempt is logged.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field
+
+from csinsights.compute import parse_as_of
+from csinsights.config import Settings
+from csinsights.observability import logger, metrics
+from csinsights.queries import InvalidRequest, NotFound, Queries
+from csinsights.repository import Repository
+from csinsights.storage import ReportStore
+
+SELLER_ID = r"^[A-Za-z0-9_-]{1,64}$"
+STORE_ID = r"^[A-Z0-9_-]{2,16}$"
+MAX_STORES = 16
+SELLER_CLAIM = "custom:seller_id"
+ROLE_CLAIM = "custom:role"
+
+app = APIGatewayRestResolver(enable_validation=True)
+app.enable_swagger(path="/v1/docs", title="Customer Service Insights API", version="1.0.0")
+_queries: dict[Settings, Queries] = {}
+
+
+def queries() -> Queries:
+    settings = Settings()
+    if settings not in _queries:
+        _queries[settings] = Queries(Repository(settings=settings), ReportStore(settings=settings))
+    return _queries[settings]
+
+
+class ApiError(BaseModel):
+    code: str = Field(description="stable, machine-readable")
+    message: str
+    errors: list[dict[str, str]] | None = None
+
+
+class Unauthorized(Exception):
+    pass
+
+
+def _error(
+    status: int, code: str, message: str, errors: list[dict[str, str]] | None = None
+) -> Response[Any]:
+    body = {"code": code, "message": message}
+    if errors:
+        body["errors"] = errors  # type: ignore[assignment]
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def caller() -> tuple[str | None, bool]:
+    """(seller id, is operator) from the authorizer's claims."""
+    context = app.current_event.request_context
+    claims = (context.authorizer.raw_event or {}).get("claims") or {} if context.authorizer else {}
+    seller = claims.get(SELLER_CLAIM)
+    operator = claims.get(ROLE_CLAIM) == "operator"
+    if not seller and not operator:
+        raise Unauthorized
+    return seller, operator
+
+
+def authorise(seller_id: str) -> None:
+    """A seller reads only its own data; anything else looks like nothing is there."""
+    seller, operator = caller()
+    if operator or seller == seller_id:
+        return
+    logger.warning(
+        "cross-seller access refused",
+        caller_seller_id=seller,
+        requested_seller_id=seller_id,
+        path=app.current_event.path,
+    )
+    metrics.add_metric(name="CrossSellerAccessRefused", unit="Count", value=1)
+    raise NotFound("not found")
+
+
+def _day(text: str | None, field: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return parse_as_of(text)
+    except ValueError as exc:
+        raise InvalidRequest(field, str(exc)) from None
+
+
+@app.exception_handler(NotFound)
+def _not_found(exc: NotFound) -> Response[Any]:
+    return _error(404, "not_found", str(exc))
+
+
+@app.exception_handler(InvalidRequest)
+def _invalid(exc: InvalidRequest) -> Response[Any]:
+    return _error(422, "validation_error", str(exc), [{"field": exc.field, "message": str(exc)}])
+
+
+@app.exception_handler(Unauthorized)
+def _unauthorized(exc: Unauthorized) -> Response[Any]:
+    return _error(401, "unauthorized", "no caller identity in the request context")
+
+
+@app.exception_handler(RequestValidationError)
+def _validation(exc: RequestValidationError) -> Response[Any]:
+    errors = [
+        {
+            "field": ".".join(str(p) for p in err["loc"][1:]) or str(err["loc"][0]),
+            "message": err["msg"],
+        }
+        for err in exc.errors()
+    ]
+    return _error(
+        422, "validation_error", "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors
+    )
+
+
+@app.not_found
+def _no_route(exc: Exception) -> Response[Any]:
+    return _error(404, "not_found", "no such route")
+
+
+SellerPath = Annotated[str, Path(pattern=SELLER_ID, description="the seller's id")]
+AsOf = Annotated[
+    str | None,
+    Query(
+        description="a UTC midnight (2026-11-20T00:00:00Z) or a date (its end); default: the latest run"
+    ),
+]
+Window = Annotated[int, Query(description="7, 28, 30 or 90 days", ge=7, le=90)]
+
+
+def _window(window_days: int) -> int:
+    if window_days not in (7, 28, 30, 90):
+        raise InvalidRequest("window_days", "window_days must be 7, 28, 30 or 90")
+    return window_days
+
+
+@app.get("/v1/sellers/<seller_id>/metrics", summary="The metrics document of one or several stores")
+def get_metrics(
+    seller_id: SellerPath,
+    stores: Annotated[
+        str | None, Query(description="comma-separated store ids; default all")
+    ] = None,
+    as_of: AsOf = None,
+    window_days: Window = 28,
+) -> dict[str, Any]:
+    authorise(seller_id)
+    chosen = None
+    if stores:
+        chosen = [s.strip() for s in stores.split(",") if s.strip()]
+        if len(chosen) > MAX_STORES:
+            raise InvalidRequest("stores", f"at most {MAX_STORES} stores per request")
+        bad = [s for s in chosen if not _matches(STORE_ID, s)]
+        if bad:
+            raise InvalidRequest("stores", f"not a store id: {', '.join(bad)}")
+    return queries().metrics(seller_id, chosen, _day(as_of, "as_of"), _window(window_days))
+
+
+@app.get("/v1/sellers/<seller_id>/metrics/history", summary="Daily trend of one metric")
+def get_history(
+    seller_id: SellerPath,
+    metric: Annotated[str, Query(description="a metric name of the metrics document")],
+    from_: Annotated[str, Query(alias="from", description="first day, YYYY-MM-DD")],
+    to: Annotated[str, Query(description="last day, YYYY-MM-DD")],
+    store: Annotated[str | None, Query(pattern=STORE_ID)] = None,
+    window_days: Window = 28,
+) -> dict[str, Any]:
+    authorise(seller_id)
+    first, last = _date(from_, "from"), _date(to, "to")
+    return queries().history(seller_id, metric, store, first, last, _window(window_days))
+
+
+@app.get("/v1/stores/<store_id>/benchmarks", summary="Store average and top performers")
+def get_benchmarks(
+    store_id: Annotated[str, Path(pattern=STORE_ID)], as_of: AsOf = None
+) -> dict[str, Any]:
+    caller()  # any authenticated seller: the figures are store-wide aggregates
+    return queries().benchmarks(store_id, _day(as_of, "as_of"))
+
+
+@app.get("/v1/sellers/<seller_id>/reports", summary="Past reports, newest first")
+def list_reports(
+    seller_id: SellerPath,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=128)] = None,
+) -> dict[str, Any]:
+    authorise(seller_id)
+    return queries().list_reports(seller_id, limit, cursor)
+
+
+@app.get(
+    "/v1/sellers/<seller_id>/reports/<report_id>", summary="A report, with a fresh download link"
+)
+def get_report(
+    seller_id: SellerPath,
+    report_id: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,128}$")],
+    format: Annotated[str, Query(pattern="^(csv|json|html)$")] = "csv",
+) -> dict[str, Any]:
+    authorise(seller_id)
+    return queries().report(seller_id, report_id, format, Settings().link_expiry_seconds)
+
+
+def _date(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidRequest(field, "must be a date, YYYY-MM-DD") from None
+
+
+def _matches(pattern: str, text: str) -> bool:
+    import re
+
+    return re.fullmatch(pattern.strip("^$"), text) is not None
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,128 @@
+"""The read side the API serves: every lookup is one read of what the run published."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from csinsights.compute import document_from_snapshot
+from csinsights.domain.documents import rounded
+from csinsights.domain.metrics import METRICS
+from csinsights.repository import Repository
+from csinsights.storage import ReportStore
+
+MAX_HISTORY_DAYS = 366
+REPORT_FORMATS = ("csv", "json", "html")
+
+
+class NotFound(Exception):
+    """Nothing at that address for this caller (also what another seller's data looks like)."""
+
+
+class InvalidRequest(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
+
+
+class Queries:
+    def __init__(self, repository: Repository, reports: ReportStore) -> None:
+        self.repository = repository
+        self.reports = reports
+
+    def metrics(
+        self, seller: str, stores: list[str] | None, as_of_day: date | None, window_days: int
+    ) -> dict[str, Any]:
+        snapshot = self.repository.snapshot(seller, as_of_day)
+        if snapshot is None:
+            raise NotFound(
+                f"no metrics for seller {seller}" + (f" as of {as_of_day}" if as_of_day else "")
+            )
+        if stores:
+            unknown = sorted(set(stores) - set(snapshot["stores"]))
+            if unknown:
+                raise NotFound(f"seller {seller} has no metrics in store(s) {', '.join(unknown)}")
+        return document_from_snapshot(snapshot, window_days, stores)
+
+    def history(
+        self, seller: str, metric: str, store: str | None, first: date, last: date, window_days: int
+    ) -> dict[str, Any]:
+        if metric not in METRICS:
+            raise InvalidRequest("metric", f"unknown metric; one of {', '.join(METRICS)}")
+        if last < first:
+            raise InvalidRequest("from", "'from' must not be after 'to'")
+        if (last - first).days >= MAX_HISTORY_DAYS:
+            raise InvalidRequest("from", f"at most {MAX_HISTORY_DAYS} days per request")
+        points = []
+        for snapshot in self.repository.snapshots(seller, first, last):
+            if store is not None and store not in snapshot["stores"]:
+                continue
+            document = document_from_snapshot(snapshot, window_days, [store] if store else None)
+            figure = (
+                document["by_store"][0]["metrics"][metric] if store else document["metrics"][metric]
+            )
+            points.append(
+                {
+                    "as_of": document["as_of"],
+                    "value": figure["value"],
+                    "status": figure.get("status"),
+                }
+            )
+        return {
+            "seller_id": seller,
+            "metric": metric,
+            "store_id": store,
+            "window_days": window_days,
+            "points": points,
+        }
+
+    def benchmarks(self, store: str, as_of_day: date | None) -> dict[str, Any]:
+        found = self.repository.benchmark_item(store, as_of_day)
+        if found is None:
+            raise NotFound(f"no benchmarks for store {store}")
+        day, data = found
+        from fractions import Fraction
+
+        def value(text: str | None) -> float | None:
+            return rounded(Fraction(text)) if text is not None else None
+
+        return {
+            "store_id": store,
+            "as_of": f"{(day + timedelta(days=1)).isoformat()}T00:00:00Z",
+            "window_days": 28,
+            "metrics": {
+                metric: {"store_average": value(avg), "top_performers": value(top)}
+                for metric, (avg, top) in data.items()
+            },
+        }
+
+    def list_reports(self, seller: str, limit: int, after: str | None) -> dict[str, Any]:
+        items, next_cursor = self.repository.reports(seller, limit, after)
+        return {
+            "reports": [_public(r) for r in items],
+            "next_cursor": next_cursor,
+        }
+
+    def report(self, seller: str, report_id: str, fmt: str, expires_in: int) -> dict[str, Any]:
+        report = self.repository.report(seller, report_id)
+        if report is None:
+            raise NotFound(f"no report {report_id}")
+        out = _public(report)
+        files = report.get("files", {})
+        if report.get("status") == "ready":
+            if fmt not in files:
+                raise InvalidRequest("format", f"this report comes as {', '.join(sorted(files))}")
+            filename = f"{report['type']}-{seller}-{report_id}.{fmt}"
+            out["download"] = {
+                "url": self.reports.download_link(files[fmt], filename, expires_in),
+                "expires_in": expires_in,
+                "filename": filename,
+                "format": fmt,
+            }
+        return out
+
+
+def _public(report: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in report.items() if k != "files"} | {
+        "formats": sorted(report.get("files", {}))
+    }

