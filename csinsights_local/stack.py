@@ -44,6 +44,7 @@ HANDLERS = {
     "MetricsBenchmarksFunction": ("functions.metrics.app", "benchmarks_handler"),
     "MetricsPublishFunction": ("functions.metrics.app", "publish_handler"),
     "ApiFunction": ("functions.api.app", "handler"),
+    "ReportWorkerFunction": ("functions.reports.app", "handler"),
 }
 
 

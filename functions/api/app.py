@@ -7,11 +7,11 @@ resource gets 404 and the attempt is logged.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
@@ -21,7 +21,7 @@ from csinsights.config import Settings
 from csinsights.observability import logger, metrics
 from csinsights.queries import InvalidRequest, NotFound, Queries
 from csinsights.repository import Repository
-from csinsights.storage import ReportStore
+from csinsights.storage import ReportRequests, ReportStore
 
 SELLER_ID = r"^[A-Za-z0-9_-]{1,64}$"
 STORE_ID = r"^[A-Z0-9_-]{2,16}$"
@@ -37,7 +37,11 @@ _queries: dict[Settings, Queries] = {}
 def queries() -> Queries:
     settings = Settings()
     if settings not in _queries:
-        _queries[settings] = Queries(Repository(settings=settings), ReportStore(settings=settings))
+        _queries[settings] = Queries(
+            Repository(settings=settings),
+            ReportStore(settings=settings),
+            ReportRequests(settings=settings),
+        )
     return _queries[settings]
 
 
@@ -133,7 +137,8 @@ SellerPath = Annotated[str, Path(pattern=SELLER_ID, description="the seller's id
 AsOf = Annotated[
     str | None,
     Query(
-        description="a UTC midnight (2026-11-20T00:00:00Z) or a date (its end); default: the latest run"
+        description="a UTC midnight (2026-11-20T00:00:00Z) or a date (its end); "
+        "default: the latest run"
     ),
 ]
 Window = Annotated[int, Query(description="7, 28, 30 or 90 days", ge=7, le=90)]
@@ -208,6 +213,40 @@ def get_report(
 ) -> dict[str, Any]:
     authorise(seller_id)
     return queries().report(seller_id, report_id, format, Settings().link_expiry_seconds)
+
+
+@app.get(
+    "/v1/sellers/<seller_id>/contacts/overdue",
+    summary="Unanswered contacts, oldest first, with hours left before 48 h",
+)
+def get_overdue(
+    seller_id: SellerPath,
+    store: Annotated[str | None, Query(pattern=STORE_ID)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> dict[str, Any]:
+    authorise(seller_id)
+    return queries().overdue_contacts(seller_id, store, limit)
+
+
+class SurveyReportRequest(BaseModel):
+    type: Literal["survey_responses"]
+    stores: Annotated[
+        list[Annotated[str, Field(pattern=STORE_ID)]] | None,
+        Field(max_length=MAX_STORES, description="default: every store of the seller"),
+    ] = None
+    days: Annotated[int, Field(ge=1, le=90)] = 90
+
+
+@app.post(
+    "/v1/sellers/<seller_id>/reports",
+    summary="Request a survey responses report (built asynchronously)",
+)
+def post_report(
+    seller_id: SellerPath, request: Annotated[SurveyReportRequest, Body()]
+) -> Response[dict[str, Any]]:
+    authorise(seller_id)
+    report = queries().request_survey_report(seller_id, request.stores, request.days)
+    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=report)
 
 
 def _date(text: str, field: str) -> date:

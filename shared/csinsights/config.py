@@ -30,6 +30,9 @@ class Settings:
         default_factory=lambda: min(int(_env("LINK_EXPIRY_SECONDS", "300")), 900)
     )
     """Pre-signed download links expire within 15 minutes at the most."""
+    report_requests_queue_url: str = field(
+        default_factory=lambda: _env("REPORT_REQUESTS_QUEUE_URL", "")
+    )
     registry_shards: int = 10
     endpoint_url: str | None = field(default_factory=lambda: os.environ.get("AWS_ENDPOINT_URL"))
 

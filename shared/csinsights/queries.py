@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
 from typing import Any
 
 from csinsights.compute import document_from_snapshot
 from csinsights.domain.documents import rounded
 from csinsights.domain.metrics import METRICS
 from csinsights.repository import Repository
-from csinsights.storage import ReportStore
+from csinsights.storage import ReportRequests, ReportStore
+from csinsights.survey_report import new_report_id
 
 MAX_HISTORY_DAYS = 366
 REPORT_FORMATS = ("csv", "json", "html")
@@ -25,10 +27,80 @@ class InvalidRequest(ValueError):
         super().__init__(message)
 
 
+LATE_AFTER = timedelta(hours=48)
+HOUR = timedelta(hours=1)
+
+
 class Queries:
-    def __init__(self, repository: Repository, reports: ReportStore) -> None:
+    def __init__(
+        self,
+        repository: Repository,
+        reports: ReportStore,
+        requests: ReportRequests | None = None,
+    ) -> None:
         self.repository = repository
         self.reports = reports
+        self.requests = requests
+
+    def overdue_contacts(
+        self, seller: str, store: str | None, limit: int, now: datetime | None = None
+    ) -> dict[str, Any]:
+        """Unanswered contacts needing a reply, oldest first, with the hours left before
+        the buyer can file an A-to-z claim (48 h; negative once past)."""
+        now = now or datetime.now(UTC)
+        stores = [store] if store else self.repository.stores_of(seller)
+        contacts = []
+        for store_id in stores:
+            contacts += self.repository.open_contacts(seller, store_id, limit)
+        contacts.sort(key=lambda c: (c["received_at"], c["contact_id"]))
+        out = []
+        for contact in contacts[:limit]:
+            age = now - contact["received_at"]
+            out.append(
+                {
+                    **contact,
+                    "received_at": contact["received_at"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "age_hours": rounded(Fraction(age // timedelta(seconds=1), 3600)),
+                    "hours_left": rounded(
+                        Fraction((LATE_AFTER - age) // timedelta(seconds=1), 3600)
+                    ),
+                    "overdue": age > LATE_AFTER,
+                }
+            )
+        return {"seller_id": seller, "as_of": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "contacts": out}
+
+    def request_survey_report(
+        self, seller: str, stores: list[str] | None, days: int, now: datetime | None = None
+    ) -> dict[str, Any]:
+        if self.requests is None:
+            raise RuntimeError("no report requests queue configured")
+        now = now or datetime.now(UTC)
+        known = self.repository.stores_of(seller)
+        chosen = sorted(stores) if stores else known
+        unknown = sorted(set(chosen) - set(known))
+        if unknown:
+            raise NotFound(f"seller {seller} has no data in store(s) {', '.join(unknown)}")
+        report_id = new_report_id(now)
+        requested_at = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        report = {
+            "report_id": report_id,
+            "type": "survey_responses",
+            "status": "pending",
+            "stores": chosen,
+            "days": days,
+            "created_at": requested_at,
+        }
+        self.repository.put_report(seller, report)
+        self.requests.send(
+            {
+                "seller_id": seller,
+                "report_id": report_id,
+                "stores": chosen,
+                "days": days,
+                "requested_at": requested_at,
+            }
+        )
+        return _public(report)
 
     def metrics(
         self, seller: str, stores: list[str] | None, as_of_day: date | None, window_days: int
@@ -81,7 +153,6 @@ class Queries:
         if found is None:
             raise NotFound(f"no benchmarks for store {store}")
         day, data = found
-        from fractions import Fraction
 
         def value(text: str | None) -> float | None:
             return rounded(Fraction(text)) if text is not None else None

@@ -135,6 +135,34 @@ def _decode_contact(item: dict[str, Any]) -> ContactState:
     )
 
 
+def _open_contact_index(
+    seller: str, store: str, contact_id: str, contact: ContactState
+) -> dict[str, Any]:
+    """Sparse index of contacts still waiting for a reply (not answered, not marked as
+    needing none): what a seller should answer now."""
+    first = contact.first_received()
+    if first is None or contact.responded or contact.no_response_needed:
+        return {}
+    return {
+        "open_pk": {"S": f"OPEN#{seller}#{store}"},
+        "open_sk": {"S": f"{_iso(first.stamp.at)}#{contact_id}"},
+        "received_at": {"S": _iso(first.stamp.at)},
+        "reason": {"S": first.reason},
+        **({"linked_order_id": {"S": first.order_id}} if first.order_id else {}),
+    }
+
+
+def _voted_order_index(seller: str, store: str, order_id: str, order: OrderState) -> dict[str, Any]:
+    """Sparse index of orders with survey votes, by the time of their latest vote."""
+    if not order.votes:
+        return {}
+    latest = max(order.votes)
+    return {
+        "voted_pk": {"S": f"VOTED#{seller}#{store}"},
+        "voted_sk": {"S": f"{_iso(latest.stamp.at)}#{order_id}"},
+    }
+
+
 def _latest_event_day(*stamps: Iterable[Stamp]) -> date:
     return max((s.at.date() for group in stamps for s in group), default=datetime.now(UTC).date())
 
@@ -277,6 +305,7 @@ class Repository:
                 "store_id": {"S": store},
                 "order_id": {"S": oid},
                 **_encode_order(order),
+                **_voted_order_index(seller, store, oid, order),
             }
             last = _latest_event_day(
                 (p.stamp for p in order.placed), (v.stamp for v in order.votes)
@@ -290,6 +319,7 @@ class Repository:
                 "store_id": {"S": store},
                 "contact_id": {"S": cid},
                 **_encode_contact(contact),
+                **_open_contact_index(seller, store, cid, contact),
             }
             last = _latest_event_day(
                 (r.stamp for r in contact.received), contact.responded, contact.no_response_needed
@@ -391,6 +421,18 @@ class Repository:
             for item in self._query_all(f"SELLERS#{shard}"):
                 pairs.append((item["seller_id"]["S"], item["store_id"]["S"]))
         return pairs
+
+    def stores_of(self, seller: str) -> list[str]:
+        registry = self.registry_key(seller, "")
+        response = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :seller)",
+            ExpressionAttributeValues={
+                ":pk": registry["pk"],
+                ":seller": {"S": f"{seller}#"},
+            },
+        )
+        return sorted(i["store_id"]["S"] for i in response["Items"])
 
     def _query_all(self, pk: str) -> Iterator[dict[str, Any]]:
         kwargs: dict[str, Any] = {
@@ -509,6 +551,49 @@ class Repository:
             out.extend(json.loads(i["data"]["S"]) for i in response["Items"])
             if "LastEvaluatedKey" not in response:
                 return out
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+    # ---- indexes the API and the survey report read ---------------------------------
+    def open_contacts(self, seller: str, store: str, limit: int) -> list[dict[str, Any]]:
+        """Oldest first."""
+        response = self.client.query(
+            TableName=self.table,
+            IndexName="OpenContacts",
+            KeyConditionExpression="open_pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"OPEN#{seller}#{store}"}},
+            Limit=limit,
+        )
+        return [
+            {
+                "contact_id": i["contact_id"]["S"],
+                "store_id": store,
+                "order_id": i.get("linked_order_id", {}).get("S"),
+                "reason": i["reason"]["S"],
+                "received_at": _at(i["received_at"]["S"]),
+            }
+            for i in response["Items"]
+        ]
+
+    def voted_orders(
+        self, seller: str, store: str, since: datetime
+    ) -> Iterator[tuple[str, OrderState]]:
+        """Orders whose latest vote is at or after `since`, newest first."""
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": "VotedOrders",
+            "KeyConditionExpression": "voted_pk = :pk AND voted_sk >= :since",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": f"VOTED#{seller}#{store}"},
+                ":since": {"S": _iso(since)},
+            },
+            "ScanIndexForward": False,
+        }
+        while True:
+            response = self.client.query(**kwargs)
+            for item in response["Items"]:
+                yield item["order_id"]["S"], _decode_order(item)
+            if "LastEvaluatedKey" not in response:
+                return
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
     # ---- reports ---------------------------------------------------------------------

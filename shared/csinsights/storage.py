@@ -49,3 +49,16 @@ class ReportStore:
             },
             ExpiresIn=expires_in,
         )
+
+
+class ReportRequests:
+    """The queue the survey responses report worker reads."""
+
+    def __init__(self, client: Any = None, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.client = client or boto3.client("sqs")
+
+    def send(self, request: dict[str, Any]) -> None:
+        self.client.send_message(
+            QueueUrl=self.settings.report_requests_queue_url, MessageBody=json.dumps(request)
+        )

@@ -366,3 +366,18 @@ def test_the_seller_step_reads_do_not_grow_with_raw_events(
     assert (
         counts["BUSY"]["windows"]["28"]["orders"] == 10 * counts["QUIET"]["windows"]["28"]["orders"]
     )
+
+
+def test_the_day_boundary_is_utc_whatever_the_offset(stack: Deployment) -> None:
+    kw = {"seller": "A1SELLER", "store": "US"}
+    ingest(
+        stack,
+        [
+            order_placed("in", "2026-11-20T00:30:00+01:00", **kw),  # 19 Nov 23:30 UTC
+            order_placed("out", "2026-11-19T23:30:00-01:00", **kw),  # 20 Nov 00:30 UTC
+            contact_received("c", "2026-11-19T12:00:00Z", "shipping", "in", **kw),
+        ],
+    )
+    run_metrics(stack, T)
+    document = document_from_snapshot(repository(stack).snapshot("A1SELLER", DAY))
+    assert document["metrics"]["preventable_contact_rate"]["denominator"] == 1

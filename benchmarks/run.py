@@ -1,0 +1,577 @@
+"""`python -m benchmarks [--quick]`: DynamoDB cost of ingest and of the scheduled run, and
+replay throughput, measured on the local stack (in-process moto).
+
+1. Ingest cost: a generated stream (with duplicates) through the real ingest handler in
+   SQS-shaped batches of 100; requests by operation, write units, read units, per event;
+   beside it a naive exactly-once baseline (one transaction per event) on its own table.
+2. Scheduled run reads: the same sellers and days at 1x and 10x the orders per day, each
+   in a fresh stack; requests and read units of the run, per seller-store and in total.
+3. Replay throughput: events per second through `replay_events` (fresh stack, ingest, run).
+
+Prints a table and writes benchmarks/results.json. See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from benchmarks.meter import Meter, Phase, table_sizes
+from benchmarks.sizes import self_check
+from csinsights_local.generator import StreamShape, generate
+from csinsights_local.pipeline import ingest_direct
+from csinsights_local.replay import replay_events
+from csinsights_local.run import run_metrics
+from csinsights_local.stack import FAKE_CREDENTIALS, REGION, Deployment, deploy
+
+HERE = Path(__file__).resolve().parent
+INGEST = "IngestFunction"
+RUN_STEPS = (
+    "MetricsPlanFunction",
+    "MetricsSellersFunction",
+    "MetricsBenchmarksFunction",
+    "MetricsPublishFunction",
+)
+GOAL_WRU_PER_EVENT = 2.0
+GOAL_REQUESTS_PER_EVENT = 1.0
+RATIO_REQUESTS_TOLERANCE = 0.10  # 10x/1x requests must stay within 1 +- 10%
+RATIO_READS_LIMIT = 2.0  # 10x/1x read units: 10 would mean reads grow with events
+
+
+def _end_day() -> date:
+    """The generator's default last day, or yesterday if the clock is earlier (the ingest
+    handler rejects events more than 5 minutes in the future)."""
+    return min(date(2026, 11, 25), datetime.now(UTC).date() - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Config:
+    mode: str
+    shape: StreamShape
+    """The step-1 stream; also the 10x stream of step 2 (its 1x has a tenth of the
+    orders per day) and the stream replayed in step 3."""
+    min_events: int
+
+
+def config(quick: bool) -> Config:
+    end = _end_day()
+    if quick:
+        return Config("quick", StreamShape(sellers=3, days=14, orders_per_day=10.0, end=end), 1500)
+    return Config("full", StreamShape(sellers=6, end=end), 10_000)
+
+
+def _environment() -> None:
+    os.environ.update(FAKE_CREDENTIALS)  # never reach a real account
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "CustomerServiceInsights")
+    os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "benchmarks")
+
+
+@contextmanager
+def metered_moto(peek: bool) -> Iterator[Meter]:
+    """A fresh moto with a metered default boto3 session (installed before any client
+    exists: moto resets the default session when it starts)."""
+    with mock_aws():
+        boto3.setup_default_session(region_name=REGION)
+        peek_client = boto3.session.Session(region_name=REGION).client("dynamodb")
+        meter = Meter(peek_client if peek else None)
+        meter.install(boto3.DEFAULT_SESSION)
+        meter.unmetered = peek_client  # type: ignore[attr-defined]
+        yield meter
+
+
+def instrument(deployment: Deployment, meter: Meter) -> dict[str, float]:
+    """Attribute each function's DynamoDB calls to a phase named after it; returns the
+    wall seconds spent in each function (filled as they run)."""
+    walls: Counter[str] = Counter()
+    original: Callable[[str, dict[str, Any]], Any] = deployment.invoke
+
+    def invoke(function: str, event: dict[str, Any]) -> Any:
+        previous, meter.phase = meter.phase, function
+        started = time.perf_counter()
+        try:
+            return original(function, event)
+        finally:
+            walls[function] += time.perf_counter() - started
+            meter.phase = previous
+
+    deployment.invoke = invoke  # type: ignore[method-assign]
+    return walls
+
+
+def _require_metered(phase: Phase, what: str) -> None:
+    if phase.total_requests == 0:
+        raise RuntimeError(f"{what}: no DynamoDB request was metered; the hook is not installed")
+
+
+def _per(value: float, count: int) -> float:
+    return value / count if count else float("nan")
+
+
+# ---- step 1 -------------------------------------------------------------------------
+def ingest_cost(stream: list[dict[str, Any]], as_of: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Step 1, then the scheduled run on the same stack (step 2's 10x figures)."""
+    with metered_moto(peek=True) as meter:
+        deployment = deploy()
+        walls = instrument(deployment, meter)
+        table = deployment.outputs["EventsTableName"]
+        started = time.perf_counter()
+        summary = ingest_direct(deployment, stream)
+        wall = time.perf_counter() - started
+        phase = meter.get(INGEST)
+        _require_metered(phase, "ingest")
+        peek_seconds = meter.peek_seconds
+        final = table_sizes(meter.unmetered, table)  # type: ignore[attr-defined]
+        upper = phase.upper_bound(final)
+        events = len(stream)
+        kinds = Counter(json.loads(k)["pk"]["S"].split("#", 1)[0] for _, k in final)
+        ingest = {
+            "events": events,
+            "outcomes": summary.as_dict() | {"retried": summary.retried},
+            "duplicates_in_stream": events - len({e["event_id"] for e in stream}),
+            "sqs_batches": -(-events // 100),
+            "wall_seconds": round(wall, 3),
+            "post_commit_read_back_seconds": round(peek_seconds, 3),
+            "events_per_second_excluding_read_back": round(events / (wall - peek_seconds), 1),
+            "meter": phase.as_dict(),
+            "wru_upper_bound": upper,
+            "stored_items": dict(sorted(kinds.items())),
+            "per_event": {
+                "requests": _per(phase.total_requests, events),
+                "requests_by_operation": {
+                    op: _per(n, events) for op, n in sorted(phase.requests.items())
+                },
+                "wru_upper_bound": _per(upper["wru_total"], events),
+                "wru_post_commit": _per(phase.wru_peek, events),
+                "rru_batch_get": _per(phase.rru_by_op["BatchGetItem"], events),
+                "rru_total": _per(phase.rru, events),
+            },
+            "per_transaction": {
+                "transactions": phase.requests["TransactWriteItems"],
+                "actions": _per(
+                    sum(phase.tx_actions.values()), phase.requests["TransactWriteItems"]
+                ),
+                "events": _per(events, phase.requests["TransactWriteItems"]),
+            },
+        }
+        run = scheduled_run(deployment, meter, walls, as_of)
+        return ingest, run
+
+
+# ---- naive baseline --------------------------------------------------------------------
+def naive_baseline(stream: list[dict[str, Any]]) -> dict[str, Any]:
+    """Exactly-once counting the simplest way: per event, one transaction of a marker item
+    (Put, attribute_not_exists) and a per seller/store/day counter (Update ADD). A
+    duplicate cancels its transaction. Its own table, its own moto."""
+    with metered_moto(peek=False) as meter:
+        client = boto3.client("dynamodb")
+        table = "naive-baseline"
+        meter.phase = "setup"
+        client.create_table(
+            TableName=table,
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        meter.phase = "naive"
+        expires = str(int(datetime(2027, 12, 31, tzinfo=UTC).timestamp()))
+        cancelled = 0
+        started = time.perf_counter()
+        for event in stream:
+            day = event["occurred_at"][:10]
+            try:
+                client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": table,
+                                "Item": {
+                                    "pk": {"S": f"EVENT#{event['event_id']}"},
+                                    "sk": {"S": "EVENT"},
+                                    "expires_at": {"N": expires},
+                                },
+                                "ConditionExpression": "attribute_not_exists(pk)",
+                            }
+                        },
+                        {
+                            "Update": {
+                                "TableName": table,
+                                "Key": {
+                                    "pk": {"S": f"COUNT#{event['seller_id']}#{event['store_id']}"},
+                                    "sk": {"S": day},
+                                },
+                                "UpdateExpression": "SET #x = :x ADD #c :one",
+                                "ExpressionAttributeNames": {
+                                    "#x": "expires_at",
+                                    "#c": event["type"],
+                                },
+                                "ExpressionAttributeValues": {
+                                    ":x": {"N": expires},
+                                    ":one": {"N": "1"},
+                                },
+                            }
+                        },
+                    ]
+                )
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                cancelled += 1
+        wall = time.perf_counter() - started
+        phase = meter.get("naive")
+        _require_metered(phase, "naive baseline")
+        final = table_sizes(meter.unmetered, table)  # type: ignore[attr-defined]
+        upper = phase.upper_bound(final)
+        events = len(stream)
+        # A cancelled transaction is priced like a committed one (failed conditional
+        # writes consume capacity); the figure without them is kept for reference.
+        wru_if_cancelled_free = upper["wru_total"] * (events - cancelled) / events
+        return {
+            "events": events,
+            "cancelled_duplicates": cancelled,
+            "wall_seconds": round(wall, 3),
+            "meter": phase.as_dict(),
+            "wru_upper_bound": upper,
+            "largest_item_bytes": max(final.values(), default=0),
+            "per_event": {
+                "requests": _per(phase.total_requests, events),
+                "wru": _per(upper["wru_total"], events),
+                "wru_if_cancelled_transactions_were_free": _per(wru_if_cancelled_free, events),
+            },
+        }
+
+
+# ---- step 2 -------------------------------------------------------------------------
+def scheduled_run(
+    deployment: Deployment, meter: Meter, walls: dict[str, float], as_of: str
+) -> dict[str, Any]:
+    started = time.perf_counter()
+    plan = run_metrics(deployment, as_of)
+    wall = time.perf_counter() - started
+    sellers = len(plan["sellers"])
+    pairs = sum(len(s["stores"]) for s in plan["sellers"])
+    steps = {name: meter.get(name) for name in RUN_STEPS}
+    _require_metered(steps["MetricsSellersFunction"], "scheduled run")
+    requests = sum(p.total_requests for p in steps.values())
+    rru = sum(p.rru for p in steps.values())
+    wru = sum(p.wru_standard for p in steps.values())
+    in_calls = sum(p.seconds_in_calls for p in steps.values())
+    sellers_step = steps["MetricsSellersFunction"]
+    return {
+        "as_of": as_of,
+        "sellers": sellers,
+        "seller_stores": pairs,
+        "wall_seconds": round(wall, 3),
+        "wall_seconds_by_step": {k: round(walls.get(k, 0.0), 3) for k in RUN_STEPS},
+        "seconds_in_dynamodb_calls": round(in_calls, 3),
+        "steps": {name: p.as_dict() for name, p in steps.items()},
+        "total": {
+            "requests": requests,
+            "requests_by_operation": dict(
+                sum((p.requests for p in steps.values()), Counter()).most_common()
+            ),
+            "rru": rru,
+            "wru": wru,
+            "requests_per_seller": _per(requests, sellers),
+            "rru_per_seller": _per(rru, sellers),
+            "wall_seconds_per_seller": _per(wall, sellers),
+            "wall_seconds_per_seller_outside_dynamodb": _per(wall - in_calls, sellers),
+        },
+        "sellers_step": {
+            "requests": sellers_step.total_requests,
+            "rru": sellers_step.rru,
+            "requests_per_seller_store": _per(sellers_step.total_requests, pairs),
+            "rru_per_seller_store": _per(sellers_step.rru, pairs),
+            "aggregate_items_per_seller_store": _per(sellers_step.query_items, pairs),
+            "aggregate_bytes_per_seller_store": _per(sellers_step.query_bytes, pairs),
+            "wall_seconds_per_seller": _per(walls.get("MetricsSellersFunction", 0.0), sellers),
+        },
+    }
+
+
+def run_reads_1x(stream: list[dict[str, Any]], as_of: str) -> dict[str, Any]:
+    with metered_moto(peek=False) as meter:
+        deployment = deploy()
+        walls = instrument(deployment, meter)
+        summary = ingest_direct(deployment, stream)
+        return {"events": len(stream), "outcomes": summary.as_dict()} | scheduled_run(
+            deployment, meter, walls, as_of
+        )
+
+
+# ---- step 3 -------------------------------------------------------------------------
+def replay_throughput(stream: list[dict[str, Any]], as_of: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    out = replay_events(stream, as_of)
+    wall = time.perf_counter() - started
+    return {
+        "events": len(stream),
+        "wall_seconds": round(wall, 3),
+        "events_per_second": round(len(stream) / wall, 1),
+        "ingest": out["ingest"],
+        "seller_documents": len(out["sellers"]),
+    }
+
+
+# ---- report ---------------------------------------------------------------------------
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def rows(
+    step1: dict[str, Any], naive: dict[str, Any], step2: dict[str, Any], step3: dict[str, Any]
+) -> list[dict[str, Any]]:
+    ingest = step1["per_event"]
+    base = naive["per_event"]
+    one, ten = step2["1x"], step2["10x"]
+    ratio = step2["ratio_10x_over_1x"]
+    out: list[dict[str, Any]] = []
+
+    def row(
+        name: str, value: float, unit: str, goal: str = "", verdict: str = "info", digits: int = 3
+    ) -> None:
+        out.append(
+            {
+                "name": name,
+                "value": round(value, digits),
+                "unit": unit,
+                "goal": goal,
+                "verdict": verdict,
+            }
+        )
+
+    row("ingest: events (duplicates incl.)", step1["events"], "events", digits=0)
+    row(
+        "ingest: requests / event",
+        ingest["requests"],
+        "req/event",
+        f"<= {GOAL_REQUESTS_PER_EVENT:g}",
+        _verdict(ingest["requests"] <= GOAL_REQUESTS_PER_EVENT),
+    )
+    row(
+        "ingest: WRU / event (upper bound)",
+        ingest["wru_upper_bound"],
+        "WRU/event",
+        f"<= {GOAL_WRU_PER_EVENT:g}",
+        _verdict(ingest["wru_upper_bound"] <= GOAL_WRU_PER_EVENT),
+    )
+    row(
+        "ingest: WRU / event (post-commit sizes)",
+        ingest["wru_post_commit"],
+        "WRU/event",
+        f"<= {GOAL_WRU_PER_EVENT:g}",
+        _verdict(ingest["wru_post_commit"] <= GOAL_WRU_PER_EVENT),
+    )
+    row("ingest: RRU / event (BatchGetItem)", ingest["rru_batch_get"], "RRU/event")
+    row("naive: requests / event", base["requests"], "req/event")
+    row("naive: WRU / event", base["wru"], "WRU/event")
+    row("product/naive: requests", ingest["requests"] / base["requests"], "ratio")
+    row("product/naive: WRU (upper bound)", ingest["wru_upper_bound"] / base["wru"], "ratio")
+    row(
+        "ingest: throughput (handler only)",
+        step1["events_per_second_excluding_read_back"],
+        "events/s",
+        digits=1,
+    )
+    row("run 1x: events ingested", one["events"], "events", digits=0)
+    row("run 10x: events ingested", ten["events"], "events", digits=0)
+    row(
+        "run 1x: sellers step requests / seller-store",
+        one["sellers_step"]["requests_per_seller_store"],
+        "req",
+    )
+    row(
+        "run 10x: sellers step requests / seller-store",
+        ten["sellers_step"]["requests_per_seller_store"],
+        "req",
+    )
+    row(
+        "run 10x/1x: sellers step requests",
+        ratio["sellers_step_requests"],
+        "ratio",
+        "~1.0 (+-10%)",
+        _verdict(abs(ratio["sellers_step_requests"] - 1) <= RATIO_REQUESTS_TOLERANCE),
+    )
+    row(
+        "run 1x: sellers step RRU / seller-store",
+        one["sellers_step"]["rru_per_seller_store"],
+        "RRU",
+    )
+    row(
+        "run 10x: sellers step RRU / seller-store",
+        ten["sellers_step"]["rru_per_seller_store"],
+        "RRU",
+    )
+    row(
+        "run 10x/1x: sellers step RRU",
+        ratio["sellers_step_rru"],
+        "ratio",
+        f"<= {RATIO_READS_LIMIT:g} (10 = linear)",
+        _verdict(ratio["sellers_step_rru"] <= RATIO_READS_LIMIT),
+    )
+    row("run 1x: total requests", one["total"]["requests"], "req", digits=0)
+    row("run 10x: total requests", ten["total"]["requests"], "req", digits=0)
+    row(
+        "run 10x/1x: total requests",
+        ratio["total_requests"],
+        "ratio",
+        "~1.0 (+-10%)",
+        _verdict(abs(ratio["total_requests"] - 1) <= RATIO_REQUESTS_TOLERANCE),
+    )
+    row("run 1x: total RRU", one["total"]["rru"], "RRU", digits=1)
+    row("run 10x: total RRU", ten["total"]["rru"], "RRU", digits=1)
+    row(
+        "run 10x/1x: total RRU",
+        ratio["total_rru"],
+        "ratio",
+        f"<= {RATIO_READS_LIMIT:g} (10 = linear)",
+        _verdict(ratio["total_rru"] <= RATIO_READS_LIMIT),
+    )
+    row("run 1x: wall time / seller", one["total"]["wall_seconds_per_seller"], "s/seller", digits=2)
+    row(
+        "run 10x: wall time / seller", ten["total"]["wall_seconds_per_seller"], "s/seller", digits=2
+    )
+    row(
+        "run 10x: wall / seller outside DynamoDB calls",
+        ten["total"]["wall_seconds_per_seller_outside_dynamodb"],
+        "s/seller",
+        digits=2,
+    )
+    row("replay: end-to-end throughput", step3["events_per_second"], "events/s", digits=1)
+    row("replay: wall time", step3["wall_seconds"], "s", digits=1)
+    return out
+
+
+def render(table: list[dict[str, Any]]) -> str:
+    headers = ("name", "value", "unit", "goal", "verdict")
+    cells = [[str(r[h]) if h != "value" else f"{r['value']:g}" for h in headers] for r in table]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    for c in cells:
+        lines.append(
+            "  ".join(
+                (v.rjust(w) if i == 1 else v.ljust(w))
+                for i, (v, w) in enumerate(zip(c, widths, strict=True))
+            )
+        )
+    return "\n".join(lines)
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--quick", action="store_true", help="smaller streams (about a minute)")
+    parser.add_argument("--output", type=Path, default=HERE / "results.json", help="results file")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    started_at = datetime.now(UTC)
+    self_check()
+    _environment()
+    cfg = config(args.quick)
+    as_of = cfg.shape.end.isoformat()
+    stream = generate(cfg.shape)
+    if len(stream) < cfg.min_events:
+        raise RuntimeError(f"stream has {len(stream)} events, fewer than {cfg.min_events}")
+    one_shape = replace(cfg.shape, orders_per_day=cfg.shape.orders_per_day / 10)
+    stream_1x = generate(one_shape)
+
+    _say(f"[1/4] ingest cost + 10x run: {len(stream)} events ...")
+    step1, run_10x = ingest_cost(stream, as_of)
+    _say(f"[2/4] naive baseline: {len(stream)} events ...")
+    naive = naive_baseline(stream)
+    _say(f"[3/4] 1x run: {len(stream_1x)} events ...")
+    run_1x = run_reads_1x(stream_1x, as_of)
+    run_10x = {"events": len(stream), "outcomes": step1["outcomes"]} | run_10x
+    step2 = {
+        "shape_1x": _shape(one_shape),
+        "shape_10x": _shape(cfg.shape),
+        "1x": run_1x,
+        "10x": run_10x,
+        "ratio_10x_over_1x": {
+            "events": run_10x["events"] / run_1x["events"],
+            "sellers_step_requests": run_10x["sellers_step"]["requests_per_seller_store"]
+            / run_1x["sellers_step"]["requests_per_seller_store"],
+            "sellers_step_rru": run_10x["sellers_step"]["rru_per_seller_store"]
+            / run_1x["sellers_step"]["rru_per_seller_store"],
+            "total_requests": run_10x["total"]["requests"] / run_1x["total"]["requests"],
+            "total_rru": run_10x["total"]["rru"] / run_1x["total"]["rru"],
+            "wall_seconds_per_seller": run_10x["total"]["wall_seconds_per_seller"]
+            / run_1x["total"]["wall_seconds_per_seller"],
+        },
+    }
+    _say(f"[4/4] replay throughput: {len(stream)} events ...")
+    step3 = replay_throughput(stream, as_of)
+
+    table = rows(step1, naive, step2, step3)
+    runtime = time.perf_counter() - started
+    command = "python -m benchmarks" + (" --quick" if args.quick else "")
+    results = {
+        "command": command,
+        "mode": cfg.mode,
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "runtime_seconds": round(runtime, 1),
+        "environment": {
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "cpus": os.cpu_count(),
+            **{p: version(p) for p in ("moto", "boto3", "botocore", "aws-lambda-powertools")},
+        },
+        "stream": _shape(cfg.shape) | {"events": len(stream)},
+        "goals": {
+            "wru_per_event": GOAL_WRU_PER_EVENT,
+            "requests_per_event": GOAL_REQUESTS_PER_EVENT,
+            "run_requests_ratio_tolerance": RATIO_REQUESTS_TOLERANCE,
+            "run_reads_ratio_limit": RATIO_READS_LIMIT,
+        },
+        "table": table,
+        "step1_ingest": step1,
+        "step1_naive_baseline": naive,
+        "step2_scheduled_run": step2,
+        "step3_replay": step3,
+    }
+    args.output.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print(render(table))
+    print(
+        f"\n{command}: {runtime:.1f} s on {os.cpu_count()} CPUs; results in {_display(args.output)}"
+    )
+    return 0
+
+
+def _shape(shape: StreamShape) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(shape).items()}
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
