@@ -70,12 +70,16 @@ class Phase:
     wru_tx_put: float = 0.0
     wru_tx_update_peek: float = 0.0
     wru_tx_check_peek: float = 0.0
-    tx_updates: list[Key] = field(default_factory=list)
-    tx_checks: list[Key] = field(default_factory=list)
+    tx_updates: list[tuple[Key, str]] = field(default_factory=list)
+    """(item, kind) of every transactional Update."""
+    tx_checks: list[tuple[Key, str]] = field(default_factory=list)
     tx_actions: Counter[str] = field(default_factory=Counter)
     """'Put ORDER', 'Update AGG', 'ConditionCheck CONTACT', ..."""
     wru_peek_by_action: Counter[str] = field(default_factory=Counter)
     put_bytes_by_kind: Counter[str] = field(default_factory=Counter)
+    standard_writes_by_kind: Counter[str] = field(default_factory=Counter)
+    post_commit: bool = True
+    """False when items were not read back after transactions (no post-commit figures)."""
     batch_get_keys: int = 0
     batch_get_found: int = 0
     query_pages: int = 0
@@ -95,12 +99,18 @@ class Phase:
     def upper_bound(self, final_sizes: dict[Key, int]) -> dict[str, float]:
         """WRU with each transactional Update / ConditionCheck priced at its item's size
         in `final_sizes` (the table as it is at the end)."""
-        updates = sum(transactional_write_units(final_sizes.get(k, 0)) for k in self.tx_updates)
-        checks = sum(transactional_write_units(final_sizes.get(k, 0)) for k in self.tx_checks)
+        by_action: Counter[str] = Counter()
+        for name, keys in (("Update", self.tx_updates), ("ConditionCheck", self.tx_checks)):
+            for key, kind in keys:
+                by_action[f"{name} {kind}"] += transactional_write_units(final_sizes.get(key, 0))
+        updates = sum(v for k, v in by_action.items() if k.startswith("Update "))
+        checks = sum(v for k, v in by_action.items() if k.startswith("ConditionCheck "))
+        puts = {k: v for k, v in self.wru_peek_by_action.items() if k.startswith("Put ")}
         return {
             "wru_tx_update": float(updates),
             "wru_tx_check": float(checks),
             "wru_total": self.wru_standard + self.wru_tx_put + updates + checks,
+            "wru_by_transaction_action": dict(sorted((puts | by_action).items())),
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -113,12 +123,15 @@ class Phase:
             "rru_by_operation": dict(self.rru_by_op),
             "wru_standard": self.wru_standard,
             "wru_tx_put": self.wru_tx_put,
-            "wru_tx_update_post_commit": self.wru_tx_update_peek,
-            "wru_tx_check_post_commit": self.wru_tx_check_peek,
-            "wru_total_post_commit": self.wru_peek,
+            "wru_tx_update_post_commit": self.wru_tx_update_peek if self.post_commit else None,
+            "wru_tx_check_post_commit": self.wru_tx_check_peek if self.post_commit else None,
+            "wru_total_post_commit": self.wru_peek if self.post_commit else None,
             "transaction_actions": dict(sorted(self.tx_actions.items())),
-            "wru_post_commit_by_action": dict(sorted(self.wru_peek_by_action.items())),
-            "put_bytes_by_kind": dict(sorted(self.put_bytes_by_kind.items())),
+            "wru_by_transaction_action_post_commit": dict(sorted(self.wru_peek_by_action.items()))
+            if self.post_commit
+            else None,
+            "transaction_put_bytes_by_kind": dict(sorted(self.put_bytes_by_kind.items())),
+            "standard_writes_by_kind": dict(sorted(self.standard_writes_by_kind.items())),
             "batch_get_keys": self.batch_get_keys,
             "batch_get_found": self.batch_get_found,
             "query_pages": self.query_pages,
@@ -143,10 +156,12 @@ class Meter:
         events.register("after-call.dynamodb.*", self._after)
 
     def current(self) -> Phase:
-        return self.phases.setdefault(self.phase, Phase())
+        return self.get(self.phase)
 
     def get(self, name: str) -> Phase:
-        return self.phases.setdefault(name, Phase())
+        if name not in self.phases:
+            self.phases[name] = Phase(post_commit=self.peek_client is not None)
+        return self.phases[name]
 
     # ---- hooks -------------------------------------------------------------------
     def _params(self, params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
@@ -185,11 +200,11 @@ class Meter:
                 phase.put_bytes_by_kind[kind] += size
             elif name == "Update":
                 kind = _kind(op["Key"])
-                phase.tx_updates.append(_key(table, op["Key"]))
+                phase.tx_updates.append((_key(table, op["Key"]), kind))
                 touched.append(("Update", table, op["Key"]))
             elif name == "ConditionCheck":
                 kind = _kind(op["Key"])
-                phase.tx_checks.append(_key(table, op["Key"]))
+                phase.tx_checks.append((_key(table, op["Key"]), kind))
                 touched.append(("ConditionCheck", table, op["Key"]))
             else:  # Delete: the minimum (nothing here deletes in a transaction)
                 kind = _kind(op["Key"])
@@ -207,6 +222,7 @@ class Meter:
 
     def _price_PutItem(self, phase: Phase, params: dict[str, Any], parsed: dict[str, Any]) -> None:
         phase.wru_standard += write_units(item_size(params.get("Item")))
+        phase.standard_writes_by_kind[f"PutItem {_kind(params.get('Item') or {})}"] += 1
 
     def _price_UpdateItem(
         self, phase: Phase, params: dict[str, Any], parsed: dict[str, Any]

@@ -371,6 +371,8 @@ def rows(
         f"<= {GOAL_REQUESTS_PER_EVENT:g}",
         _verdict(ingest["requests"] <= GOAL_REQUESTS_PER_EVENT),
     )
+    for op, per_event in ingest["requests_by_operation"].items():
+        row(f"ingest:   {op} / event", per_event, "req/event")
     row(
         "ingest: WRU / event (upper bound)",
         ingest["wru_upper_bound"],
@@ -391,7 +393,7 @@ def rows(
     row("product/naive: requests", ingest["requests"] / base["requests"], "ratio")
     row("product/naive: WRU (upper bound)", ingest["wru_upper_bound"] / base["wru"], "ratio")
     row(
-        "ingest: throughput (handler only)",
+        "ingest: throughput (ingest_direct, metered)",
         step1["events_per_second_excluding_read_back"],
         "events/s",
         digits=1,
@@ -453,6 +455,12 @@ def rows(
     row("run 1x: wall time / seller", one["total"]["wall_seconds_per_seller"], "s/seller", digits=2)
     row(
         "run 10x: wall time / seller", ten["total"]["wall_seconds_per_seller"], "s/seller", digits=2
+    )
+    row(
+        "run 10x/1x: wall time / seller",
+        ratio["wall_seconds_per_seller"],
+        "ratio",
+        digits=2,
     )
     row(
         "run 10x: wall / seller outside DynamoDB calls",

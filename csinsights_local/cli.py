@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -182,6 +183,44 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed(deployment: Any, items: list[Any], as_of: str | None) -> dict[str, Any]:
+    ingest_direct(deployment, items)
+    return run_metrics(deployment, as_of)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from csinsights_local.serve import ReportWorker, start_server
+
+    with local_stack() as (_, deployment):
+        if args.events:
+            _seed(deployment, read_jsonl(Path(args.events)), args.as_of)
+        server, url = start_server(deployment, args.port)
+        worker = ReportWorker(deployment)
+        worker.start()
+        print(f"Serving on {url}", flush=True)
+        print(
+            f"OpenAPI: {url}/v1/docs (Swagger UI; needs a token); "
+            "tokens: csinsights token SELLER_ID",
+            flush=True,
+        )
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            worker.stopped.set()
+            server.shutdown()
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from csinsights_local.tokens import issue
+
+    print(issue(args.seller_id, operator=args.operator, ttl=args.ttl))
+    return 0
+
+
 def _repository(table: str):  # type: ignore[no-untyped-def]
     from csinsights.config import Settings
     from csinsights.repository import Repository
@@ -241,6 +280,18 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--window-days", type=int, default=28, choices=[7, 28, 30, 90])
     replay.add_argument("--pretty", action="store_true")
     replay.set_defaults(func=cmd_replay)
+
+    serve = sub.add_parser("serve", help="the local stack and the API over HTTP on 127.0.0.1")
+    serve.add_argument("--port", type=int, default=0)
+    serve.add_argument("--events", help="JSONL archive to ingest first")
+    serve.add_argument("--as-of", help="run the scheduled computation as of T (default: now)")
+    serve.set_defaults(func=cmd_serve)
+
+    token = sub.add_parser("token", help="a bearer token the local API server accepts")
+    token.add_argument("seller_id", nargs="?")
+    token.add_argument("--operator", action="store_true")
+    token.add_argument("--ttl", type=int, default=3600)
+    token.set_defaults(func=cmd_token)
 
     rejected = sub.add_parser("rejected", help="invalid events kept with their reason")
     rsub = rejected.add_subparsers(dest="action", required=True)

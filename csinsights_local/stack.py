@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import sys
+import threading
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -28,6 +29,8 @@ from csinsights_local import moto_speedups
 from csinsights_local.template import CODE_BUCKET, ROOT, deployable_template
 
 REGION = "us-east-1"
+# Invocations swap os.environ and stdout: one at a time, whichever thread asks.
+_INVOKE_LOCK = threading.RLock()
 STACK_NAME = "csinsights"
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -103,7 +106,7 @@ class Deployment:
         """Call the function's real handler in-process, as Lambda would; what it prints is
         kept in `logs` instead of reaching this process's stdout."""
         buffer = io.StringIO()
-        with self.environment_of(function):
+        with _INVOKE_LOCK, self.environment_of(function):
             module = self.handler_module(function)
             streams = _capture_log_streams(buffer)
             try:

@@ -1,0 +1,63 @@
+"""Locally signed bearer tokens standing in for Cognito's: HS256 JWTs whose claims the
+local API server hands to the handler as the authorizer's, after checking signature and
+expiry. For the local stack only."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import time
+from typing import Any
+
+DEFAULT_SECRET = "csinsights-local-development-only"  # noqa: S105 - local stack only
+DEFAULT_TTL = 3600
+
+
+class InvalidToken(Exception):
+    pass
+
+
+def _secret() -> bytes:
+    return os.environ.get("CSINSIGHTS_LOCAL_SECRET", DEFAULT_SECRET).encode()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def issue(seller_id: str | None, operator: bool = False, ttl: int = DEFAULT_TTL) -> str:
+    now = int(time.time())
+    claims: dict[str, Any] = {"iat": now, "exp": now + ttl, "token_use": "id"}
+    if seller_id:
+        claims["custom:seller_id"] = seller_id
+        claims["sub"] = seller_id
+    if operator:
+        claims["custom:role"] = "operator"
+        claims.setdefault("sub", "operator")
+    header = _b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
+    signature = hmac.new(_secret(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    return f"{header}.{payload}.{_b64(signature)}"
+
+
+def verify(token: str) -> dict[str, Any]:
+    try:
+        header, payload, signature = token.split(".")
+        expected = hmac.new(_secret(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
+        if not hmac.compare_digest(expected, _unb64(signature)):
+            raise InvalidToken("bad signature")
+        if json.loads(_unb64(header)).get("alg") != "HS256":
+            raise InvalidToken("unexpected algorithm")
+        claims = json.loads(_unb64(payload))
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise InvalidToken("malformed token") from exc
+    if not isinstance(claims, dict) or int(claims.get("exp", 0)) < time.time():
+        raise InvalidToken("expired")
+    return claims
