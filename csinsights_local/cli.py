@@ -119,13 +119,88 @@ def cmd_demo(args: argparse.Namespace) -> int:
         docs = documents(deployment, plan, 28)
         print_table(docs[: args.table_sellers])
         bucket = deployment.outputs["ReportsBucketName"]
-        first = docs[0]["seller_id"] if docs else "?"
         print(
             f"Reports: s3://{bucket}/reports/<seller>/insights/{plan['as_of_day']}/"
             "insights.{json,csv,html}"
         )
-        print(f"  e.g. s3://{bucket}/reports/{first}/insights/{plan['as_of_day']}/insights.html")
+        sellers = [d["seller_id"] for d in docs]
+        serve_demo(deployment, "SELLER001" if "SELLER001" in sellers else sellers[0], args.once)
     return 0
+
+
+def serve_demo(deployment: Any, seller: str, once: bool) -> None:
+    """The API over HTTP: a token, a curl per route, a survey report downloaded."""
+    import urllib.request
+
+    from csinsights_local.serve import ReportWorker, start_server
+    from csinsights_local.tokens import issue
+
+    server, url = start_server(deployment)
+    worker = ReportWorker(deployment)
+    worker.start()
+    token = issue(seller)
+    print(f"\nServing on {url}")
+    print(f"A token for {seller} (make more with: .venv/bin/csinsights token SELLER_ID):")
+    print(f"  export TOKEN={token}")
+    auth = '-H "Authorization: Bearer $TOKEN"'
+    base = f"{url}/v1/sellers/{seller}"
+    print("Try:")
+    for route in (
+        f"{base}/metrics",
+        f"{base}/metrics?stores=US,CA&window_days=7",
+        f"{base}/metrics/history?metric=response_within_24h_rate&from=2026-11-01&to=2026-11-30",
+        f"{url}/v1/stores/US/benchmarks",
+        f"{base}/contacts/overdue",
+        f"{base}/reports",
+    ):
+        print(f"  curl {auth} '{route}'")
+    print(
+        f'  curl {auth} -X POST -d \'{{"type":"survey_responses","days":90}}\' \'{base}/reports\''
+    )
+
+    def call(path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        request = urllib.request.Request(  # noqa: S310 - our own server on 127.0.0.1
+            url + path,
+            data=json.dumps(body).encode() if body else None,
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            method="POST" if body else "GET",
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return json.loads(response.read())
+
+    report = call(f"/v1/sellers/{seller}/reports", {"type": "survey_responses", "days": 90})
+    for _ in range(60):
+        report = call(f"/v1/sellers/{seller}/reports/{report['report_id']}")
+        if report["status"] == "ready":
+            break
+        time.sleep(0.5)
+    link = report.get("download", {}).get("url")
+    if link:
+        with urllib.request.urlopen(link, timeout=30) as response:  # noqa: S310
+            lines = response.read().decode().count("\n")
+        print(
+            f"Survey responses report {report['report_id']}: {report['rows']} responses, "
+            f"downloaded ({lines} lines). Link, valid {report['download']['expires_in']} s:"
+        )
+        print(f"  {link}")
+    other = "SELLER002" if seller != "SELLER002" else "SELLER001"
+    try:
+        call(f"/v1/sellers/{other}/metrics")
+    except Exception as exc:  # noqa: BLE001 - shown, not handled
+        print(f"Another seller's metrics with {seller}'s token: {exc}")
+    if once:
+        worker.stopped.set()
+        server.shutdown()
+        return
+    print("Serving until Ctrl-C ...", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        worker.stopped.set()
+        server.shutdown()
 
 
 SHORT = {
