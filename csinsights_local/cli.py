@@ -327,6 +327,16 @@ def cmd_rejected_replay(args: argparse.Namespace) -> int:
     return 0
 
 
+def _as_of_argument(text: str) -> str:
+    from csinsights.compute import parse_as_of
+
+    try:
+        parse_as_of(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="csinsights", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -350,7 +360,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay.add_argument("events", help="JSONL: one event per line, any order, repeats allowed")
     replay.add_argument(
-        "--as-of", required=True, help="a UTC midnight (2026-11-20T00:00:00Z) or a date (its end)"
+        "--as-of",
+        required=True,
+        type=_as_of_argument,
+        help="a UTC midnight (2026-11-20T00:00:00Z) or a date (its end)",
     )
     replay.add_argument("--window-days", type=int, default=28, choices=[7, 28, 30, 90])
     replay.add_argument("--pretty", action="store_true")
@@ -359,7 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="the local stack and the API over HTTP on 127.0.0.1")
     serve.add_argument("--port", type=int, default=0)
     serve.add_argument("--events", help="JSONL archive to ingest first")
-    serve.add_argument("--as-of", help="run the scheduled computation as of T (default: now)")
+    serve.add_argument(
+        "--as-of", type=_as_of_argument, help="compute as of T (default: the end of yesterday)"
+    )
     serve.set_defaults(func=cmd_serve)
 
     token = sub.add_parser("token", help="a bearer token the local API server accepts")

@@ -115,22 +115,26 @@ class Deployment:
                     return handler(event, FakeLambdaContext(self.resources[function]))
             finally:
                 for handler, stream in streams:
-                    handler.setStream(stream)
+                    handler.stream = stream
                 self.logs.setdefault(function, []).extend(_parse_lines(buffer.getvalue()))
 
 
 def _capture_log_streams(buffer: io.StringIO) -> list[tuple[logging.StreamHandler, Any]]:
-    """Point every stdout log handler (Powertools' Logger) at `buffer`; returns the old streams."""
+    """Point the functions' Powertools log handlers at `buffer`, whatever stream they were
+    given at import; returns the old streams."""
+    from aws_lambda_powertools.logging.formatter import BasePowertoolsFormatter
+
     swapped = []
     for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
         if not isinstance(logger, logging.Logger):
             continue
         for handler in logger.handlers:
-            if isinstance(handler, logging.StreamHandler) and handler.stream in (
-                sys.stdout,
-                sys.__stdout__,
+            if type(handler) is logging.StreamHandler and isinstance(
+                handler.formatter, BasePowertoolsFormatter
             ):
-                swapped.append((handler, handler.setStream(buffer)))
+                # Assigned, not setStream(): that flushes the old stream, maybe closed.
+                swapped.append((handler, handler.stream))
+                handler.stream = buffer
     return swapped
 
 
