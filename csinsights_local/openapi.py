@@ -18,6 +18,15 @@ def render() -> str:
         version="1.0.0",
         description="Metrics lookups, trends, store benchmarks and report downloads. "
         "Every route needs a Cognito token; a seller reads only its own data.",
+        security_schemes={
+            "SellerPool": {
+                "type": "apiKey",
+                "name": "Authorization",
+                "in": "header",
+                "description": "Cognito user-pool token (claims custom:seller_id, custom:role)",
+            }
+        },
+        security=[{"SellerPool": []}],
     )
     return json.dumps(json.loads(schema), indent=2, sort_keys=True) + "\n"
 

@@ -133,6 +133,20 @@ def _no_route(exc: Exception) -> Response[Any]:
     return _error(404, "not_found", "no such route")
 
 
+def _errors(*codes: int) -> dict[int, Any]:
+    described = {
+        401: "no caller identity",
+        404: "nothing there for this caller (another seller's data looks the same)",
+        422: "a parameter or the body is invalid; `errors` names each field",
+    }
+    return {
+        code: {"description": described[code], "content": {"application/json": {"model": ApiError}}}
+        for code in codes
+    }
+
+
+ERRORS = {200: {"description": "the answer"}, **_errors(401, 404, 422)}
+
 SellerPath = Annotated[str, Path(pattern=SELLER_ID, description="the seller's id")]
 AsOf = Annotated[
     str | None,
@@ -150,7 +164,11 @@ def _window(window_days: int) -> int:
     return window_days
 
 
-@app.get("/v1/sellers/<seller_id>/metrics", summary="The metrics document of one or several stores")
+@app.get(
+    "/v1/sellers/<seller_id>/metrics",
+    responses=ERRORS,
+    summary="The metrics document of one or several stores",
+)
 def get_metrics(
     seller_id: SellerPath,
     stores: Annotated[
@@ -161,8 +179,10 @@ def get_metrics(
 ) -> dict[str, Any]:
     authorise(seller_id)
     chosen = None
-    if stores:
-        chosen = [s.strip() for s in stores.split(",") if s.strip()]
+    if stores is not None:
+        chosen = sorted({s.strip() for s in stores.split(",") if s.strip()})
+        if not chosen:
+            raise InvalidRequest("stores", "name at least one store, or leave stores out")
         if len(chosen) > MAX_STORES:
             raise InvalidRequest("stores", f"at most {MAX_STORES} stores per request")
         bad = [s for s in chosen if not _matches(STORE_ID, s)]
@@ -171,7 +191,9 @@ def get_metrics(
     return queries().metrics(seller_id, chosen, _day(as_of, "as_of"), _window(window_days))
 
 
-@app.get("/v1/sellers/<seller_id>/metrics/history", summary="Daily trend of one metric")
+@app.get(
+    "/v1/sellers/<seller_id>/metrics/history", responses=ERRORS, summary="Daily trend of one metric"
+)
 def get_history(
     seller_id: SellerPath,
     metric: Annotated[str, Query(description="a metric name of the metrics document")],
@@ -185,7 +207,9 @@ def get_history(
     return queries().history(seller_id, metric, store, first, last, _window(window_days))
 
 
-@app.get("/v1/stores/<store_id>/benchmarks", summary="Store average and top performers")
+@app.get(
+    "/v1/stores/<store_id>/benchmarks", responses=ERRORS, summary="Store average and top performers"
+)
 def get_benchmarks(
     store_id: Annotated[str, Path(pattern=STORE_ID)], as_of: AsOf = None
 ) -> dict[str, Any]:
@@ -193,7 +217,7 @@ def get_benchmarks(
     return queries().benchmarks(store_id, _day(as_of, "as_of"))
 
 
-@app.get("/v1/sellers/<seller_id>/reports", summary="Past reports, newest first")
+@app.get("/v1/sellers/<seller_id>/reports", responses=ERRORS, summary="Past reports, newest first")
 def list_reports(
     seller_id: SellerPath,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -204,7 +228,9 @@ def list_reports(
 
 
 @app.get(
-    "/v1/sellers/<seller_id>/reports/<report_id>", summary="A report, with a fresh download link"
+    "/v1/sellers/<seller_id>/reports/<report_id>",
+    responses=ERRORS,
+    summary="A report, with a fresh download link",
 )
 def get_report(
     seller_id: SellerPath,
@@ -217,6 +243,7 @@ def get_report(
 
 @app.get(
     "/v1/sellers/<seller_id>/contacts/overdue",
+    responses=ERRORS,
     summary="Unanswered contacts, oldest first, with hours left before 48 h",
 )
 def get_overdue(
@@ -239,6 +266,10 @@ class SurveyReportRequest(BaseModel):
 
 @app.post(
     "/v1/sellers/<seller_id>/reports",
+    responses={
+        202: {"description": "accepted; poll the report for its link"},
+        **_errors(401, 404, 422),
+    },
     summary="Request a survey responses report (built asynchronously)",
 )
 def post_report(

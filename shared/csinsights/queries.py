@@ -56,13 +56,14 @@ class Queries:
         out = []
         for contact in contacts[:limit]:
             age = now - contact["received_at"]
+            seconds = age // timedelta(seconds=1)
             out.append(
                 {
                     **contact,
                     "received_at": contact["received_at"].strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    "age_hours": rounded(Fraction(age // timedelta(seconds=1), 3600)),
+                    "age_hours": rounded(Fraction(seconds, 3600)),
                     "hours_left": rounded(
-                        Fraction((LATE_AFTER - age) // timedelta(seconds=1), 3600)
+                        Fraction(LATE_AFTER // timedelta(seconds=1) - seconds, 3600)
                     ),
                     "overdue": age > LATE_AFTER,
                 }
