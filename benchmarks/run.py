@@ -33,7 +33,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from benchmarks.meter import Meter, Phase, table_sizes
-from benchmarks.sizes import self_check
+from benchmarks.sizes import item_size, self_check
 from csinsights_local.generator import StreamShape, generate
 from csinsights_local.pipeline import ingest_direct
 from csinsights_local.replay import replay_events
@@ -67,13 +67,25 @@ class Config:
     """The step-1 stream; also the 10x stream of step 2 (its 1x has a tenth of the
     orders per day) and the stream replayed in step 3."""
     min_events: int
+    many_sellers: StreamShape
+    """A stream spread over many seller-stores (sensitivity of the per-event cost)."""
 
 
 def config(quick: bool) -> Config:
     end = _end_day()
     if quick:
-        return Config("quick", StreamShape(sellers=3, days=14, orders_per_day=10.0, end=end), 1500)
-    return Config("full", StreamShape(sellers=6, end=end), 10_000)
+        return Config(
+            "quick",
+            StreamShape(sellers=3, days=14, orders_per_day=10.0, end=end),
+            1500,
+            StreamShape(sellers=20, days=4, orders_per_day=1.0, end=end),
+        )
+    return Config(
+        "full",
+        StreamShape(sellers=6, end=end),
+        10_000,
+        StreamShape(sellers=50, days=7, orders_per_day=1.0, end=end),
+    )
 
 
 def _environment() -> None:
@@ -93,7 +105,7 @@ def metered_moto(peek: bool) -> Iterator[Meter]:
         peek_client = boto3.session.Session(region_name=REGION).client("dynamodb")
         meter = Meter(peek_client if peek else None)
         meter.install(boto3.DEFAULT_SESSION)
-        meter.unmetered = peek_client  # type: ignore[attr-defined]
+        meter.unmetered = peek_client
         yield meter
 
 
@@ -138,10 +150,21 @@ def ingest_cost(stream: list[dict[str, Any]], as_of: str) -> tuple[dict[str, Any
         phase = meter.get(INGEST)
         _require_metered(phase, "ingest")
         peek_seconds = meter.peek_seconds
-        final = table_sizes(meter.unmetered, table)  # type: ignore[attr-defined]
+        final = table_sizes(meter.unmetered, table)
         upper = phase.upper_bound(final)
         events = len(stream)
         kinds = Counter(json.loads(k)["pk"]["S"].split("#", 1)[0] for _, k in final)
+        # The meter's item images (behind the GSI and before/after figures) must match
+        # the table item for item.
+        mismatches = sum(
+            1
+            for key in final.keys() | meter.images.keys()
+            if key not in final
+            or key not in meter.images
+            or item_size(meter.images[key]) != final[key]
+        )
+        if mismatches:
+            _say(f"warning: {mismatches} item images differ from the table (GSI figures off)")
         ingest = {
             "events": events,
             "outcomes": summary.as_dict() | {"retried": summary.retried},
@@ -153,13 +176,18 @@ def ingest_cost(stream: list[dict[str, Any]], as_of: str) -> tuple[dict[str, Any
             "meter": phase.as_dict(),
             "wru_upper_bound": upper,
             "stored_items": dict(sorted(kinds.items())),
+            "largest_item_bytes": max(final.values(), default=0),
+            "item_images_checked": {"items": len(final), "mismatches": mismatches},
             "per_event": {
                 "requests": _per(phase.total_requests, events),
                 "requests_by_operation": {
                     op: _per(n, events) for op, n in sorted(phase.requests.items())
                 },
                 "wru_upper_bound": _per(upper["wru_total"], events),
-                "wru_post_commit": _per(phase.wru_peek, events),
+                "wru_post_commit": _per(phase.wru_post_commit, events),
+                "wru_larger_of_before_after": _per(phase.wru_table_larger_of_before_after, events),
+                "wru_gsi": _per(phase.wru_gsi, events),
+                "wru_upper_bound_incl_gsi": _per(upper["wru_total"] + phase.wru_gsi, events),
                 "rru_batch_get": _per(phase.rru_by_op["BatchGetItem"], events),
                 "rru_total": _per(phase.rru, events),
             },
@@ -173,6 +201,42 @@ def ingest_cost(stream: list[dict[str, Any]], as_of: str) -> tuple[dict[str, Any
         }
         run = scheduled_run(deployment, meter, walls, as_of)
         return ingest, run
+
+
+# ---- step 1, sensitivity ---------------------------------------------------------------
+def ingest_variant(stream: list[dict[str, Any]]) -> dict[str, Any]:
+    """The table WRU (upper bound) and requests of ingesting `stream`, in a fresh stack
+    (no post-commit read-back)."""
+    with metered_moto(peek=False) as meter:
+        deployment = deploy()
+        instrument(deployment, meter)
+        summary = ingest_direct(deployment, stream)
+        phase = meter.get(INGEST)
+        _require_metered(phase, "ingest variant")
+        final = table_sizes(meter.unmetered, deployment.outputs["EventsTableName"])
+        upper = phase.upper_bound(final)
+        events = len(stream)
+        transactions = phase.requests["TransactWriteItems"]
+        return {
+            "events": events,
+            "seller_stores": len({(e["seller_id"], e["store_id"]) for e in stream}),
+            "outcomes": summary.as_dict() | {"retried": summary.retried},
+            "meter": phase.as_dict(),
+            "wru_upper_bound": upper,
+            "per_event": {
+                "requests": _per(phase.total_requests, events),
+                "requests_by_operation": {
+                    op: _per(n, events) for op, n in sorted(phase.requests.items())
+                },
+                "wru_upper_bound": _per(upper["wru_total"], events),
+                "rru_batch_get": _per(phase.rru_by_op["BatchGetItem"], events),
+            },
+            "per_transaction": {
+                "transactions": transactions,
+                "actions": _per(sum(phase.tx_actions.values()), transactions),
+                "events": _per(events, transactions),
+            },
+        }
 
 
 # ---- naive baseline --------------------------------------------------------------------
@@ -243,7 +307,7 @@ def naive_baseline(stream: list[dict[str, Any]]) -> dict[str, Any]:
         wall = time.perf_counter() - started
         phase = meter.get("naive")
         _require_metered(phase, "naive baseline")
-        final = table_sizes(meter.unmetered, table)  # type: ignore[attr-defined]
+        final = table_sizes(meter.unmetered, table)
         upper = phase.upper_bound(final)
         events = len(stream)
         # A cancelled transaction is priced like a committed one (failed conditional
@@ -387,11 +451,55 @@ def rows(
         f"<= {GOAL_WRU_PER_EVENT:g}",
         _verdict(ingest["wru_post_commit"] <= GOAL_WRU_PER_EVENT),
     )
+    row(
+        "ingest: GSI WRU / event (index maintenance)",
+        ingest["wru_gsi"],
+        "WRU/event",
+    )
+    row(
+        "ingest: WRU / event incl. GSI (upper bound)",
+        ingest["wru_upper_bound_incl_gsi"],
+        "WRU/event",
+        f"<= {GOAL_WRU_PER_EVENT:g}",
+        _verdict(ingest["wru_upper_bound_incl_gsi"] <= GOAL_WRU_PER_EVENT),
+    )
     row("ingest: RRU / event (BatchGetItem)", ingest["rru_batch_get"], "RRU/event")
+    row("ingest: events / transaction (commit group)", step1["per_transaction"]["events"], "events")
+    live = step1["variants"]["time_ordered"]
+    many = step1["variants"]["many_sellers"]
+    row("ingest, time-ordered: requests / event", live["per_event"]["requests"], "req/event")
+    row(
+        "ingest, time-ordered: WRU / event (upper bound)",
+        live["per_event"]["wru_upper_bound"],
+        "WRU/event",
+        f"<= {GOAL_WRU_PER_EVENT:g}",
+        _verdict(live["per_event"]["wru_upper_bound"] <= GOAL_WRU_PER_EVENT),
+    )
+    label = f"ingest, {many['seller_stores']} seller-stores"
+    row(f"{label}: events", many["events"], "events", digits=0)
+    row(
+        f"{label}: requests / event",
+        many["per_event"]["requests"],
+        "req/event",
+        f"<= {GOAL_REQUESTS_PER_EVENT:g}",
+        _verdict(many["per_event"]["requests"] <= GOAL_REQUESTS_PER_EVENT),
+    )
+    row(
+        f"{label}: WRU / event (upper bound)",
+        many["per_event"]["wru_upper_bound"],
+        "WRU/event",
+        f"<= {GOAL_WRU_PER_EVENT:g}",
+        _verdict(many["per_event"]["wru_upper_bound"] <= GOAL_WRU_PER_EVENT),
+    )
     row("naive: requests / event", base["requests"], "req/event")
     row("naive: WRU / event", base["wru"], "WRU/event")
     row("product/naive: requests", ingest["requests"] / base["requests"], "ratio")
     row("product/naive: WRU (upper bound)", ingest["wru_upper_bound"] / base["wru"], "ratio")
+    row(
+        "product/naive: WRU incl. product GSI",
+        ingest["wru_upper_bound_incl_gsi"] / base["wru"],
+        "ratio",
+    )
     row(
         "ingest: throughput (ingest_direct, metered)",
         step1["events_per_second_excluding_read_back"],
@@ -463,6 +571,12 @@ def rows(
         digits=2,
     )
     row(
+        "run 1x: wall / seller outside DynamoDB calls",
+        one["total"]["wall_seconds_per_seller_outside_dynamodb"],
+        "s/seller",
+        digits=2,
+    )
+    row(
         "run 10x: wall / seller outside DynamoDB calls",
         ten["total"]["wall_seconds_per_seller_outside_dynamodb"],
         "s/seller",
@@ -512,11 +626,20 @@ def main(argv: list[str] | None = None) -> int:
     one_shape = replace(cfg.shape, orders_per_day=cfg.shape.orders_per_day / 10)
     stream_1x = generate(one_shape)
 
-    _say(f"[1/4] ingest cost + 10x run: {len(stream)} events ...")
+    _say(f"[1/6] ingest cost + 10x run: {len(stream)} events ...")
     step1, run_10x = ingest_cost(stream, as_of)
-    _say(f"[2/4] naive baseline: {len(stream)} events ...")
+    _say(f"[2/6] same events in time order: {len(stream)} events ...")
+    live = ingest_variant(sorted(stream, key=lambda e: (e["occurred_at"], e["event_id"])))
+    many_stream = generate(cfg.many_sellers)
+    _say(f"[3/6] many sellers: {len(many_stream)} events ...")
+    many = ingest_variant(many_stream)
+    step1["variants"] = {
+        "time_ordered": live | {"stream": "the step-1 events sorted by occurred_at"},
+        "many_sellers": many | {"stream": _shape(cfg.many_sellers)},
+    }
+    _say(f"[4/6] naive baseline: {len(stream)} events ...")
     naive = naive_baseline(stream)
-    _say(f"[3/4] 1x run: {len(stream_1x)} events ...")
+    _say(f"[5/6] 1x run: {len(stream_1x)} events ...")
     run_1x = run_reads_1x(stream_1x, as_of)
     run_10x = {"events": len(stream), "outcomes": step1["outcomes"]} | run_10x
     step2 = {
@@ -536,7 +659,7 @@ def main(argv: list[str] | None = None) -> int:
             / run_1x["total"]["wall_seconds_per_seller"],
         },
     }
-    _say(f"[4/4] replay throughput: {len(stream)} events ...")
+    _say(f"[6/6] replay throughput: {len(stream)} events ...")
     step3 = replay_throughput(stream, as_of)
 
     table = rows(step1, naive, step2, step3)
