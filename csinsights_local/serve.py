@@ -79,7 +79,9 @@ def make_handler(deployment: Deployment) -> type[BaseHTTPRequestHandler]:
                 claims = verify(token) if token else None
             except InvalidToken:
                 claims = None
-            if claims is None:
+            if claims is None and urlsplit(self.path).path.startswith("/v1/docs"):
+                claims = {}  # the Swagger UI, served locally only, needs no identity
+            elif claims is None:
                 # What API Gateway's Cognito authorizer answers; the handler is not called.
                 self._send(401, {"Content-Type": "application/json"}, b'{"message":"Unauthorized"}')
                 return

@@ -158,3 +158,34 @@ def test_survey_report_is_built_and_downloads_as_an_attachment(api: str) -> None
     # The same report id under another seller's path: nothing there.
     status, _ = call(api, f"/v1/sellers/S2/reports/{report['report_id']}", issue("S2"))
     assert status == 404
+
+
+def test_csinsights_serve_command_serves_an_archive(tmp_path: Any) -> None:
+    """The command itself: first line `Serving on URL`, then the API answers."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    archive = tmp_path / "events.jsonl"
+    archive.write_text("\n".join(json.dumps(e) for e in EVENTS) + "\n")
+    command = Path(sys.executable).parent / "csinsights"
+    process = subprocess.Popen(
+        [str(command), "serve", "--events", str(archive), "--as-of", "2026-11-19"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline().strip()
+        assert first.startswith("Serving on http://127.0.0.1:")
+        url = first.removeprefix("Serving on ")
+        status, document = call(url, "/v1/sellers/S1/metrics", issue("S1"))
+        assert status == 200
+        assert document["as_of"] == "2026-11-20T00:00:00Z"
+        status, _ = call(url, "/v1/sellers/S1/metrics", issue("S2"))
+        assert status == 404
+        with urllib.request.urlopen(url + "/v1/docs?format=json", timeout=30) as response:
+            assert "/v1/sellers/{seller_id}/metrics" in json.loads(response.read())["paths"]
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
