@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 
 from csinsights.compute import parse_as_of
 from csinsights.config import Settings
+from csinsights.models.api import MetricsDocument
 from csinsights.observability import logger, metrics
 from csinsights.queries import InvalidRequest, NotFound, Queries
 from csinsights.repository import Repository
@@ -29,7 +30,7 @@ MAX_STORES = 16
 SELLER_CLAIM = "custom:seller_id"
 ROLE_CLAIM = "custom:role"
 
-app = APIGatewayRestResolver(enable_validation=True)
+app = APIGatewayRestResolver(enable_validation=True, response_validation_error_http_code=500)
 app.enable_swagger(path="/v1/docs", title="Customer Service Insights API", version="1.0.0")
 _queries: dict[Settings, Queries] = {}
 
@@ -176,7 +177,7 @@ def get_metrics(
     ] = None,
     as_of: AsOf = None,
     window_days: Window = 28,
-) -> dict[str, Any]:
+) -> MetricsDocument:
     authorise(seller_id)
     chosen = None
     if stores is not None:
@@ -188,7 +189,8 @@ def get_metrics(
         bad = [s for s in chosen if not _matches(STORE_ID, s)]
         if bad:
             raise InvalidRequest("stores", f"not a store id: {', '.join(bad)}")
-    return queries().metrics(seller_id, chosen, _day(as_of, "as_of"), _window(window_days))
+    document = queries().metrics(seller_id, chosen, _day(as_of, "as_of"), _window(window_days))
+    return MetricsDocument.model_validate(document)
 
 
 @app.get(
