@@ -188,13 +188,14 @@ def serve_demo(deployment: Any, seller: str, once: bool) -> None:
         call(f"/v1/sellers/{other}/metrics")
     except Exception as exc:  # noqa: BLE001 - shown, not handled
         print(f"Another seller's metrics with {seller}'s token: {exc}")
-    if once:
-        worker.stopped.set()
-        server.shutdown()
-        return
-    print("Serving until Ctrl-C ...", flush=True)
+    if not once:
+        print("Serving until Ctrl-C ...", flush=True)
+    serve_until_interrupted(server, worker, forever=not once)
+
+
+def serve_until_interrupted(server: Any, worker: Any, forever: bool = True) -> None:
     try:
-        while True:
+        while forever:
             time.sleep(3600)
     except KeyboardInterrupt:
         pass
@@ -274,18 +275,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         worker.start()
         print(f"Serving on {url}", flush=True)
         print(
-            f"OpenAPI: {url}/v1/docs (Swagger UI; needs a token); "
-            "tokens: csinsights token SELLER_ID",
+            f"OpenAPI: {url}/v1/docs (Swagger UI); tokens: csinsights token SELLER_ID",
             flush=True,
         )
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            worker.stopped.set()
-            server.shutdown()
+        serve_until_interrupted(server, worker)
     return 0
 
 
