@@ -234,6 +234,15 @@ class Meter:
         events.register("before-call.dynamodb.*", self._before)
         events.register("after-call.dynamodb.*", self._after)
 
+    def uninstall(self, session: Any) -> None:
+        """Remove the hooks from the session. Clients made afterwards are not metered;
+        botocore copies a session's hooks into each client it makes, so clients made
+        before still report (make new ones)."""
+        events = session.events
+        events.unregister("before-parameter-build.dynamodb.*", self._params)
+        events.unregister("before-call.dynamodb.*", self._before)
+        events.unregister("after-call.dynamodb.*", self._after)
+
     def current(self) -> Phase:
         return self.get(self.phase)
 

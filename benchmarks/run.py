@@ -7,6 +7,13 @@ replay throughput, measured on the local stack (in-process moto).
 2. Scheduled run reads: the same sellers and days at 1x and 10x the orders per day, each
    in a fresh stack; requests and read units of the run, per seller-store and in total.
 3. Replay throughput: events per second through `replay_events` (fresh stack, ingest, run).
+4. Lookups: DynamoDB requests and read units per metric lookup through the real API
+   handler at 1x and 10x stored history, and the handler's in-process latency against a
+   bare GetItem (lookups.py).
+5. Cold start: the import time of each handler module in a fresh interpreter against
+   `import boto3` (coldstart.py).
+6. Cost model: dollars per million events ingested and per million lookups, from the
+   figures above and stated prices (costmodel.py).
 
 Prints a table and writes benchmarks/results.json. See benchmarks/README.md.
 """
@@ -32,6 +39,9 @@ import boto3
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from benchmarks.coldstart import cold_start
+from benchmarks.costmodel import cost_model
+from benchmarks.lookups import GOAL_REQUESTS_PER_LOOKUP, HISTORY_DAYS, LookupConfig, lookup_cost
 from benchmarks.meter import Meter, Phase, table_sizes
 from benchmarks.sizes import item_size, self_check
 from csinsights_local.generator import StreamShape, generate
@@ -69,6 +79,9 @@ class Config:
     min_events: int
     many_sellers: StreamShape
     """A stream spread over many seller-stores (sensitivity of the per-event cost)."""
+    lookups: LookupConfig
+    """Snapshots stored at 1x and 10x history, latency samples."""
+    coldstart_runs: int
 
 
 def config(quick: bool) -> Config:
@@ -79,12 +92,16 @@ def config(quick: bool) -> Config:
             StreamShape(sellers=3, days=14, orders_per_day=10.0, end=end),
             1500,
             StreamShape(sellers=20, days=4, orders_per_day=1.0, end=end),
+            LookupConfig(days_1x=3, days_10x=30, calls=100),
+            1,
         )
     return Config(
         "full",
         StreamShape(sellers=6, end=end),
         10_000,
         StreamShape(sellers=50, days=7, orders_per_day=1.0, end=end),
+        LookupConfig(days_1x=5, days_10x=50, calls=300),
+        3,
     )
 
 
@@ -109,10 +126,14 @@ def metered_moto(peek: bool) -> Iterator[Meter]:
         yield meter
 
 
-def instrument(deployment: Deployment, meter: Meter) -> dict[str, float]:
+def instrument(
+    deployment: Deployment, meter: Meter, calls: Counter[str] | None = None
+) -> dict[str, float]:
     """Attribute each function's DynamoDB calls to a phase named after it; returns the
-    wall seconds spent in each function (filled as they run)."""
+    wall seconds spent in each function (filled as they run); `calls` counts the
+    invocations of each function."""
     walls: Counter[str] = Counter()
+    counts: Counter[str] = Counter() if calls is None else calls
     original: Callable[[str, dict[str, Any]], Any] = deployment.invoke
 
     def invoke(function: str, event: dict[str, Any]) -> Any:
@@ -122,6 +143,7 @@ def instrument(deployment: Deployment, meter: Meter) -> dict[str, float]:
             return original(function, event)
         finally:
             walls[function] += time.perf_counter() - started
+            counts[function] += 1
             meter.phase = previous
 
     deployment.invoke = invoke  # type: ignore[method-assign]
@@ -142,11 +164,14 @@ def ingest_cost(stream: list[dict[str, Any]], as_of: str) -> tuple[dict[str, Any
     """Step 1, then the scheduled run on the same stack (step 2's 10x figures)."""
     with metered_moto(peek=True) as meter:
         deployment = deploy()
-        walls = instrument(deployment, meter)
+        calls: Counter[str] = Counter()
+        walls = instrument(deployment, meter, calls)
         table = deployment.outputs["EventsTableName"]
         started = time.perf_counter()
         summary = ingest_direct(deployment, stream)
         wall = time.perf_counter() - started
+        handler_seconds = walls[INGEST]
+        invocations = calls[INGEST]
         phase = meter.get(INGEST)
         _require_metered(phase, "ingest")
         peek_seconds = meter.peek_seconds
@@ -173,6 +198,16 @@ def ingest_cost(stream: list[dict[str, Any]], as_of: str) -> tuple[dict[str, Any
             "wall_seconds": round(wall, 3),
             "post_commit_read_back_seconds": round(peek_seconds, 3),
             "events_per_second_excluding_read_back": round(events / (wall - peek_seconds), 1),
+            "handler": {
+                "invocations": invocations,
+                "seconds": round(handler_seconds, 3),
+                "seconds_excluding_read_back": round(handler_seconds - peek_seconds, 3),
+                "seconds_per_invocation_excluding_read_back": _per(
+                    handler_seconds - peek_seconds, invocations
+                ),
+                "note": "in-process time inside the ingest handler (metered, moto's "
+                "DynamoDB emulation included, the meter's read-back excluded)",
+            },
             "meter": phase.as_dict(),
             "wru_upper_bound": upper,
             "stored_items": dict(sorted(kinds.items())),
@@ -406,7 +441,13 @@ def _verdict(ok: bool) -> str:
 
 
 def rows(
-    step1: dict[str, Any], naive: dict[str, Any], step2: dict[str, Any], step3: dict[str, Any]
+    step1: dict[str, Any],
+    naive: dict[str, Any],
+    step2: dict[str, Any],
+    step3: dict[str, Any],
+    lookups: dict[str, Any],
+    cold: dict[str, Any],
+    cost: dict[str, Any],
 ) -> list[dict[str, Any]]:
     ingest = step1["per_event"]
     base = naive["per_event"]
@@ -584,6 +625,92 @@ def rows(
     )
     row("replay: end-to-end throughput", step3["events_per_second"], "events/s", digits=1)
     row("replay: wall time", step3["wall_seconds"], "s", digits=1)
+
+    # ---- lookups ----
+    one, ten = lookups["1x"], lookups["10x"]
+    row("lookup 1x: snapshots stored for S1", lookups["snapshots_1x"], "snapshots", digits=0)
+    row("lookup 10x: snapshots stored for S1", lookups["snapshots_10x"], "snapshots", digits=0)
+    for name in ten:
+        for label, figures in (("1x", one), ("10x", ten)):
+            requests = figures[name]["requests_per_lookup"]
+            row(
+                f"lookup {label}: {name} requests",
+                requests,
+                "req/lookup",
+                f"{GOAL_REQUESTS_PER_LOOKUP:g}",
+                _verdict(requests == GOAL_REQUESTS_PER_LOOKUP),
+            )
+        row(
+            f"lookup 10x/1x: {name} requests",
+            lookups["ratio_10x_over_1x"][name]["requests"],
+            "ratio",
+            "1.0",
+            _verdict(lookups["ratio_10x_over_1x"][name]["requests"] == 1),
+        )
+        for label, figures in (("1x", one), ("10x", ten)):
+            read = figures[name]["items_returned_per_lookup"]
+            items = f" ({read:g} snapshots read)" if read != 1 else ""
+            row(f"lookup {label}: {name} RRU{items}", figures[name]["rru_per_lookup"], "RRU/lookup")
+    latency = lookups["latency"]
+    for key, label in (
+        ("handler_latest", "API handler, latest document"),
+        ("handler_as_of", "API handler, as_of document"),
+        ("bare_get_item", "bare GetItem of the snapshot"),
+        ("bare_query_limit_1", "bare Query Limit 1 of the snapshot"),
+    ):
+        row(f"latency: {label} p50", latency[key]["p50_ms"], "ms", digits=2)
+        row(f"latency: {label} p99", latency[key]["p99_ms"], "ms", digits=2)
+    for key, label in (
+        ("ratio_handler_latest_to_get_item", "handler latest / bare GetItem"),
+        ("ratio_handler_as_of_to_get_item", "handler as_of / bare GetItem"),
+        ("ratio_handler_latest_to_bare_query", "handler latest / bare Query"),
+    ):
+        row(f"latency: {label} p50", latency[key]["p50"], "ratio", digits=2)
+        row(f"latency: {label} p99", latency[key]["p99"], "ratio", digits=2)
+
+    # ---- cold start ----
+    goal = cold["goal_ratio_to_boto3"]
+    row("cold start: import boto3", cold["boto3"]["total_us"] / 1000, "ms", digits=1)
+    for module, found in cold["handlers"].items():
+        row(f"cold start: import {module}", found["total_us"] / 1000, "ms", digits=1)
+        row(
+            f"cold start: {module} / boto3",
+            found["ratio_to_boto3"],
+            "ratio",
+            f"<= {goal:g}",
+            _verdict(found["ratio_to_boto3"] <= goal),
+            digits=2,
+        )
+
+    # ---- cost model ----
+    product, base = cost["ingest_product"], cost["ingest_naive"]
+    row("cost: ingest, product", product["dollars_per_million_events"], "$/M events", digits=2)
+    row("cost:   DynamoDB (WRU incl. GSI + RRU)", product["dynamodb"], "$/M events", digits=2)
+    row("cost:   Lambda (requests + GB-s)", product["lambda"], "$/M events", digits=3)
+    row("cost:   SQS", product["lines"]["sqs"], "$/M events", digits=2)
+    row("cost: ingest, naive baseline", base["dollars_per_million_events"], "$/M events", digits=2)
+    row("cost:   naive DynamoDB (WRU)", base["dynamodb"], "$/M events", digits=2)
+    row("cost:   naive Lambda (requests + GB-s)", base["lambda"], "$/M events", digits=3)
+    row("cost: ingest product/naive", cost["ingest_product_over_naive"], "ratio", digits=3)
+    by_lookup = cost["lookups_10x_history"]
+    latest = by_lookup["metrics (latest)"]
+    row(
+        "cost: lookup metrics (latest)",
+        latest["dollars_per_million_lookups"],
+        "$/M lookups",
+        digits=2,
+    )
+    row("cost:   API Gateway REST", latest["lines"]["api_gateway"], "$/M lookups", digits=2)
+    row("cost:   Lambda (requests + GB-s)", latest["lambda"], "$/M lookups", digits=3)
+    row("cost:   DynamoDB (RRU)", latest["lines"]["dynamodb_reads"], "$/M lookups", digits=3)
+    row("cost:   S3 GET", latest["lines"]["s3_get"], "$/M lookups", digits=3)
+    history = by_lookup[f"history {HISTORY_DAYS} d"]
+    row(
+        f"cost: lookup history {HISTORY_DAYS} d",
+        history["dollars_per_million_lookups"],
+        "$/M lookups",
+        digits=2,
+    )
     return out
 
 
@@ -626,20 +753,20 @@ def main(argv: list[str] | None = None) -> int:
     one_shape = replace(cfg.shape, orders_per_day=cfg.shape.orders_per_day / 10)
     stream_1x = generate(one_shape)
 
-    _say(f"[1/6] ingest cost + 10x run: {len(stream)} events ...")
+    _say(f"[1/8] ingest cost + 10x run: {len(stream)} events ...")
     step1, run_10x = ingest_cost(stream, as_of)
-    _say(f"[2/6] same events in time order: {len(stream)} events ...")
+    _say(f"[2/8] same events in time order: {len(stream)} events ...")
     live = ingest_variant(sorted(stream, key=lambda e: (e["occurred_at"], e["event_id"])))
     many_stream = generate(cfg.many_sellers)
-    _say(f"[3/6] many sellers: {len(many_stream)} events ...")
+    _say(f"[3/8] many sellers: {len(many_stream)} events ...")
     many = ingest_variant(many_stream)
     step1["variants"] = {
         "time_ordered": live | {"stream": "the step-1 events sorted by occurred_at"},
         "many_sellers": many | {"stream": _shape(cfg.many_sellers)},
     }
-    _say(f"[4/6] naive baseline: {len(stream)} events ...")
+    _say(f"[4/8] naive baseline: {len(stream)} events ...")
     naive = naive_baseline(stream)
-    _say(f"[5/6] 1x run: {len(stream_1x)} events ...")
+    _say(f"[5/8] 1x run: {len(stream_1x)} events ...")
     run_1x = run_reads_1x(stream_1x, as_of)
     run_10x = {"events": len(stream), "outcomes": step1["outcomes"]} | run_10x
     step2 = {
@@ -659,10 +786,22 @@ def main(argv: list[str] | None = None) -> int:
             / run_1x["total"]["wall_seconds_per_seller"],
         },
     }
-    _say(f"[6/6] replay throughput: {len(stream)} events ...")
+    _say(f"[6/8] replay throughput: {len(stream)} events ...")
     step3 = replay_throughput(stream, as_of)
+    lk = cfg.lookups
+    _say(
+        f"[7/8] lookups at {lk.days_1x} and {lk.days_10x} snapshots, {lk.calls} latency samples ..."
+    )
+    started_step = time.perf_counter()
+    lookups = lookup_cost(lk, cfg.shape.end, metered_moto)
+    lookups["wall_seconds"] = round(time.perf_counter() - started_step, 1)
+    _say(f"[8/8] cold start: {cfg.coldstart_runs} run(s) per module ...")
+    started_step = time.perf_counter()
+    cold = cold_start(cfg.coldstart_runs)
+    cold["wall_seconds"] = round(time.perf_counter() - started_step, 1)
+    cost = cost_model(step1, naive, lookups)
 
-    table = rows(step1, naive, step2, step3)
+    table = rows(step1, naive, step2, step3, lookups, cold, cost)
     runtime = time.perf_counter() - started
     command = "python -m benchmarks" + (" --quick" if args.quick else "")
     results = {
@@ -682,12 +821,18 @@ def main(argv: list[str] | None = None) -> int:
             "requests_per_event": GOAL_REQUESTS_PER_EVENT,
             "run_requests_ratio_tolerance": RATIO_REQUESTS_TOLERANCE,
             "run_reads_ratio_limit": RATIO_READS_LIMIT,
+            "requests_per_lookup": GOAL_REQUESTS_PER_LOOKUP,
+            "lookup_requests_ratio_10x_over_1x": 1.0,
+            "cold_start_ratio_to_boto3": cold["goal_ratio_to_boto3"],
         },
         "table": table,
         "step1_ingest": step1,
         "step1_naive_baseline": naive,
         "step2_scheduled_run": step2,
         "step3_replay": step3,
+        "step4_lookups": lookups,
+        "step5_cold_start": cold,
+        "step6_cost_model": cost,
     }
     args.output.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(render(table))
