@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
 from csinsights.domain.counters import (
     DeltaKey,
@@ -24,7 +24,11 @@ from csinsights.domain.entities import (
     apply_contact_event,
     apply_order_event,
 )
-from csinsights.models.events import ContactReceived, MarketplaceEvent, OrderPlaced, SurveyVote
+
+if TYPE_CHECKING:
+    from csinsights.models.events import MarketplaceEvent
+
+ORDER_EVENTS = frozenset({"order.placed", "survey.vote"})
 
 Outcome = Literal["accepted", "duplicate", "conflict"]
 T = TypeVar("T")
@@ -54,11 +58,11 @@ def first_keys(events: list[MarketplaceEvent]) -> tuple[set[str], set[str]]:
     orders: set[str] = set()
     contacts: set[str] = set()
     for event in events:
-        if isinstance(event, OrderPlaced | SurveyVote):
+        if event.type in ORDER_EVENTS:
             orders.add(event.data.order_id)
         else:
             contacts.add(event.data.contact_id)
-            if isinstance(event, ContactReceived) and event.data.order_id is not None:
+            if event.type == "contact.received" and event.data.order_id is not None:
                 orders.add(event.data.order_id)
     return orders, contacts
 
@@ -69,7 +73,7 @@ def next_keys(
     contacts: dict[str, Stored[ContactState]],
 ) -> tuple[set[str], set[str]]:
     """Entities the first round's entities lead to: contacts' orders, orders' contacts."""
-    touched_orders = {e.data.order_id for e in events if isinstance(e, OrderPlaced | SurveyVote)}
+    touched_orders = {e.data.order_id for e in events if e.type in ORDER_EVENTS}
     more_orders = {
         c.state.order_id
         for c in contacts.values()
@@ -100,7 +104,7 @@ def plan_batch(
     }
     for index, event in enumerate(events):
         try:
-            if isinstance(event, OrderPlaced | SurveyVote):
+            if event.type in ORDER_EVENTS:
                 oid = event.data.order_id
                 updated = apply_order_event(new_orders.get(oid, OrderState()), event)
                 if updated is not None:
@@ -111,7 +115,7 @@ def plan_batch(
                 updated = updated_contact
                 if updated_contact is not None:
                     new_contacts[cid] = updated_contact
-                    if isinstance(event, ContactReceived) and event.data.order_id is not None:
+                    if event.type == "contact.received" and event.data.order_id is not None:
                         linked = new_orders.get(event.data.order_id, OrderState())
                         new_orders[event.data.order_id] = replace(
                             linked, contacts=linked.contacts | {cid}

@@ -21,7 +21,10 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from csinsights.domain.entities import ContactState, OrderState, Stamp, Vote
-from csinsights.models.events import PREVENTABLE_REASONS
+
+PREVENTABLE_REASONS: frozenset[str] = frozenset(
+    {"product_quality", "fulfillment", "shipping", "customer_service"}
+)
 
 CounterKey = tuple[str, date, str]  # (scope, belongs-to day, counter)
 DeltaKey = tuple[date, date, str]  # (effective day, belongs-to day, "scope.counter")

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from csinsights.models.events import (
-    ContactNoResponseNeeded,
-    ContactReceived,
-    ContactResponded,
-    MarketplaceEvent,
-    OrderPlaced,
-    SurveyVote,
-)
+if TYPE_CHECKING:  # the domain never imports pydantic at run time (cold start)
+    from csinsights.models.events import (
+        ContactNoResponseNeeded,
+        ContactReceived,
+        ContactResponded,
+        OrderPlaced,
+        SurveyVote,
+    )
 
 
 @dataclass(frozen=True, order=True)
@@ -113,13 +113,14 @@ def _check_duplicate(existing: tuple, event_id: str, item: object) -> bool:  # t
 def apply_order_event(state: OrderState, event: OrderPlaced | SurveyVote) -> OrderState | None:
     """The order with `event` applied, or None when it is a duplicate delivery."""
     stamp = Stamp(event.occurred_at, event.event_id)
-    if isinstance(event, OrderPlaced):
+    if event.type == "order.placed":
         placed = Placed(stamp, event.data.fulfillment)
         if _check_duplicate(state.placed, event.event_id, placed):
             return None
         _reject_cross_kind(state.votes, event.event_id)
         return replace(state, placed=_add(state.placed, placed))
     data = event.data
+    assert event.type == "survey.vote"
     answer = data.vote if data.vote is not None else str(data.rating)
     vote = Vote(stamp, answer, data.contact_id)
     if _check_duplicate(state.votes, event.event_id, vote):
@@ -138,9 +139,9 @@ def apply_contact_event(
         "responded": state.responded,
         "no_response_needed": state.no_response_needed,
     }
-    if isinstance(event, ContactReceived):
+    if event.type == "contact.received":
         name, item = "received", Received(stamp, event.data.reason, event.data.order_id)
-    elif isinstance(event, ContactResponded):
+    elif event.type == "contact.responded":
         name, item = "responded", stamp
     else:
         name, item = "no_response_needed", stamp
@@ -157,11 +158,3 @@ def _reject_cross_kind(items: tuple, event_id: str) -> None:  # type: ignore[typ
         old_id = old.event_id if isinstance(old, Stamp) else old.stamp.event_id
         if old_id == event_id:
             raise ConflictingEvent(f"event_id {event_id} was already applied with other content")
-
-
-def apply_event(
-    order: OrderState, contact: ContactState, event: MarketplaceEvent
-) -> OrderState | ContactState | None:
-    if isinstance(event, OrderPlaced | SurveyVote):
-        return apply_order_event(order, event)
-    return apply_contact_event(contact, event)

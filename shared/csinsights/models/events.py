@@ -40,9 +40,6 @@ ContactReason = Literal[
     "pre_sale_question",
     "other",
 ]
-PREVENTABLE_REASONS: frozenset[str] = frozenset(
-    {"product_quality", "fulfillment", "shipping", "customer_service"}
-)
 
 
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
