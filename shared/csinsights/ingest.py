@@ -19,9 +19,16 @@ from typing import Any, Literal
 
 from csinsights.domain.batch import first_keys, next_keys, plan_batch
 from csinsights.models.events import InvalidEvent, MarketplaceEvent, parse_event
-from csinsights.repository import CommitFailed, Repository, TooManyItems
+from csinsights.repository import (
+    CommitFailed,
+    Entities,
+    EntityRequest,
+    Repository,
+    TooManyItems,
+)
 
 Status = Literal["accepted", "duplicate", "rejected", "retry"]
+Loaded = tuple[Entities, Entities]
 
 
 @dataclass(frozen=True)
@@ -74,8 +81,11 @@ class Ingestor:
                 results[message.message_id] = parsed
             else:
                 groups[(parsed.seller_id, parsed.store_id)].append((message.message_id, parsed))
+        preloaded = self._preload(groups)
         for (seller, store), items in groups.items():
-            results.update(self._commit_group(seller, store, items, now))
+            results.update(
+                self._commit_group(seller, store, items, now, preloaded.get((seller, store)))
+            )
         for message in messages:
             result = results[message.message_id]
             if result.status == "rejected":
@@ -93,13 +103,41 @@ class Ingestor:
                     )
         return results
 
+    def _preload(
+        self, groups: dict[tuple[str, str], list[tuple[str, MarketplaceEvent]]]
+    ) -> dict[tuple[str, str], Loaded]:
+        """Every group's first reads in shared `BatchGetItem`s (two rounds for the batch,
+        not two per group); a group retried after a failed commit reloads on its own."""
+        keys = list(groups)
+        events = {key: [e for _, e in groups[key]] for key in keys}
+        try:
+            first = self.repository.load_many(
+                [EntityRequest(s, st, *first_keys(events[(s, st)]), True) for s, st in keys]
+            )
+            second = self.repository.load_many(
+                [
+                    EntityRequest(s, st, *next_keys(events[(s, st)], f.orders, f.contacts))
+                    for (s, st), f in zip(keys, first, strict=True)
+                ]
+            )
+        except CommitFailed:
+            return {}
+        return dict(zip(keys, zip(first, second, strict=True), strict=True))
+
     def _commit_group(
-        self, seller: str, store: str, items: list[tuple[str, MarketplaceEvent]], now: datetime
+        self,
+        seller: str,
+        store: str,
+        items: list[tuple[str, MarketplaceEvent]],
+        now: datetime,
+        preloaded: Loaded | None = None,
     ) -> dict[str, Result]:
         attempts = self.repository.settings.commit_attempts
         for attempt in range(attempts):
             try:
-                return self._try_commit(seller, store, items, now)
+                return self._try_commit(
+                    seller, store, items, now, preloaded if attempt == 0 else None
+                )
             except TooManyItems as exc:
                 if len(items) == 1:
                     # One event whose effect exceeds a transaction (an order with about a
@@ -120,13 +158,21 @@ class Ingestor:
         raise AssertionError("unreachable")
 
     def _try_commit(
-        self, seller: str, store: str, items: list[tuple[str, MarketplaceEvent]], now: datetime
+        self,
+        seller: str,
+        store: str,
+        items: list[tuple[str, MarketplaceEvent]],
+        now: datetime,
+        preloaded: Loaded | None = None,
     ) -> dict[str, Result]:
         events = [event for _, event in items]
-        order_ids, contact_ids = first_keys(events)
-        first = self.repository.load_entities(seller, store, order_ids, contact_ids, True)
-        more_orders, more_contacts = next_keys(events, first.orders, first.contacts)
-        second = self.repository.load_entities(seller, store, more_orders, more_contacts)
+        if preloaded is not None:
+            first, second = preloaded
+        else:
+            order_ids, contact_ids = first_keys(events)
+            first = self.repository.load_entities(seller, store, order_ids, contact_ids, True)
+            more_orders, more_contacts = next_keys(events, first.orders, first.contacts)
+            second = self.repository.load_entities(seller, store, more_orders, more_contacts)
         plan = plan_batch(
             events, {**first.orders, **second.orders}, {**first.contacts, **second.contacts}
         )

@@ -175,6 +175,15 @@ class AggregateItem:
 
 
 @dataclass(frozen=True)
+class EntityRequest:
+    seller: str
+    store: str
+    order_ids: set[str]
+    contact_ids: set[str]
+    with_registry: bool = False
+
+
+@dataclass(frozen=True)
 class Entities:
     orders: dict[str, Stored[OrderState]]
     contacts: dict[str, Stored[ContactState]]
@@ -200,29 +209,41 @@ class Repository:
         contact_ids: Iterable[str],
         with_registry: bool = False,
     ) -> Entities:
-        keys = [{"pk": {"S": order_pk(seller, store, o)}, "sk": {"S": "STATE"}} for o in order_ids]
-        keys += [
-            {"pk": {"S": contact_pk(seller, store, c)}, "sk": {"S": "STATE"}} for c in contact_ids
-        ]
-        if with_registry:
-            keys.append(self.registry_key(seller, store))
-        if not keys:
-            return Entities({}, {}, False)
-        found = {(i["pk"]["S"], i["sk"]["S"]): i for i in self._batch_get(keys)}
+        request = EntityRequest(seller, store, set(order_ids), set(contact_ids), with_registry)
+        return self.load_many([request])[0]
+
+    def load_many(self, requests: list[EntityRequest]) -> list[Entities]:
+        """The entities of several seller stores in as few `BatchGetItem`s as possible."""
+        keys = []
+        for r in requests:
+            keys += [
+                {"pk": {"S": order_pk(r.seller, r.store, o)}, "sk": {"S": "STATE"}}
+                for o in r.order_ids
+            ]
+            keys += [
+                {"pk": {"S": contact_pk(r.seller, r.store, c)}, "sk": {"S": "STATE"}}
+                for c in r.contact_ids
+            ]
+            if r.with_registry:
+                keys.append(self.registry_key(r.seller, r.store))
+        found = {(i["pk"]["S"], i["sk"]["S"]): i for i in self._batch_get(keys)} if keys else {}
+        return [self._entities(found, r) for r in requests]
+
+    def _entities(self, found: dict[tuple[str, str], Any], r: EntityRequest) -> Entities:
         orders: dict[str, Stored[OrderState]] = {}
-        for oid in order_ids:
-            item = found.get((order_pk(seller, store, oid), "STATE"))
+        for oid in r.order_ids:
+            item = found.get((order_pk(r.seller, r.store, oid), "STATE"))
             orders[oid] = (
                 Stored(_decode_order(item), int(item["version"]["N"])) if item else Stored(None)
             )
         contacts: dict[str, Stored[ContactState]] = {}
-        for cid in contact_ids:
-            item = found.get((contact_pk(seller, store, cid), "STATE"))
+        for cid in r.contact_ids:
+            item = found.get((contact_pk(r.seller, r.store, cid), "STATE"))
             contacts[cid] = (
                 Stored(_decode_contact(item), int(item["version"]["N"])) if item else Stored(None)
             )
-        registry = self.registry_key(seller, store)
-        registered = with_registry and (registry["pk"]["S"], registry["sk"]["S"]) in found
+        registry = self.registry_key(r.seller, r.store)
+        registered = r.with_registry and (registry["pk"]["S"], registry["sk"]["S"]) in found
         return Entities(orders, contacts, registered)
 
     def _batch_get(self, keys: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
