@@ -5,7 +5,6 @@ requested reports from the report requests queue."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import uuid
@@ -128,7 +127,3 @@ def start_server(deployment: Deployment, port: int = 0) -> tuple[ThreadingHTTPSe
     threading.Thread(target=server.serve_forever, daemon=True).start()
     host, bound = server.server_address[:2]
     return server, f"http://{host}:{bound}"
-
-
-def json_dumps(value: Any) -> str:
-    return json.dumps(value, indent=2)

@@ -4,16 +4,15 @@ per-store benchmarks, per-seller snapshot and reports)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from csinsights.compute import MetricsRun, document_from_snapshot, last_complete_day, parse_as_of
+from csinsights.compute import MetricsRun, last_complete_day, parse_as_of
 from csinsights.config import Settings
 from csinsights.observability import logger, metrics
-from csinsights.reports import to_csv, to_html
 from csinsights.repository import Repository
 from csinsights.storage import ReportStore
 
@@ -23,10 +22,8 @@ _clients: dict[Settings, tuple[MetricsRun, ReportStore]] = {}
 def services() -> tuple[MetricsRun, ReportStore]:
     settings = Settings()
     if settings not in _clients:
-        _clients[settings] = (
-            MetricsRun(Repository(settings=settings)),
-            ReportStore(settings=settings),
-        )
+        reports = ReportStore(settings=settings)
+        _clients[settings] = (MetricsRun(Repository(settings=settings), reports), reports)
     return _clients[settings]
 
 
@@ -67,11 +64,10 @@ def sellers_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, 
     """A batch of the distributed map: `{"Items": [...], "BatchInput": {"as_of_day"}}`."""
     run, _ = services()
     day = date.fromisoformat(event["BatchInput"]["as_of_day"])
-    active = {
-        item["seller_id"]: run.compute_seller(item["seller_id"], item["stores"], day)
-        for item in event["Items"]
-    }
-    return {"sellers": len(active)}
+    active = sum(
+        bool(run.compute_seller(item["seller_id"], item["stores"], day)) for item in event["Items"]
+    )
+    return {"sellers": len(event["Items"]), "active": active}
 
 
 @logger.inject_lambda_context
@@ -84,40 +80,12 @@ def benchmarks_handler(event: dict[str, Any], context: LambdaContext) -> dict[st
 @logger.inject_lambda_context
 @metrics.log_metrics
 def publish_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Snapshots and reports for a batch of sellers."""
-    run, store = services()
+    """Snapshots and insights reports for a batch of sellers."""
+    run, _ = services()
     day = date.fromisoformat(event["BatchInput"]["as_of_day"])
-    published = 0
-    for item in event["Items"]:
-        snapshot = run.publish_seller(item["seller_id"], item["stores"], day)
-        if snapshot is None:
-            continue
-        document = document_from_snapshot(snapshot)
-        trend = _trend(run.repository, item["seller_id"], day)
-        prefix = store.insights_prefix(item["seller_id"], day)
-        store.put(prefix + "insights.json", json.dumps(document, indent=2), "application/json")
-        store.put(prefix + "insights.csv", to_csv(document), "text/csv")
-        store.put(prefix + "insights.html", to_html(document, trend), "text/html")
-        run.repository.put_report(
-            item["seller_id"],
-            {
-                "report_id": f"{day.strftime('%Y%m%d')}-insights",
-                "type": "insights",
-                "status": "ready",
-                "as_of": document["as_of"],
-                "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "files": {fmt: prefix + f"insights.{fmt}" for fmt in ("csv", "json", "html")},
-            },
-        )
-        published += 1
+    published = sum(
+        run.publish_seller(item["seller_id"], item["stores"], day) is not None
+        for item in event["Items"]
+    )
     metrics.add_metric(name="SellersPublished", unit=MetricUnit.Count, value=published)
     return {"published": published}
-
-
-def _trend(repository: Repository, seller: str, day: date) -> dict[str, list[float | None]]:
-    series: dict[str, list[float | None]] = {}
-    snapshots = repository.snapshots(seller, day - timedelta(days=27), day)
-    for snapshot in snapshots:
-        for metric, figure in document_from_snapshot(snapshot)["metrics"].items():
-            series.setdefault(metric, []).append(figure.get("value"))
-    return series

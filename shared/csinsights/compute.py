@@ -14,6 +14,7 @@ days, never with the number of raw events.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -24,11 +25,15 @@ from csinsights.domain.documents import (
     BENCHMARK_WINDOW,
     WINDOWS,
     Benchmark,
+    benchmarks_from_json,
+    benchmarks_to_json,
     render_document,
     store_benchmarks,
 )
 from csinsights.domain.metrics import Counts, last_complete_months, window_counts
+from csinsights.reports import to_csv, to_html
 from csinsights.repository import Repository
+from csinsights.storage import ReportStore
 
 RANKING_MONTHS = 3
 
@@ -94,8 +99,11 @@ def seller_store_counts(
 
 
 class MetricsRun:
-    def __init__(self, repository: Repository | None = None) -> None:
+    def __init__(
+        self, repository: Repository | None = None, reports: ReportStore | None = None
+    ) -> None:
         self.repository = repository or Repository()
+        self.reports = reports
 
     def plan(self) -> dict[str, list[str]]:
         """Every seller with the stores it has events in."""
@@ -137,7 +145,8 @@ class MetricsRun:
         return benchmarks
 
     def publish_seller(self, seller: str, stores: list[str], day: date) -> dict[str, Any] | None:
-        """Step 3: the snapshot the API serves; returns it (None if no active store)."""
+        """Step 3: the snapshot the API serves, and the day's insights reports; returns the
+        snapshot (None if no active store)."""
         per_store = self.repository.seller_counts(day, seller, stores)
         if not per_store:
             return None
@@ -145,47 +154,52 @@ class MetricsRun:
         snapshot = {
             "seller_id": seller,
             "as_of_day": day.isoformat(),
-            "stores": {
-                store: {
-                    str(w): c.to_json() for w, c in SellerStoreCounts.from_json(d).windows.items()
-                }
-                for store, d in sorted(per_store.items())
-            },
+            "stores": {store: data["windows"] for store, data in sorted(per_store.items())},
             "benchmarks": {
-                store: {
-                    metric: [_fraction(b.store_average), _fraction(b.top_performers)]
-                    for metric, b in marks.items()
-                }
-                for store, marks in sorted(benchmarks.items())
+                store: benchmarks_to_json(marks) for store, marks in sorted(benchmarks.items())
             },
         }
         self.repository.put_snapshot(seller, day, snapshot)
+        if self.reports is not None:
+            self._publish_reports(seller, day, snapshot)
         return snapshot
 
-
-def _fraction(value: Any) -> str | None:
-    return None if value is None else str(value)
+    def _publish_reports(self, seller: str, day: date, snapshot: dict[str, Any]) -> None:
+        assert self.reports is not None
+        document = document_from_snapshot(snapshot)
+        trend: dict[str, list[float | None]] = {}
+        for past in self.repository.snapshots(seller, day - timedelta(days=27), day):
+            for metric, figure in document_from_snapshot(past)["metrics"].items():
+                trend.setdefault(metric, []).append(figure.get("value"))
+        prefix = self.reports.insights_prefix(seller, day)
+        self.reports.put(
+            prefix + "insights.json", json.dumps(document, indent=2), "application/json"
+        )
+        self.reports.put(prefix + "insights.csv", to_csv(document), "text/csv")
+        self.reports.put(prefix + "insights.html", to_html(document, trend), "text/html")
+        self.repository.put_report(
+            seller,
+            {
+                "report_id": f"{day.strftime('%Y%m%d')}-insights",
+                "type": "insights",
+                "status": "ready",
+                "as_of": document["as_of"],
+                "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "files": {fmt: prefix + f"insights.{fmt}" for fmt in ("csv", "json", "html")},
+            },
+        )
 
 
 def document_from_snapshot(
     snapshot: dict[str, Any], window_days: int = BENCHMARK_WINDOW, stores: list[str] | None = None
 ) -> dict[str, Any]:
     """Render the spec's metrics document for any of the snapshot's stores."""
-    from fractions import Fraction
-
     counts = {
         store: Counts.from_json(windows[str(window_days)])
         for store, windows in snapshot["stores"].items()
     }
     benchmarks = {
-        store: {
-            metric: Benchmark(
-                Fraction(pair[0]) if pair[0] is not None else None,
-                Fraction(pair[1]) if pair[1] is not None else None,
-            )
-            for metric, pair in marks.items()
-        }
-        for store, marks in snapshot["benchmarks"].items()
+        store: benchmarks_from_json(marks) for store, marks in snapshot["benchmarks"].items()
     }
     return render_document(
         snapshot["seller_id"],

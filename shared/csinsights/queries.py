@@ -153,18 +153,17 @@ class Queries:
         found = self.repository.benchmark_item(store, as_of_day)
         if found is None:
             raise NotFound(f"no benchmarks for store {store}")
-        day, data = found
-
-        def value(text: str | None) -> float | None:
-            return rounded(Fraction(text)) if text is not None else None
-
+        day, marks = found
         return {
             "store_id": store,
             "as_of": f"{(day + timedelta(days=1)).isoformat()}T00:00:00Z",
             "window_days": 28,
             "metrics": {
-                metric: {"store_average": value(avg), "top_performers": value(top)}
-                for metric, (avg, top) in data.items()
+                metric: {
+                    "store_average": rounded(b.store_average),
+                    "top_performers": rounded(b.top_performers),
+                }
+                for metric, b in marks.items()
             },
         }
 

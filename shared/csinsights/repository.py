@@ -27,6 +27,7 @@ from botocore.exceptions import ClientError
 from csinsights.config import Settings, get_settings
 from csinsights.domain.batch import Plan, Stored
 from csinsights.domain.counters import DeltaKey
+from csinsights.domain.documents import Benchmark, benchmarks_from_json, benchmarks_to_json
 from csinsights.domain.entities import ContactState, OrderState, Placed, Received, Stamp, Vote
 
 MAX_TRANSACTION_ITEMS = 100
@@ -490,40 +491,23 @@ class Repository:
             for item in self._batch_get(keys)
         }
 
-    def put_benchmarks(self, day: date, store: str, benchmarks: dict[str, Any]) -> None:
-        data = {
-            metric: [
-                None if b.store_average is None else str(b.store_average),
-                None if b.top_performers is None else str(b.top_performers),
-            ]
-            for metric, b in benchmarks.items()
-        }
+    def put_benchmarks(self, day: date, store: str, benchmarks: dict[str, Benchmark]) -> None:
         self.client.put_item(
             TableName=self.table,
             Item={
                 "pk": {"S": f"BENCH#{store}"},
                 "sk": {"S": day.isoformat()},
-                "data": {"S": json.dumps(data)},
+                "data": {"S": json.dumps(benchmarks_to_json(benchmarks))},
                 "expires_at": self._expires(day),
             },
         )
 
-    def benchmarks(self, day: date, stores: list[str]) -> dict[str, Any]:
-        from fractions import Fraction
-
-        from csinsights.domain.documents import Benchmark
-
+    def benchmarks(self, day: date, stores: list[str]) -> dict[str, dict[str, Benchmark]]:
         keys = [{"pk": {"S": f"BENCH#{s}"}, "sk": {"S": day.isoformat()}} for s in stores]
-        out = {}
-        for item in self._batch_get(keys):
-            data = json.loads(item["data"]["S"])
-            out[item["pk"]["S"].split("#", 1)[1]] = {
-                metric: Benchmark(
-                    None if avg is None else Fraction(avg), None if top is None else Fraction(top)
-                )
-                for metric, (avg, top) in data.items()
-            }
-        return out
+        return {
+            item["pk"]["S"].split("#", 1)[1]: benchmarks_from_json(json.loads(item["data"]["S"]))
+            for item in self._batch_get(keys)
+        }
 
     def put_snapshot(self, seller: str, day: date, snapshot: dict[str, Any]) -> None:
         self.client.put_item(
@@ -655,7 +639,9 @@ class Repository:
         last = response.get("LastEvaluatedKey")
         return items, (last["sk"]["S"] if last else None)
 
-    def benchmark_item(self, store: str, day: date | None) -> tuple[date, dict[str, Any]] | None:
+    def benchmark_item(
+        self, store: str, day: date | None
+    ) -> tuple[date, dict[str, Benchmark]] | None:
         """One read: the store's benchmarks of `day`, or the newest."""
         kwargs: dict[str, Any] = {
             "TableName": self.table,
@@ -669,7 +655,10 @@ class Repository:
         items = self.client.query(**kwargs)["Items"]
         if not items:
             return None
-        return date.fromisoformat(items[0]["sk"]["S"]), json.loads(items[0]["data"]["S"])
+        return (
+            date.fromisoformat(items[0]["sk"]["S"]),
+            benchmarks_from_json(json.loads(items[0]["data"]["S"])),
+        )
 
     # ---- rejected events --------------------------------------------------------------
     def keep_rejected(

@@ -27,9 +27,6 @@ class ReportStore:
             ServerSideEncryption="AES256",
         )
 
-    def get_json(self, key: str) -> Any:
-        return json.loads(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())
-
     @staticmethod
     def insights_prefix(seller: str, day: date) -> str:
         return f"reports/{seller}/insights/{day.isoformat()}/"

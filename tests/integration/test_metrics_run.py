@@ -354,7 +354,7 @@ def test_the_seller_step_reads_do_not_grow_with_raw_events(
                 "BatchInput": {"as_of_day": DAY.isoformat()},
             },
         )
-        assert result == {"sellers": 1}
+        assert result == {"sellers": 1, "active": 1}
         return Counter(dynamodb_requests)
 
     quiet, busy = sellers_step("QUIET"), sellers_step("BUSY")

@@ -110,6 +110,28 @@ class Benchmark:
     top_performers: Fraction | None = None
 
 
+def benchmarks_to_json(marks: Mapping[str, Benchmark]) -> dict[str, list[str | None]]:
+    """Exact fractions as text: `[store average, top performers]` per metric."""
+    return {
+        metric: [_text(b.store_average), _text(b.top_performers)] for metric, b in marks.items()
+    }
+
+
+def benchmarks_from_json(data: Mapping[str, list[str | None]]) -> dict[str, Benchmark]:
+    return {
+        metric: Benchmark(_fraction(average), _fraction(top))
+        for metric, (average, top) in data.items()
+    }
+
+
+def _text(value: Fraction | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _fraction(text: str | None) -> Fraction | None:
+    return None if text is None else Fraction(text)
+
+
 def store_benchmarks(
     current: Mapping[str, Counts],
     current_self_fulfilled: Mapping[str, Counts],
