@@ -242,11 +242,9 @@ def handler_latency(
 
 
 def _fresh_clients(deployment: Deployment) -> None:
-    """Drop the API module's cached clients (its `_queries`), as a new container would
-    start: the next call makes them from the current default session."""
-    cache = getattr(deployment.handler_module(API), "_queries", None)
-    if isinstance(cache, dict):
-        cache.clear()
+    """Drop the API module's cached clients, as a new container would start: the next
+    call makes them from the current default session."""
+    deployment.handler_module(API).queries.cache_clear()
 
 
 def _run_days(deployment: Deployment, days: list[date]) -> float:

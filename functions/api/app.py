@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from csinsights.compute import parse_as_of
-from csinsights.config import Settings
+from csinsights.config import PerSettings
 from csinsights.models.api import MetricsDocument
 from csinsights.observability import logger, metrics
 from csinsights.queries import InvalidRequest, NotFound, Queries
@@ -34,18 +34,13 @@ ROLE_CLAIM = "custom:role"
 
 app = APIGatewayRestResolver(enable_validation=True, response_validation_error_http_code=500)
 app.enable_swagger(path="/v1/docs", title="Customer Service Insights API", version="1.0.0")
-_queries: dict[Settings, Queries] = {}
-
-
-def queries() -> Queries:
-    settings = Settings()
-    if settings not in _queries:
-        _queries[settings] = Queries(
-            Repository(settings=settings),
-            ReportStore(settings=settings),
-            ReportRequests(settings=settings),
-        )
-    return _queries[settings]
+queries = PerSettings(
+    lambda settings: Queries(
+        Repository(settings=settings),
+        ReportStore(settings=settings),
+        ReportRequests(settings=settings),
+    )
+)
 
 
 class ApiError(BaseModel):
@@ -242,7 +237,7 @@ def get_report(
     format: Annotated[str, Query(pattern="^(csv|json|html)$")] = "csv",
 ) -> dict[str, Any]:
     authorise(seller_id)
-    return queries().report(seller_id, report_id, format, Settings().link_expiry_seconds)
+    return queries().report(seller_id, report_id, format)
 
 
 @app.get(

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from csinsights.config import Settings
+from csinsights.config import PerSettings
 from csinsights.ingest import Ingestor, Message, Result
 from csinsights.observability import logger, metrics
 from csinsights.repository import Repository
@@ -42,15 +42,7 @@ class GroupedBatchProcessor(BatchProcessor):
 
 
 processor = GroupedBatchProcessor(event_type=EventType.SQS)
-_ingestors: dict[Settings, Ingestor] = {}
-
-
-def ingestor() -> Ingestor:
-    """One client per configuration, made on first use and reused across invocations."""
-    settings = Settings()
-    if settings not in _ingestors:
-        _ingestors[settings] = Ingestor(Repository(settings=settings))
-    return _ingestors[settings]
+ingestor = PerSettings(lambda settings: Ingestor(Repository(settings=settings)))
 
 
 def handle_batch(records: list[SQSRecord]) -> dict[str, Result]:

@@ -11,20 +11,18 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from csinsights.compute import MetricsRun, last_complete_day, parse_as_of
-from csinsights.config import Settings
+from csinsights.config import PerSettings, Settings
 from csinsights.observability import logger, metrics
 from csinsights.repository import Repository
 from csinsights.storage import ReportStore
 
-_clients: dict[Settings, tuple[MetricsRun, ReportStore]] = {}
+
+def _services(settings: Settings) -> tuple[MetricsRun, ReportStore]:
+    reports = ReportStore(settings=settings)
+    return MetricsRun(Repository(settings=settings), reports), reports
 
 
-def services() -> tuple[MetricsRun, ReportStore]:
-    settings = Settings()
-    if settings not in _clients:
-        reports = ReportStore(settings=settings)
-        _clients[settings] = (MetricsRun(Repository(settings=settings), reports), reports)
-    return _clients[settings]
+services = PerSettings(_services)
 
 
 def _day(event: dict[str, Any]) -> date:

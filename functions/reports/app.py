@@ -13,23 +13,18 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from csinsights.config import Settings
+from csinsights.config import PerSettings
 from csinsights.observability import logger
 from csinsights.repository import Repository
 from csinsights.storage import ReportStore
 from csinsights.survey_report import SurveyReportBuilder
 
 processor = BatchProcessor(event_type=EventType.SQS)
-_builders: dict[Settings, SurveyReportBuilder] = {}
-
-
-def builder() -> SurveyReportBuilder:
-    settings = Settings()
-    if settings not in _builders:
-        _builders[settings] = SurveyReportBuilder(
-            Repository(settings=settings), ReportStore(settings=settings)
-        )
-    return _builders[settings]
+builder = PerSettings(
+    lambda settings: SurveyReportBuilder(
+        Repository(settings=settings), ReportStore(settings=settings)
+    )
+)
 
 
 def build(record: SQSRecord) -> None:

@@ -7,8 +7,12 @@ template's environment variables.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def _env(name: str, default: str) -> str:
@@ -40,3 +44,17 @@ class Settings:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+class PerSettings:
+    """A function's clients: made on first use for the environment's configuration and
+    reused across invocations (a new configuration, as in tests, gets new clients)."""
+
+    def __init__(self, factory: Callable[[Settings], T]) -> None:
+        self._make = lru_cache(maxsize=8)(factory)
+
+    def __call__(self):  # type: ignore[no-untyped-def]
+        return self._make(Settings())
+
+    def cache_clear(self) -> None:
+        self._make.cache_clear()

@@ -174,7 +174,10 @@ class Queries:
             "next_cursor": next_cursor,
         }
 
-    def report(self, seller: str, report_id: str, fmt: str, expires_in: int) -> dict[str, Any]:
+    def report(
+        self, seller: str, report_id: str, fmt: str, expires_in: int | None = None
+    ) -> dict[str, Any]:
+        expires_in = expires_in or self.reports.settings.link_expiry_seconds
         report = self.repository.report(seller, report_id)
         if report is None:
             raise NotFound(f"no report {report_id}")
