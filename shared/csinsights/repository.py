@@ -418,23 +418,17 @@ class Repository:
             },
         }
         items: list[AggregateItem] = []
-        while True:
-            response = self.client.query(**kwargs)
-            for item in response["Items"]:
-                belongs, effective = item["sk"]["S"].split("#")
-                counters = {
-                    name: int(value["N"])
-                    for name, value in item.items()
-                    if name not in ("pk", "sk", "expires_at")
-                }
-                items.append(
-                    AggregateItem(
-                        date.fromisoformat(belongs), date.fromisoformat(effective), counters
-                    )
-                )
-            if "LastEvaluatedKey" not in response:
-                return items
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        for item in self._query(**kwargs):
+            belongs, effective = item["sk"]["S"].split("#")
+            counters = {
+                name: int(value["N"])
+                for name, value in item.items()
+                if name not in ("pk", "sk", "expires_at")
+            }
+            items.append(
+                AggregateItem(date.fromisoformat(belongs), date.fromisoformat(effective), counters)
+            )
+        return items
 
     # ---- the scheduled run --------------------------------------------------------
     def seller_stores(self) -> list[tuple[str, str]]:
@@ -457,17 +451,16 @@ class Repository:
         return sorted(i["store_id"]["S"] for i in response["Items"])
 
     def _query_all(self, pk: str) -> Iterator[dict[str, Any]]:
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": pk}},
-        }
-        while True:
-            response = self.client.query(**kwargs)
-            yield from response["Items"]
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return self._query(
+            TableName=self.table,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+        )
+
+    def _query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Every item a query matches, page after page."""
+        for page in self.client.get_paginator("query").paginate(**kwargs):
+            yield from page["Items"]
 
     def put_seller_counts(self, day: date, store: str, seller: str, data: dict[str, Any]) -> None:
         self.client.put_item(
@@ -550,13 +543,7 @@ class Repository:
                 ":hi": {"S": last_day.isoformat()},
             },
         }
-        out = []
-        while True:
-            response = self.client.query(**kwargs)
-            out.extend(json.loads(i["data"]["S"]) for i in response["Items"])
-            if "LastEvaluatedKey" not in response:
-                return out
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [json.loads(i["data"]["S"]) for i in self._query(**kwargs)]
 
     # ---- indexes the API and the survey report read ---------------------------------
     def open_contacts(self, seller: str, store: str, limit: int) -> list[dict[str, Any]]:
@@ -593,13 +580,8 @@ class Repository:
             },
             "ScanIndexForward": False,
         }
-        while True:
-            response = self.client.query(**kwargs)
-            for item in response["Items"]:
-                yield item["order_id"]["S"], _decode_order(item)
-            if "LastEvaluatedKey" not in response:
-                return
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        for item in self._query(**kwargs):
+            yield item["order_id"]["S"], _decode_order(item)
 
     # ---- reports ---------------------------------------------------------------------
     def put_report(self, seller: str, report: dict[str, Any]) -> None:
@@ -700,28 +682,17 @@ class Repository:
         )
 
     def list_rejected(self, day: date) -> list[dict[str, Any]]:
-        items = []
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": f"REJECTED#{day.isoformat()}"}},
-        }
-        while True:
-            response = self.client.query(**kwargs)
-            for item in response["Items"]:
-                items.append(
-                    {
-                        "truncated": item.get("truncated", {}).get("BOOL", False),
-                        "message_id": item["sk"]["S"],
-                        "rejected_at": item["rejected_at"]["S"],
-                        "reason": item["reason"]["S"],
-                        "errors": json.loads(item["errors"]["S"]),
-                        "body": item["body"]["S"],
-                    }
-                )
-            if "LastEvaluatedKey" not in response:
-                return items
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return [
+            {
+                "truncated": item.get("truncated", {}).get("BOOL", False),
+                "message_id": item["sk"]["S"],
+                "rejected_at": item["rejected_at"]["S"],
+                "reason": item["reason"]["S"],
+                "errors": json.loads(item["errors"]["S"]),
+                "body": item["body"]["S"],
+            }
+            for item in self._query_all(f"REJECTED#{day.isoformat()}")
+        ]
 
     def delete_rejected(self, day: date, message_id: str) -> None:
         self.client.delete_item(
