@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
 import pytest
+from hypothesis import settings
 from moto import mock_aws
 
 from csinsights_local.stack import FAKE_CREDENTIALS, Deployment, deploy
@@ -31,3 +34,43 @@ def dynamodb(stack: Deployment):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def sqs(stack: Deployment):  # type: ignore[no-untyped-def]
     return boto3.client("sqs", region_name="us-east-1")
+
+
+# --- Hypothesis profiles -------------------------------------------------------------------
+# `ci` (the default, used by `make test`) keeps the suite within a few minutes on two cores;
+# `soak` (`make soak`) multiplies every property and stateful test's examples. Tests size
+# themselves with `examples(ci, soak)`.
+settings.register_profile("ci", deadline=None, print_blob=True)
+settings.register_profile("soak", deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("CSI_PROFILE", "ci"))
+
+
+# --- Hardening tallies ---------------------------------------------------------------------
+# Adversarial tests count what they tried (streams, faults, malformed inputs, fuzzed requests,
+# authorization cases) into `tally`; the counts travel with each test's report (so they add
+# up across xdist workers) and are printed at the end of the run.
+TALLY = "tally"
+_totals: Counter[str] = Counter()
+
+
+@pytest.fixture
+def tally(request: pytest.FixtureRequest) -> Iterator[Counter[str]]:
+    counts: Counter[str] = Counter()
+    yield counts
+    request.node.user_properties.append((TALLY, dict(counts)))
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when != "teardown":
+        return
+    for name, value in report.user_properties:
+        if name == TALLY:
+            _totals.update(value)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not _totals:
+        return
+    terminalreporter.section("hardening: cases tried, each with nothing lost")
+    for name, value in sorted(_totals.items()):
+        terminalreporter.write_line(f"{name:<40} {value:>8}")
