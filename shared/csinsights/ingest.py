@@ -52,15 +52,49 @@ def unwrap(raw: Any) -> Any:
     return raw
 
 
+class _Ambiguous(dict[str, Any]):
+    """A JSON object in which some key appears more than once."""
+
+    repeated: list[str]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    ambiguous = _Ambiguous(obj)
+    seen: set[str] = set()
+    ambiguous.repeated = [key for key, _ in pairs if key in seen or seen.add(key)]  # type: ignore[func-returns-value]
+    return ambiguous
+
+
+def _repeated_keys(value: Any, path: str = "") -> list[str]:
+    """Paths of keys given twice: JSON parsers disagree on which value wins, so such an
+    event is rejected rather than read one way here and another way by its producer."""
+    found: list[str] = []
+    if isinstance(value, dict):
+        if isinstance(value, _Ambiguous):
+            found += [f"{path}{key}" for key in value.repeated]
+        for key, item in value.items():
+            found += _repeated_keys(item, f"{path}{key}.")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _repeated_keys(item, f"{path}{index}.")
+    return found
+
+
 def validate(body: str, now: datetime) -> MarketplaceEvent | Result:
     try:
-        raw = json.loads(body)
+        raw = json.loads(body, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
         message = f"not valid JSON: {exc.msg} at position {exc.pos}"
         return Result("rejected", "invalid_json", [{"field": "(body)", "message": message}])
     except (RecursionError, ValueError) as exc:
         message = f"not valid JSON: {type(exc).__name__}"
         return Result("rejected", "invalid_json", [{"field": "(body)", "message": message}])
+    if repeated := _repeated_keys(raw):
+        errors = [{"field": key, "message": "given more than once"} for key in repeated]
+        return Result("rejected", "invalid_json", errors)
     try:
         return parse_event(unwrap(raw), now=now)
     except InvalidEvent as exc:

@@ -690,6 +690,14 @@ class Repository:
                 "reason": item["reason"]["S"],
                 "errors": json.loads(item["errors"]["S"]),
                 "body": item["body"]["S"],
+                **(
+                    {
+                        "body_bytes": int(item["body_bytes"]["N"]),
+                        "body_sha256": item["body_sha256"]["S"],
+                    }
+                    if "body_sha256" in item
+                    else {}
+                ),
             }
             for item in self._query_all(f"REJECTED#{day.isoformat()}")
         ]

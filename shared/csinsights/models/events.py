@@ -181,16 +181,19 @@ def _field_path(err: Any) -> str:
     return ".".join(parts) or "(event)"
 
 
+def _message(err: Any) -> str:
+    if err["type"] == "union_tag_not_found":
+        return "Field required: one of " + ", ".join(EVENT_TYPES)
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
 def parse_event(raw: Any, now: datetime | None = None) -> MarketplaceEvent:
     """Validate one decoded JSON value against the contract, or raise `InvalidEvent`."""
     try:
         return _ADAPTER.validate_python(raw, context={"now": now or datetime.now(UTC)})
     except ValidationError as exc:
         errors = [
-            FieldError(
-                field=_field_path(err),
-                message=err["msg"].removeprefix("Value error, "),
-            )
+            FieldError(field=_field_path(err), message=_message(err))
             for err in exc.errors(include_url=False)
         ]
         raise InvalidEvent(errors) from None

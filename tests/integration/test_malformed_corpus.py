@@ -1,0 +1,181 @@
+"""The malformed-input corpus (`tests/corpus/malformed_events.json`): every case is
+rejected with its reason and errors naming exactly its fields, kept with its body (large
+bodies truncated, with size and digest), and never blocks the valid events of its batch."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from csinsights.config import Settings
+from csinsights.domain.counters import as_of
+from csinsights.ingest import Result, validate
+from csinsights.repository import KEPT_BODY_BYTES, Repository
+from csinsights_local.stack import Deployment
+from tests import reference
+from tests.builders import (
+    contact_received,
+    contact_responded,
+    order_placed,
+    sqs_batch,
+    survey_vote,
+)
+
+CORPUS = json.loads((Path(__file__).parent.parent / "corpus" / "malformed_events.json").read_text())
+CASES: list[dict[str, Any]] = CORPUS["cases"]
+NOW = datetime(2026, 11, 20, tzinfo=UTC)
+
+
+def body_of(case: dict[str, Any]) -> str:
+    if "nest" in case:
+        return "[" * case["nest"] + "]" * case["nest"]
+    if "body" in case:
+        return str(case["body"])
+    body = json.dumps(case["event"])
+    if "pad" in case:
+        pad = case["pad"]
+        filler = "x" * (pad["bytes"] - len(body.encode()))
+        event = json.loads(body)
+        event["data"][pad["field"]] = filler
+        body = json.dumps(event)
+        assert len(body.encode()) == pad["bytes"]
+    return body
+
+
+def fields_of(result: Result) -> list[str]:
+    return sorted({error["field"] for error in result.errors})
+
+
+def test_the_corpus_covers_every_kind_of_malformed_input() -> None:
+    groups = {case["group"] for case in CASES}
+    assert groups == {
+        "wrong type",
+        "bad value",
+        "missing field",
+        "unknown field",
+        "bad timestamp",
+        "oversized",
+        "not JSON",
+        "unicode",
+    }
+    names = [case["name"] for case in CASES]
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["name"] for case in CASES])
+def test_each_case_is_rejected_naming_its_fields(case: dict[str, Any]) -> None:
+    result = validate(body_of(case), NOW)
+    assert isinstance(result, Result), "accepted a malformed event"
+    assert result.status == "rejected"
+    assert result.reason == case["reason"]
+    assert fields_of(result) == sorted(case["fields"]), result.errors
+    assert all(error["message"] for error in result.errors)
+
+
+VALID = [
+    order_placed("o1", "2026-10-01T10:00:00Z", fulfillment="seller"),
+    contact_received("c1", "2026-10-01T12:00:00Z", order_id="o1", reason="shipping"),
+    contact_responded("c1", "2026-10-01T15:00:00Z"),
+    survey_vote("o1", "2026-10-02T09:00:00Z", vote="no", contact_id="c1"),
+    order_placed("o2", "2026-10-02T10:00:00Z", fulfillment="marketplace"),
+    survey_vote("o2", "2026-10-03T09:00:00Z", rating=5),
+]
+
+
+def counters(stack: Deployment, day: date):  # type: ignore[no-untyped-def]
+    repo = Repository(settings=Settings(table_name=stack.outputs["EventsTableName"]))
+    items = repo.aggregates("A1SELLER", "US", date(2026, 9, 1), date(2026, 12, 31))
+    return as_of(((i.belongs, i.effective, i.counters) for i in items), day)
+
+
+def kept(stack: Deployment, days: set[date]) -> dict[str, dict[str, Any]]:
+    repo = Repository(settings=Settings(table_name=stack.outputs["EventsTableName"]))
+    return {item["message_id"]: item for d in days for item in repo.list_rejected(d)}
+
+
+def check_kept(item: dict[str, Any], case: dict[str, Any], body: str) -> None:
+    assert item["reason"] == case["reason"], case["name"]
+    assert sorted({e["field"] for e in item["errors"]}) == sorted(case["fields"]), case["name"]
+    raw = body.encode()
+    if len(raw) > KEPT_BODY_BYTES:
+        assert item["truncated"] is True
+        assert raw.startswith(item["body"].encode())
+        assert item["body_bytes"] == len(raw)
+        assert item["body_sha256"] == hashlib.sha256(raw).hexdigest()
+    else:
+        assert item["body"] == body, case["name"]
+
+
+def test_every_case_through_the_handler_is_kept_and_never_blocks_its_batch(
+    stack: Deployment, tally: Any
+) -> None:
+    """The corpus in batches of up to 100 (the template's batch size), each malformed body
+    between valid events; every batch is fully acknowledged."""
+    bodies: list[tuple[dict[str, Any] | None, Any]] = []
+    valid = iter(VALID)
+    for index, case in enumerate(CASES):
+        bodies.append((case, body_of(case)))
+        if index % 15 == 0 and (event := next(valid, None)) is not None:
+            bodies.append((None, event))
+    bodies += [(None, event) for event in valid]
+    days = {datetime.now(UTC).date()}
+    expected: dict[str, tuple[dict[str, Any], str]] = {}
+    for start in range(0, len(bodies), 100):
+        chunk = bodies[start : start + 100]
+        batch = sqs_batch([body for _, body in chunk])
+        for (case, body), record in zip(chunk, batch["Records"], strict=True):
+            if case is not None:
+                expected[record["messageId"]] = (case, body)
+        assert stack.invoke("IngestFunction", batch) == {"batchItemFailures": []}
+    days.add(datetime.now(UTC).date())
+
+    stored = kept(stack, days)
+    assert set(stored) == set(expected)
+    for message_id, (case, body) in expected.items():
+        check_kept(stored[message_id], case, body)
+    for day in (date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 3)):
+        assert counters(stack, day) == reference.counters(VALID, day)
+    tally["malformed inputs rejected and kept"] += len(expected)
+
+
+def test_a_huge_batch_of_mixed_input_keeps_every_rejection_and_counts_every_event(
+    stack: Deployment, tally: Any
+) -> None:
+    """2,000 records in one invocation (20 times the template's batch size): 1,600 malformed
+    (the small cases of the corpus, each many times over) and 400 valid events."""
+    small = [case for case in CASES if "pad" not in case and "nest" not in case]
+    good = [
+        order_placed(f"o{n}", f"2026-10-{1 + n % 28:02d}T10:00:00Z", fulfillment="seller")
+        for n in range(200)
+    ] + [
+        survey_vote(f"o{n}", f"2026-10-{1 + n % 28:02d}T18:00:00Z", vote=("no" if n % 3 else "yes"))
+        for n in range(200)
+    ]
+    bad = [small[n % len(small)] for n in range(1600)]
+    mixed: list[tuple[dict[str, Any] | None, Any]] = [(case, body_of(case)) for case in bad]
+    for index, event in enumerate(good):
+        mixed.insert(index * 5, (None, event))
+    batch = sqs_batch([body for _, body in mixed])
+    days = {datetime.now(UTC).date()}
+    assert stack.invoke("IngestFunction", batch) == {"batchItemFailures": []}
+    days.add(datetime.now(UTC).date())
+
+    stored = kept(stack, days)
+    rejected_ids = {
+        record["messageId"]
+        for (case, _), record in zip(mixed, batch["Records"], strict=True)
+        if case is not None
+    }
+    assert set(stored) == rejected_ids
+    for (case, body), record in zip(mixed, batch["Records"], strict=True):
+        if case is not None:
+            check_kept(stored[record["messageId"]], case, body)
+    for day in (date(2026, 10, 1), date(2026, 10, 15), date(2026, 10, 28)):
+        assert counters(stack, day) == reference.counters(good, day)
+    tally["malformed inputs rejected and kept"] += len(rejected_ids)
+    tally["records in one huge batch"] += len(mixed)
