@@ -4,32 +4,56 @@ plan, per-seller counts in batches, per-store benchmarks, per-seller publication
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import boto3
 
 from csinsights_local.stack import Deployment
 
+T = TypeVar("T")
 SELLER_BATCH = 50  # the state machine's ItemBatcher.MaxItemsPerBatch
 
 
-def run_metrics(deployment: Deployment, as_of: str | None = None) -> dict[str, Any]:
-    """`as_of`: a UTC midnight or a date; default the scheduled day (end of yesterday)."""
+def _retrying(retries: int, call: Callable[[], T]) -> T:
+    """Like a state machine task's Retry: the same input, tried again after a failure."""
+    for _ in range(retries):
+        try:
+            return call()
+        except Exception:  # noqa: BLE001, S112 - any task failure is retried
+            continue
+    return call()
+
+
+def run_metrics(
+    deployment: Deployment, as_of: str | None = None, retries: int = 0
+) -> dict[str, Any]:
+    """`as_of`: a UTC midnight or a date; default the scheduled day (end of yesterday).
+
+    `retries`: how many times a failed step is tried again before the run fails (the state
+    machine retries each task 3 times)."""
+
+    def step(function: str, event: dict[str, Any]) -> Any:
+        return _retrying(retries, lambda: deployment.invoke(function, event))
+
+    def read_sellers(plan: dict[str, Any]) -> Any:  # the distributed map's item reader
+        s3 = boto3.client("s3")
+        body = s3.get_object(Bucket=plan["sellers_bucket"], Key=plan["sellers_key"])["Body"]
+        return json.loads(body.read())
+
     plan_event: dict[str, Any] = {"as_of": as_of} if as_of else {"detail-type": "Scheduled Event"}
-    plan = deployment.invoke("MetricsPlanFunction", plan_event)
-    s3 = boto3.client("s3")
-    body = s3.get_object(Bucket=plan["sellers_bucket"], Key=plan["sellers_key"])["Body"].read()
-    sellers = json.loads(body)
+    plan = step("MetricsPlanFunction", plan_event)
+    sellers = _retrying(retries, lambda: read_sellers(plan))
     batch_input = {"as_of_day": plan["as_of_day"]}
     for start in range(0, len(sellers), SELLER_BATCH):
-        deployment.invoke(
+        step(
             "MetricsSellersFunction",
             {"Items": sellers[start : start + SELLER_BATCH], "BatchInput": batch_input},
         )
     for store in plan["stores"]:
-        deployment.invoke("MetricsBenchmarksFunction", store)
+        step("MetricsBenchmarksFunction", store)
     for start in range(0, len(sellers), SELLER_BATCH):
-        deployment.invoke(
+        step(
             "MetricsPublishFunction",
             {"Items": sellers[start : start + SELLER_BATCH], "BatchInput": batch_input},
         )

@@ -1,0 +1,92 @@
+"""Fault injection on every AWS call the product makes.
+
+`inject()` wraps botocore's `BaseClient._make_api_call`, the one point every client call
+passes through (whichever module created the client, and however long ago), above
+moto. Armed faults fire on the n-th matching call from the moment they are armed: a
+service error (throttling, internal error, S3 `SlowDown`...) or a `Crash`, standing for
+the function dying mid-step (timeout, out of memory): calls before it took effect, the
+rest never happen."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from unittest import mock
+
+from botocore.client import BaseClient
+from botocore.exceptions import ClientError
+
+
+class Crash(Exception):
+    """The function died here; what it wrote before stays written."""
+
+
+@dataclass
+class Fault:
+    service: str
+    operation: str
+    nth: int
+    error: str  # an AWS error code, or "crash"
+    fired: bool = False
+
+
+@dataclass
+class Faults:
+    armed: list[Fault] = field(default_factory=list)
+    calls: Counter[tuple[str, str]] = field(default_factory=Counter)
+    log: list[tuple[str, str]] = field(default_factory=list)
+    injected: int = 0
+    positional: tuple[int, Callable[[str], str]] | None = None
+
+    def arm(self, service: str, operation: str, nth: int = 1, error: str = "crash") -> None:
+        """Fail the `nth` call of `service`.`operation` made from now on."""
+        already = self.calls[(service, operation)]
+        self.armed.append(Fault(service, operation, already + nth, error))
+
+    def arm_at(self, index: int, error: Callable[[str], str]) -> None:
+        """Fail the `index`-th call (0-based) of any service from now on; `error(service)`
+        names the error."""
+        self.positional = (len(self.log) + index, error)
+
+    def __call__(self, client: BaseClient, operation: str, params: dict[str, Any]) -> None:
+        service = client.meta.service_model.service_name
+        key = (service, operation)
+        self.calls[key] += 1
+        self.log.append(key)
+        if self.positional is not None and self.positional[0] == len(self.log) - 1:
+            error = self.positional[1](service)
+            self.armed.append(Fault(service, operation, self.calls[key], error))
+            self.positional = None
+        for fault in self.armed:
+            if not fault.fired and (fault.service, fault.operation, fault.nth) == (
+                *key,
+                self.calls[key],
+            ):
+                fault.fired = True
+                self.injected += 1
+                if fault.error == "crash":
+                    raise Crash(f"crashed before {service}.{operation}")
+                raise ClientError(
+                    {"Error": {"Code": fault.error, "Message": f"injected {fault.error}"}},
+                    operation,
+                )
+
+    @property
+    def pending(self) -> list[Fault]:
+        return [f for f in self.armed if not f.fired]
+
+
+@contextmanager
+def inject() -> Iterator[Faults]:
+    faults = Faults()
+    real = BaseClient._make_api_call
+
+    def call(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+        faults(client, operation, params)
+        return real(client, operation, params)
+
+    with mock.patch.object(BaseClient, "_make_api_call", call):
+        yield faults

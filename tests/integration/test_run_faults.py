@@ -1,0 +1,170 @@
+"""Faults during the scheduled run: a crash or an AWS error at every single AWS call a run
+makes (DynamoDB reads and writes, the S3 puts of each report file, the sellers list).
+
+Two outcomes are shown for each call:
+- the step is retried with the same input, as the state machine does: the end state is
+  exactly a clean run's (every item, every report file);
+- the run fails there: sellers still see complete documents only (the previous day's or
+  the new day's, never a mix), every listed report has all its files; a re-run of the day
+  then ends exactly as a clean run does.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from csinsights.config import Settings
+from csinsights.repository import CommitFailed, Repository
+from csinsights_local.run import run_metrics
+from csinsights_local.stack import Deployment, deploy
+from tests.api_events import api_event
+from tests.faults import Crash, inject
+from tests.integration.test_metrics_run import SELLERS, ingest, marketplace
+from tests.profiles import PROFILE
+
+BEFORE = "2026-11-19T00:00:00Z"  # a complete run the day before
+T = "2026-11-20T00:00:00Z"
+CALLS_PER_RUN = 40  # every AWS call of the run as of T (checked below)
+ERRORS = {
+    "dynamodb": [
+        "crash",
+        "ThrottlingException",
+        "ProvisionedThroughputExceededException",
+        "InternalServerError",
+    ],
+    "s3": ["crash", "SlowDown", "InternalError", "ServiceUnavailable"],
+}
+# Every call index with one error kind in CI; every call with every kind in the soak.
+CASES = [
+    (index, kind)
+    for index in range(CALLS_PER_RUN)
+    for kind in range(4)
+    if PROFILE == "soak" or kind == index % 4
+]
+EVENTS = marketplace()
+_clean: dict[str, Any] = {}
+
+
+def state(stack: Deployment) -> dict[str, Any]:
+    """Every table item and every object of the reports bucket."""
+    dynamodb = boto3.client("dynamodb")
+    items = {}
+    for page in dynamodb.get_paginator("scan").paginate(TableName=stack.outputs["EventsTableName"]):
+        for item in page["Items"]:
+            item.pop("registered_at", None)
+            if item["pk"]["S"].startswith("REPORT#"):  # when it was written differs
+                item["data"]["S"] = json.loads(item["data"]["S"])
+                item["data"]["S"].pop("created_at")
+            items[(item["pk"]["S"], item["sk"]["S"])] = item
+    s3 = boto3.client("s3")
+    bucket = stack.outputs["ReportsBucketName"]
+    objects = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for entry in page.get("Contents", []):
+            objects[entry["Key"]] = s3.get_object(Bucket=bucket, Key=entry["Key"])["Body"].read()
+    return {"items": items, "objects": objects}
+
+
+def latest(stack: Deployment, seller: str) -> dict[str, Any]:
+    event = api_event(
+        "GET",
+        "/v1/sellers/{seller_id}/metrics",
+        {"seller_id": seller},
+        claims={"custom:seller_id": seller},
+    )
+    response = stack.invoke("ApiFunction", event)
+    assert response["statusCode"] == 200
+    return json.loads(response["body"])
+
+
+def listed_reports(stack: Deployment, seller: str) -> list[dict[str, Any]]:
+    event = api_event(
+        "GET",
+        "/v1/sellers/{seller_id}/reports",
+        {"seller_id": seller},
+        claims={"custom:seller_id": seller},
+    )
+    response = stack.invoke("ApiFunction", event)
+    assert response["statusCode"] == 200
+    return json.loads(response["body"])["reports"]
+
+
+def report_files(stack: Deployment, seller: str, report_id: str) -> list[str]:
+    repository = Repository(settings=Settings(table_name=stack.outputs["EventsTableName"]))
+    report = repository.report(seller, report_id)
+    assert report is not None
+    if report["status"] != "ready":
+        return []
+    assert sorted(report["files"]) == ["csv", "html", "json"]
+    return list(report["files"].values())
+
+
+def clean() -> dict[str, Any]:
+    """A fault-free deployment's end state and the documents sellers saw on each day."""
+    if not _clean:
+        stack = deploy("clean")
+        ingest(stack, EVENTS)
+        run_metrics(stack, BEFORE)
+        _clean["before"] = {seller: latest(stack, seller) for seller in SELLERS}
+        with inject() as faults:
+            run_metrics(stack, T)
+        _clean["calls"] = len(faults.log)
+        _clean["after"] = {seller: latest(stack, seller) for seller in SELLERS}
+        _clean["state"] = state(stack)
+    return _clean
+
+
+@pytest.fixture
+def prepared(stack: Deployment) -> Deployment:
+    clean()
+    ingest(stack, EVENTS)
+    run_metrics(stack, BEFORE)
+    return stack
+
+
+def error_kind(kind: int):  # type: ignore[no-untyped-def]
+    return lambda service: ERRORS[service][kind]
+
+
+def test_the_matrix_covers_every_call_of_a_run(prepared: Deployment) -> None:
+    assert clean()["calls"] == CALLS_PER_RUN
+    assert clean()["before"] != clean()["after"]
+
+
+@pytest.mark.parametrize(("index", "kind"), CASES)
+def test_a_fault_retried_by_the_state_machine_ends_as_a_clean_run(
+    prepared: Deployment, index: int, kind: int, tally: Any
+) -> None:
+    with inject() as faults:
+        faults.arm_at(index, error_kind(kind))
+        run_metrics(prepared, T, retries=3)
+    assert faults.injected == 1
+    assert state(prepared) == clean()["state"]
+    tally["faults injected (run, retried)"] += faults.injected
+
+
+@pytest.mark.parametrize(("index", "kind"), CASES)
+def test_a_run_failing_midway_shows_no_half_state_and_a_rerun_ends_clean(
+    prepared: Deployment, index: int, kind: int, tally: Any
+) -> None:
+    with inject() as faults:
+        faults.arm_at(index, error_kind(kind))
+        with pytest.raises((Crash, ClientError, CommitFailed)):
+            run_metrics(prepared, T)
+    assert faults.injected == 1
+    s3 = boto3.client("s3")
+    bucket = prepared.outputs["ReportsBucketName"]
+    for seller in SELLERS:
+        seen = latest(prepared, seller)
+        assert seen in (clean()["before"][seller], clean()["after"][seller])
+        for report in listed_reports(prepared, seller):
+            for key in report_files(prepared, seller, report["report_id"]):
+                s3.head_object(Bucket=bucket, Key=key)  # raises if a listed file is missing
+    run_metrics(prepared, T)
+    assert state(prepared) == clean()["state"]
+    tally["faults injected (run, failed then re-run)"] += faults.injected
