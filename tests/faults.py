@@ -39,17 +39,17 @@ class Faults:
     calls: Counter[tuple[str, str]] = field(default_factory=Counter)
     log: list[tuple[str, str]] = field(default_factory=list)
     injected: int = 0
-    positional: tuple[int, Callable[[str], str]] | None = None
+    positional: tuple[int, Callable[[str], str], int] | None = None
 
     def arm(self, service: str, operation: str, nth: int = 1, error: str = "crash") -> None:
         """Fail the `nth` call of `service`.`operation` made from now on."""
         already = self.calls[(service, operation)]
         self.armed.append(Fault(service, operation, already + nth, error))
 
-    def arm_at(self, index: int, error: Callable[[str], str]) -> None:
-        """Fail the `index`-th call (0-based) of any service from now on; `error(service)`
-        names the error."""
-        self.positional = (len(self.log) + index, error)
+    def arm_at(self, index: int, error: Callable[[str], str], times: int = 1) -> None:
+        """Fail the `index`-th call (0-based) of any service from now on, and the next
+        `times - 1` calls of the same operation; `error(service)` names the error."""
+        self.positional = (len(self.log) + index, error, times)
 
     def __call__(self, client: BaseClient, operation: str, params: dict[str, Any]) -> None:
         service = client.meta.service_model.service_name
@@ -57,8 +57,9 @@ class Faults:
         self.calls[key] += 1
         self.log.append(key)
         if self.positional is not None and self.positional[0] == len(self.log) - 1:
-            error = self.positional[1](service)
-            self.armed.append(Fault(service, operation, self.calls[key], error))
+            _, name, times = self.positional
+            for nth in range(self.calls[key], self.calls[key] + times):
+                self.armed.append(Fault(service, operation, nth, name(service)))
             self.positional = None
         for fault in self.armed:
             if not fault.fired and (fault.service, fault.operation, fault.nth) == (

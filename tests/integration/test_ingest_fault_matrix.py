@@ -1,0 +1,123 @@
+"""Faults at every AWS call of an ingest invocation, one at a time: the entity reads
+(`BatchGetItem`), each seller store's transaction (`TransactWriteItems`) and the kept
+rejections (`PutItem`); as a crash, or as an AWS error that happens once (absorbed by
+the in-process retry) or on every attempt (the group goes back to the queue).
+
+Whatever the fault, SQS redelivers what was not acknowledged (the whole batch when the
+function died, else the batch item failures), and the end state is exactly that of a
+clean delivery: no event lost, none counted twice, no version bumped by a failed commit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+
+from csinsights_local.stack import Deployment, deploy
+from tests.builders import (
+    contact_received,
+    contact_responded,
+    order_placed,
+    sqs_batch,
+    survey_vote,
+)
+from tests.faults import Crash, inject
+from tests.profiles import PROFILE
+
+EVENTS: list[Any] = [
+    body
+    for seller, store in (("A1SELLER", "US"), ("A1SELLER", "DE"), ("B2SELLER", "US"))
+    for body in (
+        order_placed("o1", "2026-10-01T10:00:00Z", seller=seller, store=store),
+        contact_received(
+            "c1", "2026-10-01T12:00:00Z", "shipping", "o1", seller=seller, store=store
+        ),
+        contact_responded("c1", "2026-10-02T15:00:00Z", seller=seller, store=store),
+        survey_vote(
+            "o1", "2026-10-03T09:00:00Z", vote="no", contact_id="c1", seller=seller, store=store
+        ),
+    )
+]
+EVENTS.insert(3, '{"event_id": "broken", ')
+EVENTS.insert(9, order_placed("o2", "2026-10-01T10:00:00Z", fulfillment="other"))
+BATCH = sqs_batch(EVENTS)
+CALLS = 6  # 1 BatchGetItem (a fresh table: no second round), 3 TransactWriteItems, 2 PutItem
+COMMIT_ATTEMPTS = 3
+KINDS = [
+    ("crash", 1),
+    ("ThrottlingException", 1),
+    ("ProvisionedThroughputExceededException", 1),
+    ("TransactionConflictException", 1),
+    ("TransactionCanceledException", 1),
+    ("InternalServerError", 1),
+    ("ThrottlingException", COMMIT_ATTEMPTS),
+    ("TransactionCanceledException", COMMIT_ATTEMPTS),
+    ("InternalServerError", COMMIT_ATTEMPTS),
+]
+CASES = [
+    (index, kind)
+    for index in range(CALLS)
+    for kind in range(len(KINDS))
+    if PROFILE == "soak" or kind % 3 == index % 3
+]
+_clean: dict[str, Any] = {}
+
+
+def state(stack: Deployment) -> dict[tuple[str, str], Any]:
+    items = {}
+    client = boto3.client("dynamodb")
+    for page in client.get_paginator("scan").paginate(TableName=stack.outputs["EventsTableName"]):
+        for item in page["Items"]:
+            item.pop("registered_at", None)
+            if item["pk"]["S"].startswith("REJECTED#"):
+                item.pop("rejected_at")
+                item.pop("expires_at")
+                item["pk"]["S"] = "REJECTED"  # the day it was kept
+            items[(item["pk"]["S"], item["sk"]["S"])] = item
+    return items
+
+
+def clean() -> dict[str, Any]:
+    if not _clean:
+        stack = deploy("clean")
+        with inject() as faults:
+            assert stack.invoke("IngestFunction", BATCH) == {"batchItemFailures": []}
+        _clean["calls"] = list(faults.log)
+        _clean["state"] = state(stack)
+    return _clean
+
+
+def test_the_matrix_covers_every_call_of_the_invocation(stack: Deployment) -> None:
+    calls = clean()["calls"]
+    assert len(calls) == CALLS
+    assert [op for _, op in calls].count("TransactWriteItems") == 3
+    assert [op for _, op in calls].count("PutItem") == 2  # the two rejections
+
+
+@pytest.mark.parametrize(("index", "kind"), CASES)
+def test_a_fault_at_any_call_then_redelivery_ends_as_a_clean_delivery(
+    stack: Deployment, index: int, kind: int, tally: Any
+) -> None:
+    clean()
+    error, times = KINDS[kind]
+    with inject() as faults:
+        faults.arm_at(index, lambda service: error, times=times)
+        try:
+            response = stack.invoke("IngestFunction", BATCH)
+            failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
+        except Crash:
+            failed = {r["messageId"] for r in BATCH["Records"]}  # the whole batch comes back
+    assert 1 <= faults.injected <= times  # fewer when the operation is not called again
+    if times == COMMIT_ATTEMPTS and clean()["calls"][index][1] == "TransactWriteItems":
+        assert failed, "a group failing every commit attempt goes back to the queue"
+    for _ in range(3):  # SQS redelivers until acknowledged (5 receives before the DLQ)
+        if not failed:
+            break
+        again = {"Records": [r for r in BATCH["Records"] if r["messageId"] in failed]}
+        response = stack.invoke("IngestFunction", again)
+        failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
+    assert not failed
+    assert state(stack) == clean()["state"]
+    tally["faults injected (ingest)"] += faults.injected
