@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format bench schema openapi clean
+.PHONY: install demo test soak lint format bench schema openapi clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
+
+# The same suite with the soak profile: 1,000 shuffled streams, 150 stateful pipelines,
+# every fault kind at every AWS call, longer API fuzzing (about 30 minutes on 2 cores).
+soak: $(STAMP)
+	CSI_PROFILE=soak $(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

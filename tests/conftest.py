@@ -73,4 +73,4 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         return
     terminalreporter.section("hardening: cases tried, each with nothing lost")
     for name, value in sorted(_totals.items()):
-        terminalreporter.write_line(f"{name:<40} {value:>8}")
+        terminalreporter.write_line(f"{name:<56} {value:>8}")

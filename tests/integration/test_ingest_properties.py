@@ -5,10 +5,13 @@ the plain reference computed from the raw events."""
 from __future__ import annotations
 
 import random
+from collections import Counter
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import boto3
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
@@ -19,6 +22,7 @@ from csinsights.repository import Repository
 from csinsights_local.stack import Deployment, deploy
 from tests import reference
 from tests.builders import sqs_batch
+from tests.profiles import examples
 
 FIRST_DAY = date(2026, 10, 1)
 DAYS = 6
@@ -141,10 +145,35 @@ def pipeline_counters(deployment: Deployment, store: str, day: date):  # type: i
     return as_of(((i.belongs, i.effective, i.counters) for i in items), day)
 
 
+@pytest.fixture(scope="module")
+def deployments() -> Iterator[tuple[Deployment, Deployment]]:
+    """One messy and one tidy deployment for every example (emptied between examples:
+    deploying the template for each of a thousand examples would dominate the soak)."""
+    with mock_aws():
+        yield deploy("messy"), deploy("tidy")
+
+
+def emptied(deployment: Deployment) -> Deployment:
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    table = deployment.outputs["EventsTableName"]
+    keys = [
+        {"pk": item["pk"], "sk": item["sk"]}
+        for page in client.get_paginator("scan").paginate(
+            TableName=table, ProjectionExpression="pk, sk"
+        )
+        for item in page["Items"]
+    ]
+    for start in range(0, len(keys), 25):
+        requests = [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]
+        client.batch_write_item(RequestItems={table: requests})
+    assert client.scan(TableName=table, Select="COUNT")["Count"] == 0
+    return deployment
+
+
 @settings(
-    max_examples=25,
+    max_examples=examples(ci=25, soak=1000),
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target],
 )
 @given(
@@ -153,26 +182,30 @@ def pipeline_counters(deployment: Deployment, store: str, day: date):  # type: i
     batch_sizes=st.lists(st.integers(1, 12), min_size=1, max_size=20),
 )
 def test_shuffled_redelivered_stream_equals_each_event_once_in_time_order(
-    events: list[dict[str, Any]], seed: random.Random, batch_sizes: list[int]
+    deployments: tuple[Deployment, Deployment],
+    tally: Counter[str],
+    events: list[dict[str, Any]],
+    seed: random.Random,
+    batch_sizes: list[int],
 ) -> None:
     deliveries = events + [seed.choice(events) for _ in range(len(events) // 2)] if events else []
     seed.shuffle(deliveries)
     in_order = sorted(events, key=reference.key)
-    with mock_aws():
-        messy = deploy("messy")
-        ingest(messy, deliveries, batch_sizes)
-        tidy = deploy("tidy")
-        ingest(tidy, in_order, [1])
-        messy_state = dump_state(messy.outputs["EventsTableName"])
-        tidy_state = dump_state(tidy.outputs["EventsTableName"])
-        # Versions count commits, which differ with batching; everything else must match.
-        for state in (messy_state, tidy_state):
-            for item in state.values():
-                item.pop("version", None)
-        assert messy_state == tidy_state
-        for store in {e["store_id"] for e in events}:
-            store_events = [e for e in events if e["store_id"] == store]
-            for offset in range(-1, DAYS + 1):
-                day = FIRST_DAY + timedelta(days=offset)
-                expected = reference.counters(store_events, day)
-                assert pipeline_counters(messy, store, day) == expected, (store, day)
+    messy, tidy = (emptied(d) for d in deployments)
+    ingest(messy, deliveries, batch_sizes)
+    ingest(tidy, in_order, [1])
+    messy_state = dump_state(messy.outputs["EventsTableName"])
+    tidy_state = dump_state(tidy.outputs["EventsTableName"])
+    # Versions count commits, which differ with batching; everything else must match.
+    for state in (messy_state, tidy_state):
+        for item in state.values():
+            item.pop("version", None)
+    assert messy_state == tidy_state
+    for store in {e["store_id"] for e in events}:
+        store_events = [e for e in events if e["store_id"] == store]
+        for offset in range(-1, DAYS + 1):
+            day = FIRST_DAY + timedelta(days=offset)
+            expected = reference.counters(store_events, day)
+            assert pipeline_counters(messy, store, day) == expected, (store, day)
+    tally["streams (shuffled, redelivered) against the reference"] += 1
+    tally["events delivered in those streams"] += len(deliveries)

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from tests import reference
 from tests.builders import contact_responded, order_placed
+from tests.profiles import examples
 from tests.unit.test_reference_metrics import (
     CSDR,
     PREVENTABLE_RATE,
@@ -95,13 +96,17 @@ def test_a_few_figures_spelled_out() -> None:
 
 
 @settings(
-    max_examples=15,
+    max_examples=examples(ci=15, soak=200),
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
 )
 @given(stream=marketplace_streams(), seed=st.integers(0, 2**32 - 1))
 def test_pipeline_documents_equal_the_reference_on_random_marketplaces(
-    stream: tuple[datetime, int, list[dict[str, Any]]], seed: int
+    tally: Any, stream: tuple[datetime, int, list[dict[str, Any]]], seed: int
 ) -> None:
     as_of, window_days, events = stream
     rnd = random.Random(seed)
@@ -110,6 +115,7 @@ def test_pipeline_documents_equal_the_reference_on_random_marketplaces(
     result = run(deliveries, as_of, window_days)
     assert_ingested(result, len(deliveries), len(events))
     assert result["sellers"] == reference.documents(events, as_of, window_days)
+    tally["marketplaces (shuffled, redelivered) replayed against the reference"] += 1
 
 
 def test_stores_shown_are_those_active_within_the_lookback() -> None:

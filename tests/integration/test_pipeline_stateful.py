@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -18,6 +19,7 @@ from hypothesis.stateful import (
     invariant,
     precondition,
     rule,
+    run_state_machine_as_test,
 )
 from moto import mock_aws
 
@@ -27,10 +29,13 @@ from csinsights_local.run import run_metrics
 from csinsights_local.stack import deploy
 from tests import reference
 from tests.api_events import api_event
+from tests.profiles import examples
 from tests.unit.test_reference_metrics import T, marketplace_streams
 
 
 class Pipeline(RuleBasedStateMachine):
+    tried: ClassVar[Counter[str]] = Counter()
+
     def __init__(self) -> None:
         super().__init__()
         self.mock = mock_aws()
@@ -39,6 +44,7 @@ class Pipeline(RuleBasedStateMachine):
         self.pending: list[dict[str, Any]] = []
         self.delivered: list[dict[str, Any]] = []
         self.runs: dict[datetime, list[dict[str, Any]]] = {}
+        Pipeline.tried["streams"] += 1
 
     def teardown(self) -> None:
         self.mock.stop()
@@ -99,15 +105,22 @@ class Pipeline(RuleBasedStateMachine):
 
     @invariant()
     def every_delivered_event_is_stored_once(self) -> None:
+        Pipeline.tried["steps"] += 1
         # Checked through the figures after each run; here: nothing delivered twice over.
         ids = [e["event_id"] for e in self.delivered]
         assert len(ids) == len(set(ids))
 
 
-Pipeline.TestCase.settings = settings(
-    max_examples=6,
-    stateful_step_count=8,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
-TestPipeline = Pipeline.TestCase
+def test_the_pipeline_matches_the_reference_whatever_the_interleaving(tally: Any) -> None:
+    Pipeline.tried = Counter()
+    run_state_machine_as_test(
+        Pipeline,
+        settings=settings(
+            max_examples=examples(ci=6, soak=150),
+            stateful_step_count=8,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
+    tally["pipeline streams (stateful: batches, runs, lookups)"] += Pipeline.tried["streams"]
+    tally["pipeline steps checked against the reference"] += Pipeline.tried["steps"]

@@ -27,6 +27,7 @@ from tests.builders import (
     order_placed,
     survey_vote,
 )
+from tests.profiles import examples
 from tests.reference import (
     BDR,
     CSDR,
@@ -1149,7 +1150,11 @@ def windowed(counts: Counter[tuple[str, date, str]], start: date, end: date, nam
     )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=examples(ci=40, soak=1000),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(stream=marketplace_streams())
 def test_documents_agree_with_the_aggregate_counters_and_pool_the_stores(
     stream: tuple[datetime, int, list[dict[str, Any]]],
