@@ -29,7 +29,7 @@ soak: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/cfn-lint infra/template.yaml
+	$(BIN)/cfn-lint --append-rules cfn_lint_serverless.rules -- infra/template.yaml
 
 schema: $(STAMP)
 	$(BIN)/python -m csinsights_local.schema > docs/event-schema.json
