@@ -789,3 +789,21 @@ def test_every_api_stage_is_throttled_logged_and_traced(template: Template) -> N
         assert posts[0]["ThrottlingBurstLimit"] < default[0]["ThrottlingBurstLimit"], name
         assert stage["Properties"]["TracingEnabled"] is True, name
         assert "$context.requestId" in stage["Properties"]["AccessLogSetting"]["Format"], name
+
+
+def test_no_seller_can_write_its_own_seller_id_or_role(template: Template) -> None:
+    """The API trusts `custom:seller_id` and `custom:role` from the ID token: the seller id
+    is immutable, only administrators create users, and no app client may write either
+    attribute (a client may otherwise write every mutable attribute, the role included)."""
+    (pool,) = resources(template, "AWS::Cognito::UserPool").values()
+    assert pool["Properties"]["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}
+    schema = {a["Name"]: a for a in pool["Properties"]["Schema"]}
+    assert schema["seller_id"]["Mutable"] is False
+    clients = resources(template, "AWS::Cognito::UserPoolClient")
+    assert clients, "a client without WriteAttributes would be able to write the role"
+    for name, client in clients.items():
+        writable = client["Properties"].get("WriteAttributes")
+        assert writable is not None, name
+        assert not {"custom:seller_id", "custom:role"} & set(writable), name
+        assert client["Properties"]["IdTokenValidity"] <= 60, name
+        assert client["Properties"]["TokenValidityUnits"]["IdToken"] == "minutes", name
