@@ -19,6 +19,24 @@ from unittest import mock
 from botocore.client import BaseClient
 from botocore.exceptions import ClientError
 
+UNPROCESSED = "UnprocessedKeys"
+"""Not an error: `BatchGetItem` answers for half the keys and hands back the rest, as
+DynamoDB does under load or past 16 MB."""
+
+
+def _half_unprocessed(
+    real: Callable[..., Any], client: BaseClient, operation: str, params: dict[str, Any]
+) -> Any:
+    ((table, request),) = params["RequestItems"].items()
+    keys = request["Keys"]
+    answered, left = keys[: len(keys) // 2], keys[len(keys) // 2 :]
+    response: dict[str, Any] = {"Responses": {table: []}}
+    if answered:
+        partial = {**params, "RequestItems": {table: {**request, "Keys": answered}}}
+        response = real(client, operation, partial)
+    response["UnprocessedKeys"] = {table: {**request, "Keys": left}}
+    return response
+
 
 class Crash(Exception):
     """The function died here; what it wrote before stays written."""
@@ -51,7 +69,10 @@ class Faults:
         `times - 1` calls of the same operation; `error(service)` names the error."""
         self.positional = (len(self.log) + index, error, times)
 
-    def __call__(self, client: BaseClient, operation: str, params: dict[str, Any]) -> None:
+    def __call__(
+        self, client: BaseClient, operation: str, params: dict[str, Any]
+    ) -> Callable[[Callable[..., Any]], Any] | None:
+        """Raises the armed fault, or returns how to make the call instead (None: as is)."""
         service = client.meta.service_model.service_name
         key = (service, operation)
         self.calls[key] += 1
@@ -70,10 +91,13 @@ class Faults:
                 self.injected += 1
                 if fault.error == "crash":
                     raise Crash(f"crashed before {service}.{operation}")
+                if fault.error == UNPROCESSED and operation == "BatchGetItem":
+                    return lambda real: _half_unprocessed(real, client, operation, params)
                 raise ClientError(
                     {"Error": {"Code": fault.error, "Message": f"injected {fault.error}"}},
                     operation,
                 )
+        return None
 
     @property
     def pending(self) -> list[Fault]:
@@ -86,7 +110,9 @@ def inject() -> Iterator[Faults]:
     real = BaseClient._make_api_call
 
     def call(client: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-        faults(client, operation, params)
+        instead = faults(client, operation, params)
+        if instead is not None:
+            return instead(real)
         return real(client, operation, params)
 
     with mock.patch.object(BaseClient, "_make_api_call", call):

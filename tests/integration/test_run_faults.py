@@ -23,13 +23,14 @@ from csinsights.repository import CommitFailed, Repository
 from csinsights_local.run import run_metrics
 from csinsights_local.stack import Deployment, deploy
 from tests.api_events import api_event
-from tests.faults import Crash, inject
+from tests.faults import UNPROCESSED, Crash, inject
 from tests.integration.test_metrics_run import SELLERS, ingest, marketplace
 from tests.profiles import PROFILE
 
 BEFORE = "2026-11-19T00:00:00Z"  # a complete run the day before
 T = "2026-11-20T00:00:00Z"
 CALLS_PER_RUN = 40  # every AWS call of the run as of T (checked below)
+BATCH_GETS = [24, 25, 32, 33]  # the publish step's reads of counts and benchmarks
 ERRORS = {
     "dynamodb": [
         "crash",
@@ -113,7 +114,7 @@ def clean() -> dict[str, Any]:
         _clean["before"] = {seller: latest(stack, seller) for seller in SELLERS}
         with inject() as faults:
             run_metrics(stack, T)
-        _clean["calls"] = len(faults.log)
+        _clean["calls"] = list(faults.log)
         _clean["after"] = {seller: latest(stack, seller) for seller in SELLERS}
         _clean["state"] = state(stack)
     return _clean
@@ -132,7 +133,9 @@ def error_kind(kind: int):  # type: ignore[no-untyped-def]
 
 
 def test_the_matrix_covers_every_call_of_a_run(prepared: Deployment) -> None:
-    assert clean()["calls"] == CALLS_PER_RUN
+    calls = clean()["calls"]
+    assert len(calls) == CALLS_PER_RUN
+    assert [i for i, call in enumerate(calls) if call[1] == "BatchGetItem"] == BATCH_GETS
     assert clean()["before"] != clean()["after"]
 
 
@@ -168,3 +171,15 @@ def test_a_run_failing_midway_shows_no_half_state_and_a_rerun_ends_clean(
     run_metrics(prepared, T)
     assert state(prepared) == clean()["state"]
     tally["faults injected (run, failed then re-run)"] += faults.injected
+
+
+@pytest.mark.parametrize("index", BATCH_GETS)
+def test_unprocessed_keys_are_read_again_without_failing_the_step(
+    prepared: Deployment, index: int, tally: Any
+) -> None:
+    with inject() as faults:
+        faults.arm_at(index, lambda service: UNPROCESSED)
+        run_metrics(prepared, T)  # no retry needed
+    assert faults.injected == 1
+    assert state(prepared) == clean()["state"]
+    tally["faults injected (run, unprocessed keys)"] += faults.injected
