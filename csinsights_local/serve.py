@@ -1,12 +1,17 @@
 """A local HTTP front for the API handler, as API Gateway with a Cognito authorizer:
-the bearer token is verified, its claims become `requestContext.authorizer.claims`, the
-request becomes a REST proxy event for the real handler. A background poller builds
-requested reports from the report requests queue."""
+a method and path the template's API does not declare is refused as API Gateway refuses
+it, the bearer token is verified, its claims become `requestContext.authorizer.claims`,
+the request becomes a REST proxy event for the real handler, and a function error is a
+502. A background poller builds requested reports from the report requests queue."""
 
 from __future__ import annotations
 
+import json
+import re
+import sys
 import threading
 import time
+import traceback
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -16,9 +21,33 @@ import boto3
 
 from csinsights_local.driver import QueueDriver
 from csinsights_local.stack import Deployment
+from csinsights_local.template import load_sam_template
 from csinsights_local.tokens import InvalidToken, verify
 
 STAGE = "live"
+API_FUNCTION = "ApiFunction"
+DOCS = "/v1/docs"  # the Swagger UI: served locally only, needs no identity
+# API Gateway's payload limit for REST APIs.
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+# What API Gateway answers itself, before (or instead of) calling the function.
+MISSING_TOKEN = (403, {"message": "Missing Authentication Token"})
+UNAUTHORIZED = (401, {"message": "Unauthorized"})
+TOO_LONG = (413, {"message": "Request Too Long"})
+BAD_REQUEST = (400, {"message": "Bad Request"})
+FUNCTION_ERROR = (502, {"message": "Internal server error"})
+
+
+def declared_routes() -> list[tuple[str, re.Pattern[str]]]:
+    """(method, path) of every `Api` event of the API function in the template; a path
+    parameter matches one non-empty path segment, as in API Gateway."""
+    events = load_sam_template()["Resources"][API_FUNCTION]["Properties"]["Events"]
+    routes = []
+    for event in events.values():
+        if event["Type"] != "Api":
+            continue
+        path = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(event["Properties"]["Path"]))
+        routes.append((event["Properties"]["Method"].upper(), re.compile(path)))
+    return routes
 
 
 def proxy_event(
@@ -53,12 +82,21 @@ def proxy_event(
 
 def make_handler(deployment: Deployment) -> type[BaseHTTPRequestHandler]:
     lock = threading.Lock()
+    routes = declared_routes()
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def log_message(self, format: str, *args: Any) -> None:
             return
+
+        def __getattr__(self, name: str) -> Any:
+            # BaseHTTPRequestHandler dispatches a request to `do_<METHOD>`, and answers 501
+            # when there is none: every method comes here, as every method reaches API
+            # Gateway, which decides what is declared.
+            if name.startswith("do_"):
+                return self._handle
+            raise AttributeError(name)
 
         def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
             self.send_response(status)
@@ -67,35 +105,65 @@ def make_handler(deployment: Deployment) -> type[BaseHTTPRequestHandler]:
                     self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _gateway(self, answer: tuple[int, dict[str, str]]) -> None:
+            status, body = answer
+            payload = json.dumps(body, separators=(",", ":")).encode()
+            self._send(status, {"Content-Type": "application/json"}, payload)
+
+        def _declared(self, path: str) -> bool:
+            if path == DOCS or path.startswith(DOCS + "/"):
+                return self.command == "GET"
+            return any(m == self.command and p.fullmatch(path) for m, p in routes)
+
+        def _content_length(self) -> int | None:
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                return None
+            return length if length >= 0 else None
 
         def _handle(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length).decode() if length else None
+            path = urlsplit(self.path).path
+            length = self._content_length()
+            if length is None or length > MAX_PAYLOAD_BYTES:
+                self.close_connection = True  # the body, if any, is left unread
+                self._gateway(BAD_REQUEST if length is None else TOO_LONG)
+                return
+            # This API declares no binary media types: the function gets the body as text
+            # (here, bytes that are not UTF-8 arrive replaced).
+            body = self.rfile.read(length).decode(errors="replace") if length else None
+            if not self._declared(path):
+                self._gateway(MISSING_TOKEN)
+                return
             auth = self.headers.get("Authorization", "")
             token = auth[7:] if auth.lower().startswith("bearer ") else ""
             try:
                 claims = verify(token) if token else None
             except InvalidToken:
                 claims = None
-            if claims is None and urlsplit(self.path).path.startswith("/v1/docs"):
-                claims = {}  # the Swagger UI, served locally only, needs no identity
+            if claims is None and path.startswith(DOCS):
+                claims = {}
             elif claims is None:
                 # What API Gateway's Cognito authorizer answers; the handler is not called.
-                self._send(401, {"Content-Type": "application/json"}, b'{"message":"Unauthorized"}')
+                self._gateway(UNAUTHORIZED)
                 return
             headers = {k: v for k, v in self.headers.items()}
             event = proxy_event(self.command, self.path, headers, body, claims)
-            with lock:  # one invocation at a time, like a single warm container
-                response = deployment.invoke("ApiFunction", event)
+            try:
+                with lock:  # one invocation at a time, like a single warm container
+                    response = deployment.invoke(API_FUNCTION, event)
+            except Exception:  # noqa: BLE001 - a function error, answered as API Gateway does
+                traceback.print_exc(file=sys.stderr)
+                self._gateway(FUNCTION_ERROR)
+                return
             out_headers = dict(response.get("headers") or {})
             for name, values in (response.get("multiValueHeaders") or {}).items():
                 out_headers[name] = ", ".join(values)
             payload = response.get("body") or ""
             self._send(int(response["statusCode"]), out_headers, payload.encode())
-
-        do_GET = _handle
-        do_POST = _handle
 
     return Handler
 

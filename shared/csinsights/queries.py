@@ -77,7 +77,7 @@ class Queries:
             raise RuntimeError("no report requests queue configured")
         now = now or datetime.now(UTC)
         known = self.repository.stores_of(seller)
-        chosen = sorted(stores) if stores else known
+        chosen = sorted(set(stores)) if stores else known
         unknown = sorted(set(chosen) - set(known))
         if unknown:
             raise NotFound(f"seller {seller} has no data in store(s) {', '.join(unknown)}")
@@ -91,7 +91,9 @@ class Queries:
             "days": days,
             "created_at": requested_at,
         }
-        self.repository.put_report(seller, report)
+        # The request is queued first: if queueing fails, nothing is left behind (no
+        # `pending` record that no worker will ever complete); if this function dies after
+        # queueing, the worker still writes the whole record when the report is ready.
         self.requests.send(
             {
                 "seller_id": seller,
@@ -101,6 +103,7 @@ class Queries:
                 "requested_at": requested_at,
             }
         )
+        self.repository.put_report(seller, report, only_if_new=True)
         return _public(report)
 
     def metrics(

@@ -584,17 +584,28 @@ class Repository:
             yield item["order_id"]["S"], _decode_order(item)
 
     # ---- reports ---------------------------------------------------------------------
-    def put_report(self, seller: str, report: dict[str, Any]) -> None:
-        """Report ids start with their creation time, so the sort key orders them."""
-        self.client.put_item(
-            TableName=self.table,
-            Item={
-                "pk": {"S": f"REPORT#{seller}"},
-                "sk": {"S": report["report_id"]},
-                "data": {"S": json.dumps(report)},
-                "expires_at": self._expires(datetime.now(UTC).date()),
-            },
-        )
+    def put_report(self, seller: str, report: dict[str, Any], only_if_new: bool = False) -> bool:
+        """Report ids start with their creation time, so the sort key orders them.
+
+        `only_if_new`: leave a record already there alone (returns False), so a `pending`
+        written late never hides the `ready` its worker wrote first."""
+        condition = {"ConditionExpression": "attribute_not_exists(pk)"} if only_if_new else {}
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item={
+                    "pk": {"S": f"REPORT#{seller}"},
+                    "sk": {"S": report["report_id"]},
+                    "data": {"S": json.dumps(report)},
+                    "expires_at": self._expires(datetime.now(UTC).date()),
+                },
+                **condition,
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def report(self, seller: str, report_id: str) -> dict[str, Any] | None:
         item = self.client.get_item(

@@ -955,3 +955,168 @@ def test_download_link_over_http_returns_the_csv() -> None:
         os.environ.update(saved)
         server.stop()
         werkzeug.setLevel(level)
+
+
+# ---------------------------------------------------------------- request limits
+
+
+def _many_stores(n: int) -> str:
+    return ",".join(["US", "CA", *(f"X{i:02d}" for i in range(n - 2))])
+
+
+LIMITS = [
+    pytest.param(
+        METRICS_ROUTE, {}, {"as_of": "0001-01-01T00:00:00Z"}, "as_of", id="first-midnight"
+    ),
+    pytest.param(METRICS_ROUTE, {}, {"as_of": "20261119"}, "as_of", id="as-of-basic-format"),
+    pytest.param(METRICS_ROUTE, {}, {"as_of": "2026-11-19" * 1000}, "as_of", id="long-as-of"),
+    pytest.param(METRICS_ROUTE, {}, {"window_days": "1" + "0" * 40}, "window_days", id="huge-win"),
+    pytest.param(METRICS_ROUTE, {}, {"stores": _many_stores(17)}, "stores", id="17-named-stores"),
+    pytest.param(METRICS_ROUTE, {}, {"stores": "US," * 5000 + "CA"}, "stores", id="long-stores"),
+    pytest.param(METRICS_ROUTE, {}, {"stores": "US,,CA"}, "stores", id="empty-store-in-list"),
+    pytest.param(METRICS_ROUTE, {}, {"stores": "US,"}, "stores", id="trailing-comma"),
+    pytest.param(METRICS_ROUTE, {}, {"stores": ""}, "stores", id="no-store"),
+    pytest.param(HISTORY, {}, {**HISTORY_QUERY, "from": "20261101"}, "from", id="from-basic"),
+    pytest.param(HISTORY, {}, {**HISTORY_QUERY, "to": T}, "to", id="to-instant"),
+    pytest.param(HISTORY, {}, {**HISTORY_QUERY, "from": "0001-01-01"}, "from", id="from-year-1"),
+    pytest.param(
+        HISTORY, {}, {**HISTORY_QUERY, "metric": "x" * 10_000}, "metric", id="long-metric"
+    ),
+    pytest.param(
+        HISTORY, {}, {**HISTORY_QUERY, "window_days": "-7"}, "window_days", id="h-win-neg"
+    ),
+    pytest.param(REPORTS, {}, {"limit": "9" * 40}, "limit", id="huge-limit"),
+    pytest.param(REPORT, {"report_id": LATEST}, {"format": "CSV"}, "format", id="format-case"),
+    pytest.param(REPORT, {"report_id": "r" * 129}, None, "report_id", id="long-report-id"),
+    pytest.param(OVERDUE, {}, {"limit": "101"}, "limit", id="overdue-limit-101"),
+]
+
+
+@pytest.mark.parametrize(("resource", "extra", "query", "field"), LIMITS)
+def test_request_limit_is_422_naming_the_field(
+    api: Api, resource: str, extra: dict[str, str], query: Any, field: str
+) -> None:
+    status, payload = api.call("GET", resource, {"seller_id": "S1", **extra}, query)
+    assert (status, payload["code"]) == (422, "validation_error"), payload
+    assert [e["field"] for e in payload["errors"]] == [field]
+    assert all(e["message"] for e in payload["errors"])
+
+
+def test_sixteen_stores_is_within_the_limit(api: Api) -> None:
+    status, payload = api.call(
+        "GET", METRICS_ROUTE, {"seller_id": "S1"}, {"stores": _many_stores(16)}
+    )
+    assert (status, payload["code"]) == (404, "not_found")  # S1 has only US and CA
+    assert "X00" in payload["message"]
+
+
+def test_long_store_id_in_the_path_is_422(api: Api) -> None:
+    status, payload = api.call("GET", BENCHMARKS, {"store_id": "A" * 17})
+    assert (status, payload["code"]) == (422, "validation_error")
+    assert [e["field"] for e in payload["errors"]] == ["store_id"]
+
+
+@pytest.mark.parametrize(
+    ("resource", "params", "query"),
+    [
+        pytest.param(METRICS_ROUTE, {"seller_id": "S1"}, {"as_of": "9999-12-31"}, id="metrics"),
+        pytest.param(BENCHMARKS, {"store_id": "US"}, {"as_of": "9999-12-31"}, id="benchmarks"),
+        pytest.param(BENCHMARKS, {"store_id": "US"}, {"as_of": "0001-01-02T00:00:00Z"}, id="first"),
+    ],
+)
+def test_days_at_the_ends_of_the_calendar_are_nothing_there(
+    api: Api, resource: str, params: dict[str, str], query: dict[str, str]
+) -> None:
+    status, payload = api.call("GET", resource, params, query)
+    assert (status, payload["code"]) == (404, "not_found")
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_history_at_the_ends_of_the_calendar_is_empty(api: Api, day: str) -> None:
+    history = api.get(HISTORY, {"seller_id": "S1"}, {**HISTORY_QUERY, "from": day, "to": day})
+    assert history["points"] == []
+
+
+def _post(
+    api: Api, body: str, content_type: str | None = "application/json", claims: Any = S1
+) -> tuple[int, Any]:
+    """A report request as S1 (S2 for one that is meant to be accepted), with its
+    Content-Type header; the answer checked against the document."""
+    headers = {"Content-Type": content_type} if content_type else {}
+    seller = claims["custom:seller_id"]
+    event = api_event(
+        "POST", REPORTS, {"seller_id": seller}, claims=claims, headers=headers, body=body
+    )
+    response = api.stack.invoke("ApiFunction", event)
+    assert response["multiValueHeaders"]["Content-Type"] == ["application/json"]
+    payload = json.loads(response["body"])
+    check_against_openapi("POST", REPORTS, response["statusCode"], payload)
+    return response["statusCode"], payload
+
+
+def _padded(size: int) -> str:
+    """A valid report request of exactly `size` bytes."""
+    start, end = '{"type": "survey_responses"', "}"
+    return start + " " * (size - len(start) - len(end)) + end
+
+
+def test_report_request_body_of_4096_bytes_is_accepted(api: Api) -> None:
+    body = _padded(4096)
+    assert len(body.encode()) == 4096
+    status, report = _post(api, body, claims=S2)
+    assert (status, report["stores"]) == (202, ["US"])
+
+
+def test_report_request_body_over_4096_bytes_is_413_naming_the_body(api: Api) -> None:
+    status, payload = _post(api, _padded(4097))
+    assert (status, payload["code"]) == (413, "payload_too_large")
+    assert [e["field"] for e in payload["errors"]] == ["body"]
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",
+        "multipart/form-data",
+        "multipart/form-data; boundary=x",
+        "application/x-www-form-urlencoded",
+        "application/jsonp",
+    ],
+)
+def test_report_request_that_is_not_json_is_415(api: Api, content_type: str) -> None:
+    status, payload = _post(api, SURVEY_REQUEST, content_type)
+    assert (status, payload["code"]) == (415, "unsupported_media_type")
+    assert [e["field"] for e in payload["errors"]] == ["Content-Type"]
+
+
+def test_report_request_json_with_a_charset_is_accepted(api: Api) -> None:
+    status, report = _post(api, SURVEY_REQUEST, "application/json; charset=utf-8", claims=S2)
+    assert (status, report["status"]) == (202, "pending")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        pytest.param("{", "body", id="malformed"),
+        pytest.param("[" * 2000 + "]" * 2000, "body", id="nested-too-deeply"),
+        pytest.param("[]", "body", id="not-an-object"),
+        pytest.param(json.dumps({"type": "survey_responses", "dayz": 30}), "dayz", id="unknown"),
+        pytest.param(json.dumps({"type": "survey_responses", "stores": []}), "stores", id="none"),
+        pytest.param(
+            json.dumps({"type": "survey_responses", "stores": [f"X{i:02d}" for i in range(17)]}),
+            "stores",
+            id="17-stores",
+        ),
+        pytest.param(json.dumps({"type": "survey_responses", "days": 0}), "days", id="days-0"),
+    ],
+)
+def test_report_request_limit_is_422_naming_the_field(api: Api, body: str, field: str) -> None:
+    status, payload = _post(api, body)
+    assert (status, payload["code"]) == (422, "validation_error"), payload
+    assert [e["field"] for e in payload["errors"]] == [field]
+
+
+def test_report_request_names_each_store_once(api: Api) -> None:
+    body = json.dumps({"type": "survey_responses", "stores": ["US", "US"]})
+    status, report = _post(api, body, claims=S2)
+    assert (status, report["stores"]) == (202, ["US"])

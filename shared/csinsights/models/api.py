@@ -1,14 +1,16 @@
-"""Response models of the API: the metrics document of the specification, exactly.
+"""Response models of the API: the metrics document of the specification, exactly, and
+every other answer.
 
-Every field is required (nullable where the specification allows NA), so validating a
-document and serializing it again changes nothing.
+Every field is required (nullable where the specification allows NA), so validating an
+answer and serializing it again changes nothing; a report record keeps, beyond the fields
+every report has, those of its type.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Status = Literal["good", "fair", "poor", "na"]
 
@@ -91,3 +93,96 @@ class MetricsDocument(_Exact):
     window: Window
     metrics: CollectiveMetrics
     by_store: list[StoreEntry]
+
+
+class HistoryPoint(_Exact):
+    as_of: str
+    value: int | float | None
+    status: Status | None
+
+
+class History(_Exact):
+    """One metric per day, oldest first: the seller's collective figure, or one store's."""
+
+    seller_id: str
+    metric: str
+    store_id: str | None
+    window_days: int
+    points: list[HistoryPoint]
+
+
+class StoreBenchmark(_Exact):
+    store_average: float | None
+    top_performers: float | None
+
+
+class Benchmarks(_Exact):
+    """A store's average and top-performer figures, per compared metric."""
+
+    store_id: str
+    as_of: str
+    window_days: int
+    metrics: dict[str, StoreBenchmark]
+
+
+class OverdueContact(_Exact):
+    contact_id: str
+    store_id: str
+    order_id: str | None
+    reason: str
+    received_at: str
+    age_hours: float
+    hours_left: float
+    overdue: bool
+
+
+class OverdueContacts(_Exact):
+    """Unanswered contacts, oldest first; `hours_left` is negative once past 48 h."""
+
+    seller_id: str
+    as_of: str
+    contacts: list[OverdueContact]
+
+
+class Report(BaseModel):
+    """A report record: the fields every report has; each type adds its own (`as_of` for
+    daily insights; `stores`, `days`, and once ready `rows` and `completed_at` for survey
+    responses)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    report_id: str
+    type: Literal["insights", "survey_responses"]
+    status: Literal["pending", "ready"]
+    created_at: str
+    formats: list[Literal["csv", "json", "html"]]
+
+
+class PendingReport(Report):
+    """Requested, not built yet: no files, no link."""
+
+    status: Literal["pending"]
+
+
+class Download(_Exact):
+    url: str
+    expires_in: int
+    filename: str
+    format: Literal["csv", "json", "html"]
+
+
+class ReadyReport(Report):
+    """Built, with a fresh pre-signed link to one of its files."""
+
+    status: Literal["ready"]
+    download: Download
+
+
+ReportAnswer = Annotated[PendingReport | ReadyReport, Field(discriminator="status")]
+
+
+class Reports(_Exact):
+    """Newest first; `next_cursor` continues the listing (null: nothing more)."""
+
+    reports: list[Report]
+    next_cursor: str | None
