@@ -29,12 +29,26 @@ API_FUNCTION = "ApiFunction"
 DOCS = "/v1/docs"  # the Swagger UI: served locally only, needs no identity
 # API Gateway's payload limit for REST APIs.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
-# What API Gateway answers itself, before (or instead of) calling the function.
-MISSING_TOKEN = (403, {"message": "Missing Authentication Token"})
-UNAUTHORIZED = (401, {"message": "Unauthorized"})
-TOO_LONG = (413, {"message": "Request Too Long"})
-BAD_REQUEST = (400, {"message": "Bad Request"})
-FUNCTION_ERROR = (502, {"message": "Internal server error"})
+
+
+def gateway_answer(kind: str, status: int | None = None) -> tuple[int, dict[str, Any]]:
+    """What API Gateway answers itself, before (or instead of) calling the function: the
+    template's gateway response of that kind (`DEFAULT_4XX`/`DEFAULT_5XX` keep the status
+    of the error they stand for)."""
+    api = load_sam_template()["Resources"]["MetricsApi"]["Properties"]
+    response = api["GatewayResponses"][kind]
+    body = json.loads(response["ResponseTemplates"]["application/json"])
+    code = response.get("StatusCode", status)
+    if code is None:
+        raise ValueError(f"{kind}: no status code")
+    return int(code), body
+
+
+MISSING_TOKEN = gateway_answer("MISSING_AUTHENTICATION_TOKEN")
+UNAUTHORIZED = gateway_answer("UNAUTHORIZED")
+TOO_LONG = gateway_answer("REQUEST_TOO_LARGE")
+BAD_REQUEST = gateway_answer("DEFAULT_4XX", 400)
+FUNCTION_ERROR = gateway_answer("DEFAULT_5XX", 502)  # a Lambda error is a 502
 
 
 def declared_routes() -> list[tuple[str, re.Pattern[str]]]:
@@ -108,7 +122,7 @@ def make_handler(deployment: Deployment) -> type[BaseHTTPRequestHandler]:
             if self.command != "HEAD":
                 self.wfile.write(body)
 
-        def _gateway(self, answer: tuple[int, dict[str, str]]) -> None:
+        def _gateway(self, answer: tuple[int, dict[str, Any]]) -> None:
             status, body = answer
             payload = json.dumps(body, separators=(",", ":")).encode()
             self._send(status, {"Content-Type": "application/json"}, payload)

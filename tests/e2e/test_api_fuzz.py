@@ -53,13 +53,12 @@ AS_OF = "2026-11-19"
 SELLER = "S1"
 REPORT = "20261119-insights"  # the run's report for SELLER: ready, in every format
 # What API Gateway's Cognito authorizer answers, itself, to a request without a valid
-# token: the function never runs. The document describes the function's own 401 (the
-# `ApiError` shape), which a caller meets only if the authorizer let a request through
-# without an identity; the authorizer's answer has `message` and no `code`. Until the
-# API declares a gateway response for UNAUTHORIZED with the `ApiError` shape, this is
-# what such a request gets, from API Gateway and from `csinsights serve` alike, and it is
-# checked exactly here instead of against the document.
-AUTHORIZER_REFUSAL = (401, {"message": "Unauthorized"})
+# token (the function never runs): the template's UNAUTHORIZED gateway response, in the
+# documented error shape; `csinsights serve` answers the same.
+AUTHORIZER_REFUSAL = (
+    401,
+    {"code": "unauthorized", "message": "a valid bearer token is required"},
+)
 REFUSALS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429"]
 
 
@@ -279,7 +278,10 @@ def test_an_undeclared_method_or_path_is_refused_before_the_function(
     gateway: str, method: str, path: str
 ) -> None:
     status, body = send(gateway, method, path)
-    assert (status, json.loads(body)) == (403, {"message": "Missing Authentication Token"})
+    assert (status, json.loads(body)) == (
+        403,
+        {"code": "no_such_route", "message": "no such method or path"},
+    )
 
 
 def test_head_is_refused_without_a_body(gateway: str) -> None:
@@ -288,10 +290,16 @@ def test_head_is_refused_without_a_body(gateway: str) -> None:
 
 def test_a_function_error_is_a_502(gateway: str) -> None:
     status, body = send(gateway, "GET", "/v1/sellers/S1/metrics")
-    assert (status, json.loads(body)) == (502, {"message": "Internal server error"})
+    assert (status, json.loads(body)) == (
+        502,
+        {"code": "internal_error", "message": "internal error, retry shortly"},
+    )
 
 
 def test_a_body_over_the_gateway_limit_is_413_unread(gateway: str) -> None:
     length = {"Content-Length": str(MAX_PAYLOAD_BYTES + 1), "Content-Type": "application/json"}
     status, body = send(gateway, "POST", "/v1/sellers/S1/reports", length)
-    assert (status, json.loads(body)) == (413, {"message": "Request Too Long"})
+    assert (status, json.loads(body)) == (
+        413,
+        {"code": "payload_too_large", "message": "request too large"},
+    )

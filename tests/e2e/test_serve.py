@@ -110,7 +110,7 @@ def test_missing_forged_and_expired_tokens_are_unauthorized(api: str) -> None:
     for token in (None, "not-a-token", forged, issue("S1", ttl=-10)):
         status, body = call(api, path, token)
         assert status == 401, token
-        assert body == {"message": "Unauthorized"}
+        assert body == {"code": "unauthorized", "message": "a valid bearer token is required"}
 
 
 def test_benchmarks_need_a_caller_and_answer_any_seller(api: str) -> None:

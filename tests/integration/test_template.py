@@ -12,6 +12,7 @@ whose every suppression is justified.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -807,3 +808,24 @@ def test_no_seller_can_write_its_own_seller_id_or_role(template: Template) -> No
         assert not {"custom:seller_id", "custom:role"} & set(writable), name
         assert client["Properties"]["IdTokenValidity"] <= 60, name
         assert client["Properties"]["TokenValidityUnits"]["IdToken"] == "minutes", name
+
+
+def test_what_api_gateway_answers_itself_has_the_documented_error_shape() -> None:
+    """No token, an undeclared route, too large, throttled, the function failing: the
+    gateway's own answers are `{code, message}` like the function's errors."""
+    api = load_sam_template()["Resources"]["MetricsApi"]["Properties"]
+    responses = api["GatewayResponses"]
+    assert {
+        "UNAUTHORIZED",
+        "ACCESS_DENIED",
+        "MISSING_AUTHENTICATION_TOKEN",
+        "REQUEST_TOO_LARGE",
+        "THROTTLED",
+        "DEFAULT_4XX",
+        "DEFAULT_5XX",
+    } <= set(responses)
+    assert responses["UNAUTHORIZED"]["StatusCode"] == 401
+    for kind, response in responses.items():
+        body = json.loads(response["ResponseTemplates"]["application/json"])
+        assert set(body) == {"code", "message"}, kind
+        assert re.fullmatch(r"[a-z_]+", body["code"]), kind
