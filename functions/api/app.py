@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from csinsights.compute import parse_as_of
@@ -170,6 +171,35 @@ def _invalid(exc: InvalidRequest) -> Response[Any]:
     return _error(422, "validation_error", str(exc), [{"field": exc.field, "message": str(exc)}])
 
 
+# AWS answers that mean "busy, try again" once the SDK's own retries are spent: the caller
+# gets 503 with Retry-After. Any other AWS error is a fault of the function: it fails, and
+# API Gateway answers 502 in the same error shape (the template's DEFAULT_5XX).
+BUSY = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "SlowDown",
+        "InternalError",
+        "RequestTimeout",
+    }
+)
+
+
+@app.exception_handler(ClientError)
+def _aws_busy(exc: ClientError) -> Response[Any]:
+    code = exc.response.get("Error", {}).get("Code", "")
+    if code not in BUSY:
+        raise exc
+    logger.warning("AWS busy", aws_error=code, operation=exc.operation_name)
+    metrics.add_metric(name="BackendBusy", unit="Count", value=1)
+    response = _error(503, "unavailable", "the service is busy; retry shortly")
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 @app.exception_handler(Unauthorized)
 def _unauthorized(exc: Unauthorized) -> Response[Any]:
     return _error(401, "unauthorized", "no caller identity in the request context")
@@ -219,6 +249,7 @@ def _errors(*codes: int) -> dict[int, Any]:
         413: f"the body is larger than {MAX_BODY_BYTES} bytes",
         415: f"the body is not {JSON}",
         422: "a parameter or the body is invalid; `errors` names each field",
+        503: "busy: retry after the `Retry-After` seconds",
     }
     return {
         code: {"description": described[code], "content": {"application/json": {"model": ApiError}}}
@@ -226,7 +257,7 @@ def _errors(*codes: int) -> dict[int, Any]:
     }
 
 
-ERRORS = {200: {"description": "the answer"}, **_errors(401, 404, 422)}
+ERRORS = {200: {"description": "the answer"}, **_errors(401, 404, 422, 503)}
 REPORT_ANSWER: TypeAdapter[Any] = TypeAdapter(ReportAnswer)
 
 SellerPath = Annotated[str, Path(pattern=SELLER_ID, description="the seller's id")]
@@ -383,7 +414,7 @@ class SurveyReportRequest(BaseModel):
     "/v1/sellers/<seller_id>/reports",
     responses={
         202: {"description": "accepted; poll the report for its link"},
-        **_errors(401, 404, 413, 415, 422),
+        **_errors(401, 404, 413, 415, 422, 503),
     },
     summary="Request a survey responses report (built asynchronously)",
 )
