@@ -155,7 +155,8 @@ def serve_demo(deployment: Any, seller: str, once: bool) -> None:
     ):
         print(f"  curl {auth} '{route}'")
     print(
-        f'  curl {auth} -X POST -d \'{{"type":"survey_responses","days":90}}\' \'{base}/reports\''
+        f"  curl {auth} -H 'Content-Type: application/json' -X POST"
+        f' -d \'{{"type":"survey_responses","days":90}}\' \'{base}/reports\''
     )
 
     def call(path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -205,6 +205,8 @@ class ReportWorker(threading.Thread):
 
 
 def start_server(deployment: Deployment, port: int = 0) -> tuple[ThreadingHTTPServer, str]:
+    if deployment.max_log_lines is None:  # serving until Ctrl-C: logs must not grow forever
+        deployment.max_log_lines = 10_000
     server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(deployment))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     host, bound = server.server_address[:2]

@@ -81,6 +81,8 @@ class Deployment:
     function_environments: dict[str, dict[str, str]] = field(default_factory=dict)
     logs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """What each function printed (JSON log lines and metrics), as CloudWatch Logs keeps it."""
+    max_log_lines: int | None = None
+    """Keep only the newest lines per function (a long-running local server sets it)."""
 
     def queue_url(self, output: str = "IngestQueueUrl") -> str:
         return self.outputs[output]
@@ -116,7 +118,10 @@ class Deployment:
             finally:
                 for handler, stream in streams:
                     handler.stream = stream
-                self.logs.setdefault(function, []).extend(_parse_lines(buffer.getvalue()))
+                kept = self.logs.setdefault(function, [])
+                kept.extend(_parse_lines(buffer.getvalue()))
+                if self.max_log_lines is not None and len(kept) > self.max_log_lines:
+                    del kept[: len(kept) - self.max_log_lines]
 
 
 def _capture_log_streams(buffer: io.StringIO) -> list[tuple[logging.StreamHandler, Any]]:
