@@ -31,12 +31,12 @@ def run_metrics(
     """`as_of`: a UTC midnight or a date; default the scheduled day (end of yesterday).
 
     `retries`: how many times a failed step is tried again before the run fails (the state
-    machine retries each task 3 times)."""
+    machine retries each task, and each map whose item reader fails, 3 times)."""
 
     def step(function: str, event: dict[str, Any]) -> Any:
         return _retrying(retries, lambda: deployment.invoke(function, event))
 
-    def read_sellers(plan: dict[str, Any]) -> Any:  # the distributed map's item reader
+    def read_sellers(plan: dict[str, Any]) -> Any:  # a distributed map's item reader
         s3 = boto3.client("s3")
         body = s3.get_object(Bucket=plan["sellers_bucket"], Key=plan["sellers_key"])["Body"]
         return json.loads(body.read())
@@ -52,6 +52,7 @@ def run_metrics(
         )
     for store in plan["stores"]:
         step("MetricsBenchmarksFunction", store)
+    sellers = _retrying(retries, lambda: read_sellers(plan))  # the Publish map reads it again
     for start in range(0, len(sellers), SELLER_BATCH):
         step(
             "MetricsPublishFunction",

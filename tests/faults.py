@@ -5,7 +5,9 @@ passes through (whichever module created the client, and however long ago), abov
 moto. Armed faults fire on the n-th matching call from the moment they are armed: a
 service error (throttling, internal error, S3 `SlowDown`...) or a `Crash`, standing for
 the function dying mid-step (timeout, out of memory): calls before it took effect, the
-rest never happen."""
+rest never happen. With the `+after` suffix the call takes effect first and then the error
+or crash happens (the caller cannot tell whether its write landed). `UnprocessedKeys`
+makes a `BatchGetItem` answer for half its keys only."""
 
 from __future__ import annotations
 
@@ -38,6 +40,28 @@ def _half_unprocessed(
     return response
 
 
+AFTER = "+after"
+"""Suffix of a fault that happens once the call took effect: the write is done, but the
+caller sees the error (a timeout on the way back) or dies before it can go on."""
+
+
+def _then_fail(
+    real: Callable[..., Any],
+    client: BaseClient,
+    operation: str,
+    params: dict[str, Any],
+    error: str,
+) -> Any:
+    real(client, operation, params)
+    raise _error(error, operation)
+
+
+def _error(error: str, operation: str) -> Exception:
+    if error == "crash":
+        return Crash(f"crashed after {operation}")
+    return ClientError({"Error": {"Code": error, "Message": f"injected {error}"}}, operation)
+
+
 class Crash(Exception):
     """The function died here; what it wrote before stays written."""
 
@@ -58,11 +82,6 @@ class Faults:
     log: list[tuple[str, str]] = field(default_factory=list)
     injected: int = 0
     positional: tuple[int, Callable[[str], str], int] | None = None
-
-    def arm(self, service: str, operation: str, nth: int = 1, error: str = "crash") -> None:
-        """Fail the `nth` call of `service`.`operation` made from now on."""
-        already = self.calls[(service, operation)]
-        self.armed.append(Fault(service, operation, already + nth, error))
 
     def arm_at(self, index: int, error: Callable[[str], str], times: int = 1) -> None:
         """Fail the `index`-th call (0-based) of any service from now on, and the next
@@ -89,19 +108,13 @@ class Faults:
             ):
                 fault.fired = True
                 self.injected += 1
-                if fault.error == "crash":
-                    raise Crash(f"crashed before {service}.{operation}")
+                if fault.error.endswith(AFTER):
+                    error = fault.error.removesuffix(AFTER)
+                    return lambda real: _then_fail(real, client, operation, params, error)
                 if fault.error == UNPROCESSED and operation == "BatchGetItem":
                     return lambda real: _half_unprocessed(real, client, operation, params)
-                raise ClientError(
-                    {"Error": {"Code": fault.error, "Message": f"injected {fault.error}"}},
-                    operation,
-                )
+                raise _error(fault.error, operation)
         return None
-
-    @property
-    def pending(self) -> list[Fault]:
-        return [f for f in self.armed if not f.fired]
 
 
 @contextmanager

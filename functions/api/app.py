@@ -18,7 +18,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from csinsights.compute import parse_as_of
@@ -171,33 +172,53 @@ def _invalid(exc: InvalidRequest) -> Response[Any]:
     return _error(422, "validation_error", str(exc), [{"field": exc.field, "message": str(exc)}])
 
 
-# AWS answers that mean "busy, try again" once the SDK's own retries are spent: the caller
-# gets 503 with Retry-After. Any other AWS error is a fault of the function: it fails, and
-# API Gateway answers 502 in the same error shape (the template's DEFAULT_5XX).
-BUSY = frozenset(
+# AWS answers that mean "busy, try again" once the SDK's own retries are spent (throttling
+# by any service, 5xx, timeouts, no connection): the caller gets 503 with Retry-After. Any
+# other AWS error is a fault of the function: it fails, and API Gateway answers 502 in the
+# same error shape (the template's DEFAULT_5XX).
+BUSY_CODES = frozenset(
     {
-        "ProvisionedThroughputExceededException",
+        "ProvisionedThroughputExceededException",  # DynamoDB
         "ThrottlingException",
         "RequestLimitExceeded",
         "InternalServerError",
+        "RequestThrottled",  # SQS
+        "KmsThrottled",
+        "KmsUnavailable",
+        "Throttling",
+        "ThrottledException",
+        "TooManyRequestsException",
+        "InternalFailure",
         "ServiceUnavailable",
-        "SlowDown",
-        "InternalError",
         "RequestTimeout",
+        "RequestTimeoutException",
     }
 )
+BUSY_STATUS = frozenset({429, 500, 502, 503, 504})
 
 
-@app.exception_handler(ClientError)
-def _aws_busy(exc: ClientError) -> Response[Any]:
-    code = exc.response.get("Error", {}).get("Code", "")
-    if code not in BUSY:
-        raise exc
-    logger.warning("AWS busy", aws_error=code, operation=exc.operation_name)
+def _busy() -> Response[Any]:
     metrics.add_metric(name="BackendBusy", unit="Count", value=1)
     response = _error(503, "unavailable", "the service is busy; retry shortly")
     response.headers["Retry-After"] = "1"
     return response
+
+
+@app.exception_handler(ClientError)
+def _aws_error(exc: ClientError) -> Response[Any]:
+    code = exc.response.get("Error", {}).get("Code", "")
+    status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    if code not in BUSY_CODES and status not in BUSY_STATUS:
+        raise exc
+    logger.warning("AWS busy", aws_error=code, operation=exc.operation_name)
+    return _busy()
+
+
+@app.exception_handler(BotoConnectionError)
+@app.exception_handler(HTTPClientError)
+def _aws_unreachable(exc: Exception) -> Response[Any]:
+    logger.warning("AWS unreachable", error=type(exc).__name__)
+    return _busy()
 
 
 @app.exception_handler(Unauthorized)

@@ -68,35 +68,55 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return ambiguous
 
 
-def _repeated_keys(value: Any, path: str = "") -> list[str]:
-    """Paths of keys given twice: JSON parsers disagree on which value wins, so such an
-    event is rejected rather than read one way here and another way by its producer."""
-    found: list[str] = []
-    if isinstance(value, dict):
-        if isinstance(value, _Ambiguous):
-            found += [f"{path}{key}" for key in value.repeated]
-        for key, item in value.items():
-            found += _repeated_keys(item, f"{path}{key}.")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _repeated_keys(item, f"{path}{index}.")
-    return found
+MAX_DEPTH = 32  # an event is 3 levels deep, 4 inside an EventBridge envelope
+
+
+def _ambiguity(value: Any) -> tuple[int, list[str]]:
+    """How deep `value` nests, and the paths of keys given more than once (JSON parsers
+    disagree on which value wins, so such an event is rejected rather than read one way
+    here and another way by its producer). Iterative: how deep `json.loads` lets input
+    nest differs between Python versions, and a recursive walk must not be what fails."""
+    depth = 0
+    repeated: list[str] = []
+    stack: list[tuple[Any, str, int]] = [(value, "", 1)]
+    while stack:
+        node, path, level = stack.pop()
+        if isinstance(node, dict):
+            depth = max(depth, level)
+            if isinstance(node, _Ambiguous):
+                repeated += [f"{path}{key}" for key in dict.fromkeys(node.repeated)]
+            stack += [(item, f"{path}{key}.", level + 1) for key, item in node.items()]
+        elif isinstance(node, list):
+            depth = max(depth, level)
+            stack += [(item, f"{path}{i}.", level + 1) for i, item in enumerate(node)]
+    return depth, sorted(repeated)
+
+
+def _rejected_json(message: str) -> Result:
+    return Result("rejected", "invalid_json", [{"field": "(body)", "message": message}])
 
 
 def validate(body: str, now: datetime) -> MarketplaceEvent | Result:
     try:
         raw = json.loads(body, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
-        message = f"not valid JSON: {exc.msg} at position {exc.pos}"
-        return Result("rejected", "invalid_json", [{"field": "(body)", "message": message}])
+        return _rejected_json(f"not valid JSON: {exc.msg} at position {exc.pos}")
     except (RecursionError, ValueError) as exc:
-        message = f"not valid JSON: {type(exc).__name__}"
-        return Result("rejected", "invalid_json", [{"field": "(body)", "message": message}])
-    if repeated := _repeated_keys(raw):
-        errors = [{"field": key, "message": "given more than once"} for key in repeated]
+        return _rejected_json(f"not valid JSON: {type(exc).__name__}")
+    depth, repeated = _ambiguity(raw)
+    if depth > MAX_DEPTH:
+        return _rejected_json(f"nested deeper than {MAX_DEPTH} levels")
+    event = unwrap(raw)
+    if repeated:
+        # Inside an EventBridge envelope, fields are named as in the event itself.
+        prefix = "detail." if event is not raw else ""
+        errors = [
+            {"field": key.removeprefix(prefix), "message": "given more than once"}
+            for key in repeated
+        ]
         return Result("rejected", "invalid_json", errors)
     try:
-        return parse_event(unwrap(raw), now=now)
+        return parse_event(event, now=now)
     except InvalidEvent as exc:
         return Result("rejected", "invalid_event", [e.model_dump() for e in exc.errors])
 

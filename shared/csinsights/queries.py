@@ -6,9 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from csinsights.compute import document_from_snapshot
 from csinsights.domain.documents import rounded
 from csinsights.domain.metrics import METRICS
+from csinsights.observability import logger
 from csinsights.repository import Repository
 from csinsights.storage import ReportRequests, ReportStore
 from csinsights.survey_report import new_report_id
@@ -92,8 +95,10 @@ class Queries:
             "created_at": requested_at,
         }
         # The request is queued first: if queueing fails, nothing is left behind (no
-        # `pending` record that no worker will ever complete); if this function dies after
-        # queueing, the worker still writes the whole record when the report is ready.
+        # `pending` record that no worker will ever complete). Once it is queued the report
+        # will be built and its worker writes the whole record, so the `pending` record is
+        # a courtesy: failing to write it still answers 202 (a 5xx would make the seller
+        # ask again and get the same report twice).
         self.requests.send(
             {
                 "seller_id": seller,
@@ -103,7 +108,10 @@ class Queries:
                 "requested_at": requested_at,
             }
         )
-        self.repository.put_report(seller, report, only_if_new=True)
+        try:
+            self.repository.put_report(seller, report, only_if_new=True)
+        except (ClientError, BotoCoreError) as exc:
+            logger.warning("pending record not written", report_id=report_id, error=str(exc))
         return _public(report)
 
     def metrics(

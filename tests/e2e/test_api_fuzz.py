@@ -172,12 +172,16 @@ def _breaks_unstated_rule(case: Case, field: str) -> bool:
 def schema_valid_requests_are_accepted(
     ctx: CheckContext, response: Response, case: Case
 ) -> bool | None:
-    """schemathesis' `positive_data_acceptance`, except for a refusal (422, naming each
-    field) of a request that breaks a rule the document cannot state, and does break it."""
+    """schemathesis' `positive_data_acceptance`: a schema-valid request is answered, not
+    refused; the one exception is a 400/422 naming each field, of a request that breaks a
+    rule the document cannot state, and does break it."""
     if case.meta is None or not case.meta.generation.mode.is_positive:
         return None
-    if response.status_code not in (400, 422):
-        return None
+    if response.status_code in (401, 403, 404) or response.status_code < 400:
+        return None  # no identity, or nothing there for this caller: answers, not refusals
+    assert response.status_code in (400, 422), (
+        f"schema-valid request refused with {response.status_code}: {response.text}"
+    )
     errors = response.json().get("errors") or []
     fields = [str(e.get("field")) for e in errors]
     refused = [f for f in fields if not _breaks_unstated_rule(case, f)]

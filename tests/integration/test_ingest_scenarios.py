@@ -32,6 +32,7 @@ from tests.builders import (
     sqs_batch,
     survey_vote,
 )
+from tests.state import table_items
 
 SELLER = "A1SELLER"
 Key = tuple[str, date, str]
@@ -275,12 +276,7 @@ def statuses(results: dict[str, Result]) -> dict[str, str]:
 
 
 def all_items(table: str) -> dict[tuple[str, str], dict[str, Any]]:
-    client = boto3.client("dynamodb", region_name="us-east-1")
-    items = {}
-    for page in client.get_paginator("scan").paginate(TableName=table):
-        for item in page["Items"]:
-            items[(item["pk"]["S"], item["sk"]["S"])] = item
-    return items
+    return {(item["pk"]["S"], item["sk"]["S"]): item for item in table_items(table)}
 
 
 def test_duplicates_within_and_across_batches_change_nothing(stack: Deployment) -> None:

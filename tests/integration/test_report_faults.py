@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
+from csinsights_local.driver import sqs_record
 from csinsights_local.stack import Deployment
 from tests.api_events import api_event, seller_claims
 from tests.builders import order_placed, survey_vote
@@ -88,18 +89,9 @@ def requested(stack: Deployment) -> tuple[dict[str, str], dict[str, Any]]:
         QueueUrl=stack.outputs["ReportRequestsQueueUrl"], MaxNumberOfMessages=10
     )["Messages"]
     assert len(messages) == 2
+    arn = "arn:aws:sqs:us-east-1:123456789012:report-requests"
     records = [
-        {
-            "messageId": message["MessageId"],
-            "receiptHandle": message["ReceiptHandle"],
-            "body": message["Body"],
-            "attributes": {"ApproximateReceiveCount": "1"},
-            "messageAttributes": {},
-            "md5OfBody": message["MD5OfBody"],
-            "eventSource": "aws:sqs",
-            "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:report-requests",
-            "awsRegion": "us-east-1",
-        }
+        sqs_record(message, arn, "us-east-1")
         for message in sorted(messages, key=lambda m: json.loads(m["Body"])["seller_id"])
     ]
     return report_ids, {"Records": records}

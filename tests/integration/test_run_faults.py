@@ -23,29 +23,32 @@ from csinsights.repository import CommitFailed, Repository
 from csinsights_local.run import run_metrics
 from csinsights_local.stack import Deployment, deploy
 from tests.api_events import api_event
-from tests.faults import UNPROCESSED, Crash, inject
+from tests.faults import AFTER, UNPROCESSED, Crash, inject
 from tests.integration.test_metrics_run import SELLERS, ingest, marketplace
 from tests.profiles import PROFILE
+from tests.state import table_items
 
 BEFORE = "2026-11-19T00:00:00Z"  # a complete run the day before
 T = "2026-11-20T00:00:00Z"
-CALLS_PER_RUN = 40  # every AWS call of the run as of T (checked below)
-BATCH_GETS = [24, 25, 32, 33]  # the publish step's reads of counts and benchmarks
+CALLS_PER_RUN = 41  # every AWS call of the run as of T (checked below)
+BATCH_GETS = [25, 26, 33, 34]  # the publish step's reads of counts and benchmarks
 ERRORS = {
     "dynamodb": [
         "crash",
         "ThrottlingException",
         "ProvisionedThroughputExceededException",
         "InternalServerError",
+        "crash" + AFTER,
     ],
-    "s3": ["crash", "SlowDown", "InternalError", "ServiceUnavailable"],
+    "s3": ["crash", "SlowDown", "InternalError", "ServiceUnavailable", "crash" + AFTER],
 }
+KINDS = len(ERRORS["s3"])
 # Every call index with one error kind in CI; every call with every kind in the soak.
 CASES = [
     (index, kind)
     for index in range(CALLS_PER_RUN)
-    for kind in range(4)
-    if PROFILE == "soak" or kind == index % 4
+    for kind in range(KINDS)
+    if PROFILE == "soak" or kind == index % KINDS
 ]
 EVENTS = marketplace()
 _clean: dict[str, Any] = {}
@@ -53,15 +56,13 @@ _clean: dict[str, Any] = {}
 
 def state(stack: Deployment) -> dict[str, Any]:
     """Every table item and every object of the reports bucket."""
-    dynamodb = boto3.client("dynamodb")
     items = {}
-    for page in dynamodb.get_paginator("scan").paginate(TableName=stack.outputs["EventsTableName"]):
-        for item in page["Items"]:
-            item.pop("registered_at", None)
-            if item["pk"]["S"].startswith("REPORT#"):  # when it was written differs
-                item["data"]["S"] = json.loads(item["data"]["S"])
-                item["data"]["S"].pop("created_at")
-            items[(item["pk"]["S"], item["sk"]["S"])] = item
+    for item in table_items(stack.outputs["EventsTableName"]):
+        item.pop("registered_at", None)
+        if item["pk"]["S"].startswith("REPORT#"):  # when it was written differs
+            item["data"]["S"] = json.loads(item["data"]["S"])
+            item["data"]["S"].pop("created_at")
+        items[(item["pk"]["S"], item["sk"]["S"])] = item
     s3 = boto3.client("s3")
     bucket = stack.outputs["ReportsBucketName"]
     objects = {}

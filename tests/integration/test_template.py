@@ -829,3 +829,33 @@ def test_what_api_gateway_answers_itself_has_the_documented_error_shape() -> Non
         body = json.loads(response["ResponseTemplates"]["application/json"])
         assert set(body) == {"code", "message"}, kind
         assert re.fullmatch(r"[a-z_]+", body["code"]), kind
+
+
+def test_every_step_of_the_run_is_retried_including_reading_the_sellers_list() -> None:
+    """Each task is retried on any error; each map that reads the sellers list from S3 is
+    retried when the read fails (its tasks' retries do not cover the item reader)."""
+    (machine,) = [
+        r
+        for r in load_sam_template()["Resources"].values()
+        if r["Type"] == "AWS::Serverless::StateMachine"
+    ]
+
+    def states(definition: dict[str, Any]) -> list[dict[str, Any]]:
+        found = []
+        for state in definition["States"].values():
+            found.append(state)
+            if "ItemProcessor" in state:
+                found += states(state["ItemProcessor"])
+        return found
+
+    every = states(machine["Properties"]["Definition"])
+    tasks = [s for s in every if s["Type"] == "Task"]
+    readers = [s for s in every if "ItemReader" in s]
+    assert len(tasks) == 4
+    assert len(readers) == 2
+    for task in tasks:
+        assert task["Retry"][0]["ErrorEquals"] == ["States.ALL"]
+        assert task["Retry"][0]["MaxAttempts"] >= 3
+    for reader in readers:
+        assert reader["Retry"][0]["ErrorEquals"] == ["States.ItemReaderFailed"]
+        assert reader["Retry"][0]["MaxAttempts"] >= 3
