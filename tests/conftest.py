@@ -11,6 +11,7 @@ from hypothesis import settings
 from moto import mock_aws
 
 from csinsights_local.stack import FAKE_CREDENTIALS, Deployment, deploy
+from tests.profiles import PROFILE
 
 os.environ.update(FAKE_CREDENTIALS)
 os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -42,7 +43,7 @@ def sqs(stack: Deployment):  # type: ignore[no-untyped-def]
 # themselves with `examples(ci, soak)`.
 settings.register_profile("ci", deadline=None, print_blob=True)
 settings.register_profile("soak", deadline=None, print_blob=True)
-settings.load_profile(os.environ.get("CSI_PROFILE", "ci"))
+settings.load_profile(PROFILE)
 
 
 # --- Hardening tallies ---------------------------------------------------------------------

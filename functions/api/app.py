@@ -272,8 +272,13 @@ def _errors(*codes: int) -> dict[int, Any]:
         422: "a parameter or the body is invalid; `errors` names each field",
         503: "busy: retry after the `Retry-After` seconds",
     }
+    retry_after = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
     return {
-        code: {"description": described[code], "content": {"application/json": {"model": ApiError}}}
+        code: {
+            "description": described[code],
+            "content": {"application/json": {"model": ApiError}},
+            **({"headers": retry_after} if code == 503 else {}),
+        }
         for code in codes
     }
 

@@ -108,6 +108,7 @@ def check_kept(item: dict[str, Any], case: dict[str, Any], body: str) -> None:
         assert item["body_bytes"] == len(raw)
         assert item["body_sha256"] == hashlib.sha256(raw).hexdigest()
     else:
+        assert item["truncated"] is False, case["name"]
         assert item["body"] == body, case["name"]
 
 

@@ -328,19 +328,6 @@ def test_the_state_machine_invokes_only_the_metrics_functions(template: Template
 # ---------------------------------------------------------------- lint
 
 
-def test_cfn_lint_passes() -> None:
-    cfn_lint = Path(sys.executable).parent / "cfn-lint"
-    result = subprocess.run(
-        [str(cfn_lint), "infra/template.yaml"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
 # ---------------------------------------------------------------- hardening
 #
 # The checks below walk every resource of a kind rather than naming resources, so a queue,
