@@ -13,6 +13,7 @@ import threading
 import time
 import traceback
 import uuid
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -31,12 +32,16 @@ DOCS = "/v1/docs"  # the Swagger UI: served locally only, needs no identity
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 
 
+@cache
+def _gateway_responses() -> dict[str, Any]:
+    return load_sam_template()["Resources"]["MetricsApi"]["Properties"]["GatewayResponses"]
+
+
 def gateway_answer(kind: str, status: int | None = None) -> tuple[int, dict[str, Any]]:
     """What API Gateway answers itself, before (or instead of) calling the function: the
     template's gateway response of that kind (`DEFAULT_4XX`/`DEFAULT_5XX` keep the status
     of the error they stand for)."""
-    api = load_sam_template()["Resources"]["MetricsApi"]["Properties"]
-    response = api["GatewayResponses"][kind]
+    response = _gateway_responses()[kind]
     body = json.loads(response["ResponseTemplates"]["application/json"])
     code = response.get("StatusCode", status)
     if code is None:
