@@ -21,8 +21,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
 
-# The same suite with the soak profile: 1,000 shuffled streams, 150 stateful pipelines,
-# every fault kind at every AWS call, longer API fuzzing (about 30 minutes on 2 cores).
+# The same suite with the soak profile: 1,000 shuffled streams, 100 stateful pipelines,
+# every fault kind at every AWS call, longer API fuzzing (about 40 minutes on 2 cores).
 soak: $(STAMP)
 	CSI_PROFILE=soak $(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
 

@@ -424,7 +424,8 @@ def get_overdue(
 
 
 class SurveyReportRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: JSON `true` is not 1 day, "90" is not a number (as the document says).
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     type: Literal["survey_responses"]
     stores: Annotated[

@@ -1120,3 +1120,13 @@ def test_report_request_names_each_store_once(api: Api) -> None:
     body = json.dumps({"type": "survey_responses", "stores": ["US", "US"]})
     status, report = _post(api, body, claims=S2)
     assert (status, report["stores"]) == (202, ["US"])
+
+
+@pytest.mark.parametrize(
+    "days", [True, False, "90", 5.5, None], ids=["true", "false", "text", "fraction", "null"]
+)
+def test_a_report_request_takes_days_only_as_a_whole_number(api: Api, days: Any) -> None:
+    body = json.dumps({"type": "survey_responses", "days": days})
+    status, payload = api.call("POST", REPORTS, {"seller_id": "S1"}, body=body)
+    assert (status, payload["code"]) == (422, "validation_error"), payload
+    assert [e["field"] for e in payload["errors"]] == ["days"]
