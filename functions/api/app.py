@@ -20,7 +20,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from csinsights.compute import parse_as_of
 from csinsights.config import PerSettings
@@ -424,8 +424,7 @@ def get_overdue(
 
 
 class SurveyReportRequest(BaseModel):
-    # Strict: JSON `true` is not 1 day, "90" is not a number (as the document says).
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid")
 
     type: Literal["survey_responses"]
     stores: Annotated[
@@ -435,6 +434,14 @@ class SurveyReportRequest(BaseModel):
         ),
     ] = None
     days: Annotated[int, Field(ge=1, le=90)] = 90
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _whole_number(cls, value: Any) -> Any:
+        """A JSON integer as JSON Schema means it (90 or 90.0), not `true`, not "90"."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("must be a whole number")
+        return value
 
 
 @app.post(

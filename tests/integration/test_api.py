@@ -1122,6 +1122,13 @@ def test_report_request_names_each_store_once(api: Api) -> None:
     assert (status, report["stores"]) == (202, ["US"])
 
 
+def test_a_report_request_takes_days_as_json_schema_integers(api: Api) -> None:
+    for days in (7, 7.0):
+        body = json.dumps({"type": "survey_responses", "days": days})
+        status, payload = api.call("POST", REPORTS, {"seller_id": "S1"}, body=body)
+        assert (status, payload["days"]) == (202, 7), payload
+
+
 @pytest.mark.parametrize(
     "days", [True, False, "90", 5.5, None], ids=["true", "false", "text", "fraction", "null"]
 )
