@@ -9,6 +9,14 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from tests.builders import (
+    contact_received,
+    contact_responded,
+    no_response_needed,
+    order_placed,
+    survey_vote,
+)
+
 STAGE = "live"
 API_ID = "a1b2c3d4e5"
 ACCOUNT = "123456789012"
@@ -111,3 +119,34 @@ def api_event(
         "body": body,
         "isBase64Encoded": False,
     }
+
+
+def seed_events() -> list[dict[str, Any]]:
+    """S1 in US and CA, S2 in US (all on 19 November): every API route has something to
+    answer for S1, as of the end of 18 and of 19 November."""
+    us = {"seller": "S1", "store": "US"}
+    ca = {"seller": "S1", "store": "CA"}
+    s2 = {"seller": "S2", "store": "US"}
+    return [
+        # S1 US: c1 answered in 3.5 h; c2 never answered: 36 h old as of T_PREV, 60 h
+        # as of T (late only in the newer run); c3 needs no reply.
+        order_placed("o1", "2026-11-10T08:00:00Z", "seller", **us),
+        order_placed("o2", "2026-11-12T08:00:00Z", "marketplace", **us),
+        contact_received("c1", "2026-11-11T09:00:00Z", "shipping", "o1", **us),
+        contact_responded("c1", "2026-11-11T12:30:00Z", **us),
+        contact_received("c2", "2026-11-17T12:00:00Z", "product_quality", "o2", **us),
+        contact_received("c3", "2026-11-13T09:00:00Z", "pre_sale_question", **us),
+        no_response_needed("c3", "2026-11-13T10:00:00Z", **us),
+        survey_vote("o1", "2026-11-12T10:00:00Z", vote="no", **us),
+        survey_vote("o2", "2026-11-13T10:00:00Z", rating=5, **us),
+        # S1 CA: one contact answered after 30 h, a dissatisfied rating.
+        order_placed("o1", "2026-11-14T08:00:00Z", "seller", **ca),
+        contact_received("c1", "2026-11-15T09:00:00Z", "customer_service", "o1", **ca),
+        contact_responded("c1", "2026-11-16T15:00:00Z", **ca),
+        survey_vote("o1", "2026-11-17T10:00:00Z", rating=2, **ca),
+        # S2 US: everything on 19 November.
+        order_placed("o9", "2026-11-19T01:00:00Z", "seller", **s2),
+        contact_received("c9", "2026-11-19T02:00:00Z", "shipping", "o9", **s2),
+        contact_responded("c9", "2026-11-19T03:00:00Z", **s2),
+        survey_vote("o9", "2026-11-19T05:00:00Z", vote="yes", **s2),
+    ]

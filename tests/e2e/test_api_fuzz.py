@@ -35,13 +35,7 @@ from csinsights.queries import MAX_HISTORY_DAYS
 from csinsights_local.serve import MAX_PAYLOAD_BYTES, start_server
 from csinsights_local.stack import Deployment
 from csinsights_local.tokens import issue
-from tests.builders import (
-    contact_received,
-    contact_responded,
-    no_response_needed,
-    order_placed,
-    survey_vote,
-)
+from tests.api_events import seed_events
 from tests.profiles import examples
 
 pytestmark = pytest.mark.e2e
@@ -62,31 +56,6 @@ AUTHORIZER_REFUSAL = (
 REFUSALS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429"]
 
 
-def archive() -> list[dict[str, Any]]:
-    """S1 in US and CA (answered, unanswered and no-reply contacts, votes and ratings), S2
-    in US: every route has something to answer for S1."""
-    us = {"seller": SELLER, "store": "US"}
-    ca = {"seller": SELLER, "store": "CA"}
-    s2 = {"seller": "S2", "store": "US"}
-    return [
-        order_placed("o1", "2026-11-10T08:00:00Z", "seller", **us),
-        order_placed("o2", "2026-11-12T08:00:00Z", "marketplace", **us),
-        contact_received("c1", "2026-11-11T09:00:00Z", "shipping", "o1", **us),
-        contact_responded("c1", "2026-11-11T12:30:00Z", **us),
-        contact_received("c2", "2026-11-17T12:00:00Z", "product_quality", "o2", **us),
-        contact_received("c3", "2026-11-13T09:00:00Z", "pre_sale_question", **us),
-        no_response_needed("c3", "2026-11-13T10:00:00Z", **us),
-        survey_vote("o1", "2026-11-12T10:00:00Z", vote="no", contact_id="c1", **us),
-        survey_vote("o2", "2026-11-13T10:00:00Z", rating=5, **us),
-        order_placed("o1", "2026-11-14T08:00:00Z", "seller", **ca),
-        contact_received("c1", "2026-11-15T09:00:00Z", "customer_service", "o1", **ca),
-        contact_responded("c1", "2026-11-16T15:00:00Z", **ca),
-        survey_vote("o1", "2026-11-17T10:00:00Z", rating=2, **ca),
-        order_placed("o9", "2026-11-19T01:00:00Z", "seller", **s2),
-        contact_received("c9", "2026-11-19T02:00:00Z", "shipping", "o9", **s2),
-    ]
-
-
 def token(*args: str) -> str:
     """A bearer token from `csinsights token`, as a developer gets one."""
     done = subprocess.run(
@@ -99,7 +68,7 @@ def token(*args: str) -> str:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`csinsights serve` on a free port, seeded with the archive as of the end of AS_OF."""
     events = tmp_path_factory.mktemp("fuzz") / "events.jsonl"
-    events.write_text("".join(json.dumps(e) + "\n" for e in archive()))
+    events.write_text("".join(json.dumps(e) + "\n" for e in seed_events()))
     process = subprocess.Popen(
         [str(COMMAND), "serve", "--events", str(events), "--as-of", AS_OF],
         stdout=subprocess.PIPE,

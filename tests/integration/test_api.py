@@ -42,14 +42,7 @@ from csinsights_local.pipeline import ingest_direct
 from csinsights_local.run import run_metrics
 from csinsights_local.stack import FAKE_CREDENTIALS, Deployment, deploy
 from csinsights_local.template import load_sam_template
-from tests.api_events import api_event, operator_claims, seller_claims
-from tests.builders import (
-    contact_received,
-    contact_responded,
-    no_response_needed,
-    order_placed,
-    survey_vote,
-)
+from tests.api_events import api_event, operator_claims, seed_events, seller_claims
 
 ROOT = Path(__file__).resolve().parents[2]
 T = "2026-11-20T00:00:00Z"
@@ -72,35 +65,6 @@ SURVEY_REQUEST = json.dumps({"type": "survey_responses"})
 S1 = seller_claims("S1")
 S2 = seller_claims("S2")
 OPERATOR = operator_claims()
-
-
-def seed_events() -> list[dict[str, Any]]:
-    us = {"seller": "S1", "store": "US"}
-    ca = {"seller": "S1", "store": "CA"}
-    s2 = {"seller": "S2", "store": "US"}
-    return [
-        # S1 US: c1 answered in 3.5 h; c2 never answered: 36 h old as of T_PREV, 60 h
-        # as of T (late only in the newer run); c3 needs no reply.
-        order_placed("o1", "2026-11-10T08:00:00Z", "seller", **us),
-        order_placed("o2", "2026-11-12T08:00:00Z", "marketplace", **us),
-        contact_received("c1", "2026-11-11T09:00:00Z", "shipping", "o1", **us),
-        contact_responded("c1", "2026-11-11T12:30:00Z", **us),
-        contact_received("c2", "2026-11-17T12:00:00Z", "product_quality", "o2", **us),
-        contact_received("c3", "2026-11-13T09:00:00Z", "pre_sale_question", **us),
-        no_response_needed("c3", "2026-11-13T10:00:00Z", **us),
-        survey_vote("o1", "2026-11-12T10:00:00Z", vote="no", **us),
-        survey_vote("o2", "2026-11-13T10:00:00Z", rating=5, **us),
-        # S1 CA: one contact answered after 30 h, a dissatisfied rating.
-        order_placed("o1", "2026-11-14T08:00:00Z", "seller", **ca),
-        contact_received("c1", "2026-11-15T09:00:00Z", "customer_service", "o1", **ca),
-        contact_responded("c1", "2026-11-16T15:00:00Z", **ca),
-        survey_vote("o1", "2026-11-17T10:00:00Z", rating=2, **ca),
-        # S2 US: everything on 19 November.
-        order_placed("o9", "2026-11-19T01:00:00Z", "seller", **s2),
-        contact_received("c9", "2026-11-19T02:00:00Z", "shipping", "o9", **s2),
-        contact_responded("c9", "2026-11-19T03:00:00Z", **s2),
-        survey_vote("o9", "2026-11-19T05:00:00Z", vote="yes", **s2),
-    ]
 
 
 # ---------------------------------------------------------------- OpenAPI contract
