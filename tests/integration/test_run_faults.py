@@ -22,8 +22,9 @@ from csinsights.config import Settings
 from csinsights.repository import CommitFailed, Repository
 from csinsights_local.run import run_metrics
 from csinsights_local.stack import Deployment, deploy
-from tests.api_events import api_event
+from tests.api_events import seller_claims
 from tests.faults import AFTER, UNPROCESSED, Crash, inject
+from tests.integration.test_api import METRICS_ROUTE, REPORTS, Api
 from tests.integration.test_metrics_run import SELLERS, ingest, marketplace
 from tests.profiles import PROFILE
 from tests.state import table_items
@@ -72,33 +73,21 @@ def state(stack: Deployment) -> dict[str, Any]:
     return {"items": items, "objects": objects}
 
 
+def api(stack: Deployment) -> Api:
+    return Api(stack, Repository(settings=Settings(table_name=stack.outputs["EventsTableName"])))
+
+
 def latest(stack: Deployment, seller: str) -> dict[str, Any]:
-    event = api_event(
-        "GET",
-        "/v1/sellers/{seller_id}/metrics",
-        {"seller_id": seller},
-        claims={"custom:seller_id": seller},
-    )
-    response = stack.invoke("ApiFunction", event)
-    assert response["statusCode"] == 200
-    return json.loads(response["body"])
+    return api(stack).get(METRICS_ROUTE, {"seller_id": seller}, claims=seller_claims(seller))
 
 
 def listed_reports(stack: Deployment, seller: str) -> list[dict[str, Any]]:
-    event = api_event(
-        "GET",
-        "/v1/sellers/{seller_id}/reports",
-        {"seller_id": seller},
-        claims={"custom:seller_id": seller},
-    )
-    response = stack.invoke("ApiFunction", event)
-    assert response["statusCode"] == 200
-    return json.loads(response["body"])["reports"]
+    listing = api(stack).get(REPORTS, {"seller_id": seller}, claims=seller_claims(seller))
+    return listing["reports"]
 
 
 def report_files(stack: Deployment, seller: str, report_id: str) -> list[str]:
-    repository = Repository(settings=Settings(table_name=stack.outputs["EventsTableName"]))
-    report = repository.report(seller, report_id)
+    report = api(stack).repository.report(seller, report_id)
     assert report is not None
     if report["status"] != "ready":
         return []
