@@ -11,7 +11,6 @@ from hypothesis import settings
 from moto import mock_aws
 
 from csinsights_local.stack import FAKE_CREDENTIALS, Deployment, deploy
-from tests.profiles import PROFILE
 
 os.environ.update(FAKE_CREDENTIALS)
 os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -37,13 +36,12 @@ def sqs(stack: Deployment):  # type: ignore[no-untyped-def]
     return boto3.client("sqs", region_name="us-east-1")
 
 
-# --- Hypothesis profiles -------------------------------------------------------------------
-# `ci` (the default, used by `make test`) keeps the suite within a few minutes on two cores;
-# `soak` (`make soak`) multiplies every property and stateful test's examples. Tests size
-# themselves with `examples(ci, soak)`.
-settings.register_profile("ci", deadline=None, print_blob=True)
-settings.register_profile("soak", deadline=None, print_blob=True)
-settings.load_profile(PROFILE)
+# --- Hypothesis settings ---------------------------------------------------------------
+# No deadline (moto's latency varies) and a reproduction blob on failure. How many examples
+# each property and stateful test runs is its own `examples(ci, soak)` (tests/profiles.py):
+# CSI_PROFILE=soak (`make soak`) multiplies them.
+settings.register_profile("csinsights", deadline=None, print_blob=True)
+settings.load_profile("csinsights")
 
 
 # --- Hardening tallies ---------------------------------------------------------------------
