@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 from csinsights.compute import parse_as_of
 from csinsights.config import PerSettings
 from csinsights.domain.metrics import METRICS
+from csinsights.errors import InvalidRequest, NotFound
 from csinsights.models.api import (
     Benchmarks,
     History,
@@ -35,7 +36,7 @@ from csinsights.models.api import (
     Reports,
 )
 from csinsights.observability import logger, metrics
-from csinsights.queries import MAX_HISTORY_DAYS, InvalidRequest, NotFound, Queries
+from csinsights.queries import MAX_HISTORY_DAYS, Queries
 from csinsights.repository import Repository
 from csinsights.storage import ReportRequests, ReportStore
 

@@ -11,6 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from csinsights.compute import document_from_snapshot
 from csinsights.domain.documents import rounded
 from csinsights.domain.metrics import METRICS
+from csinsights.errors import InvalidRequest, NotFound
 from csinsights.observability import logger
 from csinsights.repository import Repository
 from csinsights.storage import ReportRequests, ReportStore
@@ -18,16 +19,6 @@ from csinsights.survey_report import new_report_id
 
 MAX_HISTORY_DAYS = 366
 REPORT_FORMATS = ("csv", "json", "html")
-
-
-class NotFound(Exception):
-    """Nothing at that address for this caller (also what another seller's data looks like)."""
-
-
-class InvalidRequest(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        super().__init__(message)
 
 
 LATE_AFTER = timedelta(hours=48)

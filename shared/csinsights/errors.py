@@ -1,0 +1,26 @@
+"""The domain's own errors. AWS errors are translated into these once, in the store; no
+layer above it sees botocore, and the API maps each to its documented answer."""
+
+from __future__ import annotations
+
+
+class Busy(Exception):
+    """AWS was busy or unreachable once the SDK's own retries were spent (throttling by any
+    service, 5xx, timeouts, no connection): nothing was written, try again shortly."""
+
+
+class Conflict(Exception):
+    """A write's condition failed or its transaction was cancelled: nothing was written;
+    read again and retry."""
+
+
+class NotFound(Exception):
+    """Nothing at that address for this caller (also what another seller's data looks like)."""
+
+
+class InvalidRequest(ValueError):
+    """A request the contract refuses; `field` names what is wrong."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        super().__init__(message)
