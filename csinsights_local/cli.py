@@ -322,7 +322,7 @@ def cmd_rejected_replay(args: argparse.Namespace) -> int:
 
 
 def _as_of_argument(text: str) -> str:
-    from csinsights.compute import parse_as_of
+    from csinsights.domain.asof import parse_as_of
 
     try:
         parse_as_of(text)

@@ -8,8 +8,9 @@ from typing import Any
 
 from moto import mock_aws
 
-from csinsights.compute import document_from_snapshot, parse_as_of
+from csinsights.compute import document_from_snapshot
 from csinsights.config import Settings
+from csinsights.domain.asof import parse_as_of
 from csinsights.repository import Repository
 from csinsights_local.pipeline import ingest_direct
 from csinsights_local.run import run_metrics

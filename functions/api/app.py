@@ -22,8 +22,8 @@ from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
-from csinsights.compute import parse_as_of
 from csinsights.config import PerSettings
+from csinsights.domain.asof import parse_as_of
 from csinsights.domain.metrics import METRICS
 from csinsights.errors import InvalidRequest, NotFound
 from csinsights.models.api import (
@@ -37,8 +37,6 @@ from csinsights.models.api import (
 )
 from csinsights.observability import logger, metrics
 from csinsights.queries import MAX_HISTORY_DAYS, Queries
-from csinsights.repository import Repository
-from csinsights.storage import ReportRequests, ReportStore
 
 SELLER_ID = r"^[A-Za-z0-9_-]{1,64}$"
 STORE_ID = r"^[A-Z0-9_-]{2,16}$"
@@ -57,13 +55,7 @@ ROLE_CLAIM = "custom:role"
 
 app = APIGatewayRestResolver(enable_validation=True, response_validation_error_http_code=500)
 app.enable_swagger(path="/v1/docs", title="Customer Service Insights API", version="1.0.0")
-queries = PerSettings(
-    lambda settings: Queries(
-        Repository(settings=settings),
-        ReportStore(settings=settings),
-        ReportRequests(settings=settings),
-    )
-)
+queries = PerSettings(Queries.from_settings)
 
 
 class ApiError(BaseModel):

@@ -10,8 +10,9 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from csinsights.compute import MetricsRun, last_complete_day, parse_as_of
+from csinsights.compute import MetricsRun
 from csinsights.config import PerSettings, Settings
+from csinsights.domain.asof import last_complete_day, parse_as_of
 from csinsights.observability import logger, metrics
 from csinsights.repository import Repository
 from csinsights.storage import ReportStore

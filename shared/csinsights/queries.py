@@ -9,6 +9,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from csinsights.compute import document_from_snapshot
+from csinsights.config import Settings
 from csinsights.domain.documents import rounded
 from csinsights.domain.metrics import METRICS
 from csinsights.errors import InvalidRequest, NotFound
@@ -35,6 +36,15 @@ class Queries:
         self.repository = repository
         self.reports = reports
         self.requests = requests
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Queries:
+        """The read side as the API function composes it."""
+        return cls(
+            Repository(settings=settings),
+            ReportStore(settings=settings),
+            ReportRequests(settings=settings),
+        )
 
     def overdue_contacts(
         self, seller: str, store: str | None, limit: int, now: datetime | None = None
