@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 
+from csinsights.domain.catalogue import BENCHMARK_WINDOW, CATALOGUE, WINDOWS
 from csinsights_local.generator import StreamShape, generate
 from csinsights_local.pipeline import (
     IngestSummary,
@@ -116,7 +117,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "store benchmarks, snapshots and reports) ..."
         )
         plan = run_metrics(deployment, as_of)
-        docs = documents(deployment, plan, 28)
+        docs = documents(deployment, plan, BENCHMARK_WINDOW)
         print_table(docs[: args.table_sellers])
         bucket = deployment.outputs["ReportsBucketName"]
         print(
@@ -205,28 +206,20 @@ def serve_until_interrupted(server: Any, worker: Any, forever: bool = True) -> N
         server.shutdown()
 
 
-SHORT = {
-    "customer_service_dissatisfaction_rate": "CSDR %",
-    "buyer_dissatisfaction_rate": "BDR %",
-    "preventable_contact_rate": "Prevent %",
-    "average_contact_response_time_hours": "Avg resp h",
-    "response_within_24h_rate": "<=24h %",
-    "late_contacts": "Late",
-}
 MARK = {"good": "ok", "fair": "!", "poor": "X", "na": "-", None: ""}
 
 
 def print_table(docs: list[dict[str, Any]], out: Any = sys.stdout) -> None:
     """Seller x store rows (and the collective 'ALL'), each metric with its status mark."""
-    header = f"{'seller':<10} {'store':<5} " + " ".join(f"{h:>13}" for h in SHORT.values())
+    header = f"{'seller':<10} {'store':<5} " + " ".join(f"{m.short_label:>13}" for m in CATALOGUE)
     print(header, file=out)
     print("-" * len(header), file=out)
     for doc in docs:
         rows = [("ALL", doc["metrics"])] + [(s["store_id"], s["metrics"]) for s in doc["by_store"]]
         for store, metrics in rows:
             cells = []
-            for metric in SHORT:
-                m = metrics[metric]
+            for metric in CATALOGUE:
+                m = metrics[metric.name]
                 value = "NA" if m["value"] is None else f"{m['value']:g}"
                 cells.append(f"{value + ' ' + MARK[m.get('status')]:>13}")
             print(f"{doc['seller_id']:<10} {store:<5} " + " ".join(cells), file=out)
@@ -359,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_as_of_argument,
         help="a UTC midnight (2026-11-20T00:00:00Z) or a date (its end)",
     )
-    replay.add_argument("--window-days", type=int, default=28, choices=[7, 28, 30, 90])
+    replay.add_argument("--window-days", type=int, default=BENCHMARK_WINDOW, choices=list(WINDOWS))
     replay.add_argument("--pretty", action="store_true")
     replay.set_defaults(func=cmd_replay)
 

@@ -3,15 +3,25 @@
 moto backs up a whole table (a deep copy, once per action) before every
 TransactWriteItems so it can roll back; with thousands of items each transaction takes
 seconds. This keeps moto's semantics (all actions apply or none) by backing up only the
-items the transaction touches and restoring them if it is cancelled.
+items the transaction touches and restoring them if it is cancelled. The table's stream
+records are not rolled back (no table of the template has a stream).
+
+`tests/integration/test_moto_speedups.py` checks, transaction by transaction, that tables
+and errors are the same as with moto's own rollback; `applied` lets it run both in one
+process.
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-_installed = False
+Backup = tuple[Any, Any, Any, Any]  # table, hash key, range key or None, item or None
+
+Transact = Callable[[Any, list[dict[str, Any]]], None]
+_moto_transact: Transact | None = None  # moto's own while the speed-up is installed
 
 
 class _NoTableCopy:
@@ -29,48 +39,87 @@ class _NoTableCopy:
         return copy.deepcopy(value, memo)
 
 
-def install() -> None:
-    global _installed
-    if _installed:
-        return
-    from moto.dynamodb import models
+def _backups(backend: Any, transact_items: list[dict[str, Any]]) -> list[Backup]:
+    """A copy of every item an action names (None where there is none yet)."""
     from moto.dynamodb.models.dynamo_type import DynamoType
 
-    original = models.DynamoDBBackend.transact_write_items
-    models.copy = _NoTableCopy()  # type: ignore[assignment]
+    backups = []
+    for action in transact_items:
+        _, op = next(iter(action.items()))
+        table = backend.tables.get(op.get("TableName"))
+        if table is None:
+            continue
+        attrs = op.get("Item") or op.get("Key") or {}
+        if table.hash_key_attr not in attrs:
+            continue
+        if table.range_key_attr and table.range_key_attr not in attrs:
+            continue  # moto cancels such an action before it writes anything
+        hash_value = DynamoType(attrs[table.hash_key_attr])
+        range_value = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+        current = table.get_item(hash_value, range_value)
+        backups.append((table, hash_value, range_value, copy.deepcopy(current)))
+    return backups
 
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        backups = []
-        for action in transact_items:
-            _, op = next(iter(action.items()))
-            table = self.tables.get(op.get("TableName"))
-            if table is None:
-                continue
-            attrs = op.get("Item") or op.get("Key") or {}
-            if table.hash_key_attr not in attrs:
-                continue
-            hash_value = DynamoType(attrs[table.hash_key_attr])
-            range_value = (
-                DynamoType(attrs[table.range_key_attr])
-                if table.range_key_attr and table.range_key_attr in attrs
-                else None
-            )
-            current = table.get_item(hash_value, range_value)
-            backups.append((table, hash_value, range_value, copy.deepcopy(current)))
+
+def _restore(backups: list[Backup]) -> None:
+    for table, hash_value, range_value, item in reversed(backups):
+        if range_value is None:
+            if item is None:
+                table.items.pop(hash_value, None)
+            else:
+                table.items[hash_value] = item
+        elif item is None:
+            table.items.get(hash_value, {}).pop(range_value, None)
+        else:
+            table.items[hash_value][range_value] = item
+
+
+def _wrap(moto_transact: Transact) -> Transact:
+    def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> None:
+        backups = _backups(backend, transact_items)
         try:
-            return original(self, transact_items)
+            return moto_transact(backend, transact_items)
         except Exception:
-            for table, hash_value, range_value, item in reversed(backups):
-                if range_value is None:
-                    if item is None:
-                        table.items.pop(hash_value, None)
-                    else:
-                        table.items[hash_value] = item
-                elif item is None:
-                    table.items.get(hash_value, {}).pop(range_value, None)
-                else:
-                    table.items[hash_value][range_value] = item
+            _restore(backups)
             raise
 
-    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    _installed = True
+    return transact_write_items
+
+
+def installed() -> bool:
+    return _moto_transact is not None
+
+
+def install() -> None:
+    """Patch moto's DynamoDB backend (process-wide; installing twice changes nothing)."""
+    global _moto_transact
+    if installed():
+        return
+    from moto.dynamodb import models
+
+    _moto_transact = models.DynamoDBBackend.transact_write_items
+    models.copy = _NoTableCopy()  # type: ignore[assignment]
+    models.DynamoDBBackend.transact_write_items = _wrap(_moto_transact)  # type: ignore[method-assign]
+
+
+def uninstall() -> None:
+    """Put moto's own transaction (and its table copies) back."""
+    global _moto_transact
+    if _moto_transact is None:
+        return
+    from moto.dynamodb import models
+
+    models.copy = copy  # type: ignore[assignment]
+    models.DynamoDBBackend.transact_write_items = _moto_transact  # type: ignore[method-assign]
+    _moto_transact = None
+
+
+@contextmanager
+def applied(enabled: bool) -> Iterator[None]:
+    """The speed-up installed (or not) for the duration, then as it was before."""
+    was = installed()
+    (install if enabled else uninstall)()
+    try:
+        yield
+    finally:
+        (install if was else uninstall)()

@@ -1,16 +1,16 @@
-"""Ingest handler: SQS batches of marketplace events, partial batch responses."""
+"""Ingest handler: SQS batches of marketplace events, partial batch responses.
+
+The batch is committed per seller store (one transaction for all of a store's events), not
+record by record, so the handler hands the whole batch to the ingestor and builds the
+partial batch response (`batchItemFailures`) from its results itself.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSEvent, SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from csinsights.config import PerSettings
@@ -20,28 +20,10 @@ from csinsights.repository import Repository
 
 
 class RetryLater(Exception):
-    """The event's group did not commit; SQS redelivers it (then the dead-letter queue)."""
+    """No record of the batch committed: failing the invocation makes Lambda retry the whole
+    batch and back off its polling, as it should while the store is throttled."""
 
 
-class GroupedBatchProcessor(BatchProcessor):
-    """Hands the whole batch to the handler at once, so events are committed per seller
-    store in one transaction instead of one request per event, then reports each record."""
-
-    def process(self) -> list[tuple]:  # type: ignore[type-arg]
-        records = [SQSRecord(raw) for raw in self.records]
-        results: dict[str, Result] = self.handler(records)
-        entries = []
-        for record in records:
-            result = results[record.message_id]
-            if result.status == "retry":
-                exc = RetryLater(result.reason)
-                entries.append(self.failure_handler(record, (RetryLater, exc, None)))
-            else:
-                entries.append(self.success_handler(record, result))
-        return entries
-
-
-processor = GroupedBatchProcessor(event_type=EventType.SQS)
 ingestor = PerSettings(lambda settings: Ingestor(Repository(settings=settings)))
 
 
@@ -66,6 +48,9 @@ def handle_batch(records: list[SQSRecord]) -> dict[str, Result]:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return process_partial_response(
-        event=event, record_handler=handle_batch, processor=processor, context=context
-    )
+    records = list(SQSEvent(event).records)
+    results = handle_batch(records)
+    retry = [r.message_id for r in records if results[r.message_id].status == "retry"]
+    if records and len(retry) == len(records):
+        raise RetryLater(f"all {len(records)} records must be retried")
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in retry]}

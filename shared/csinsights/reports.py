@@ -7,17 +7,9 @@ import html
 import io
 from typing import Any
 
-from csinsights.domain.metrics import METRICS
+from csinsights.domain.catalogue import CATALOGUE
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-LABELS = {
-    "customer_service_dissatisfaction_rate": "Customer service dissatisfaction rate (%)",
-    "buyer_dissatisfaction_rate": "Buyer dissatisfaction rate (%)",
-    "preventable_contact_rate": "Preventable contact rate (%)",
-    "average_contact_response_time_hours": "Average contact response time (h)",
-    "response_within_24h_rate": "Responses within 24 h (%)",
-    "late_contacts": "Late contacts (A-to-z exposure)",
-}
 BADGES = {
     "good": ("#1e7d32", "✔"),
     "fair": ("#b7791f", "!"),
@@ -39,8 +31,8 @@ def _rows(document: dict[str, Any]) -> list[dict[str, Any]]:
         (s["store_id"], s["metrics"]) for s in document["by_store"]
     ]
     for scope, metrics in scopes:
-        for metric in METRICS:
-            m = metrics[metric]
+        for metric in CATALOGUE:
+            m = metrics[metric.name]
             target = m.get("target") or {}
             rows.append(
                 {
@@ -48,7 +40,7 @@ def _rows(document: dict[str, Any]) -> list[dict[str, Any]]:
                     "as_of": document["as_of"],
                     "window_days": document["window"]["days"],
                     "store": scope,
-                    "metric": metric,
+                    "metric": metric.name,
                     "value": m.get("value"),
                     "numerator": m.get("numerator"),
                     "denominator": m.get("denominator"),
@@ -118,10 +110,10 @@ def to_html(document: dict[str, Any], trend: dict[str, list[float | None]] | Non
         f"<p>As of {html.escape(document['as_of'])}, last {document['window']['days']} days.</p>",
         "<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>",
     ]
-    for metric in METRICS:
-        cells = [html.escape(LABELS[metric])]
+    for metric in CATALOGUE:
+        cells = [html.escape(metric.label)]
         for metrics in [document["metrics"]] + [s["metrics"] for s in document["by_store"]]:
-            m = metrics[metric]
+            m = metrics[metric.name]
             status = m.get("status")
             badge = ""
             if status:
@@ -130,7 +122,7 @@ def to_html(document: dict[str, Any], trend: dict[str, list[float | None]] | Non
                     f"<span class='b' style='background:{colour}' title='{status}'>{mark}</span>"
                 )
             cells.append(badge + html.escape(_fmt(m.get("value"))))
-        cells.append(_sparkline(trend.get(metric, [])))
+        cells.append(_sparkline(trend.get(metric.name, [])))
         lines.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     lines.append("</table></body></html>")
     return "\n".join(lines)

@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
+from csinsights.domain.catalogue import LATE_AFTER, RESPONSE_DUE
 from csinsights.domain.entities import ContactState, OrderState, Stamp, Vote
 
 PREVENTABLE_REASONS: frozenset[str] = frozenset(
@@ -30,8 +31,6 @@ CounterKey = tuple[str, date, str]  # (scope, belongs-to day, counter)
 DeltaKey = tuple[date, date, str]  # (effective day, belongs-to day, "scope.counter")
 
 HOUR = timedelta(hours=1)
-DAY_24H = timedelta(hours=24)
-DAY_48H = timedelta(hours=48)
 HOUR_US = 3_600_000_000
 
 
@@ -105,9 +104,9 @@ def contact_counters(
             continue
         waited = max(first_reply.at - received.stamp.at, timedelta(0))
         out[(scope, day, f"answered_h:{waited // HOUR}")] += 1
-        if waited <= DAY_24H:
+        if waited <= RESPONSE_DUE:
             out[(scope, day, "within_24h")] += 1
-        if waited > DAY_48H:
+        if waited > LATE_AFTER:
             out[(scope, day, "answered_late")] += 1
     return out
 

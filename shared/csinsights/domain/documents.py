@@ -13,11 +13,18 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
+from csinsights.domain.catalogue import (
+    BENCHMARK_WINDOW,
+    CATALOGUE,
+    CSDR,
+    LATE,
+    RESPONSE_TIME,
+    WITHIN_24H,
+)
+from csinsights.domain.catalogue import WINDOWS as WINDOWS
 from csinsights.domain.metrics import (
     COMPARED_METRICS,
-    LATE,
     METRICS,
-    RESPONSE_TIME,
     Counts,
     MetricValue,
     best_quartile,
@@ -26,11 +33,7 @@ from csinsights.domain.metrics import (
     median,
 )
 
-BENCHMARK_WINDOW = 28
-WINDOWS = (7, 28, 30, 90)
 MIN_RANKING_DENOMINATOR = 5
-CSDR = "customer_service_dissatisfaction_rate"
-WITHIN_24H = "response_within_24h_rate"
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ class Targets:
         raise ValueError(metric)
 
 
-FIXED_TARGET_METRICS = frozenset({CSDR, WITHIN_24H, LATE})
+FIXED_TARGET_METRICS = frozenset(m.name for m in CATALOGUE if m.target == "fixed")
 
 
 def _plain(value: Fraction) -> int | float:

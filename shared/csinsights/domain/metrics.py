@@ -15,20 +15,15 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
+from csinsights.domain.catalogue import CATALOGUE, LATE, RESPONSE_TIME
 from csinsights.domain.counters import CounterKey
 
-RATE_METRICS = (
-    "customer_service_dissatisfaction_rate",
-    "buyer_dissatisfaction_rate",
-    "preventable_contact_rate",
-    "response_within_24h_rate",
-)
-RESPONSE_TIME = "average_contact_response_time_hours"
-LATE = "late_contacts"
-METRICS = (*RATE_METRICS[:3], RESPONSE_TIME, RATE_METRICS[3], LATE)
+METRICS = tuple(m.name for m in CATALOGUE)
+"""In document order."""
+RATE_METRICS = tuple(m.name for m in CATALOGUE if m.kind == "rate")
 COMPARED_METRICS = (*RATE_METRICS, RESPONSE_TIME)
 """Metrics that carry a store average and a top-performer figure."""
-HIGHER_IS_BETTER = frozenset({"response_within_24h_rate"})
+HIGHER_IS_BETTER = frozenset(m.name for m in CATALOGUE if m.higher_is_better)
 
 
 @dataclass

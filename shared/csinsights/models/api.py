@@ -8,9 +8,11 @@ every report has, those of its type.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from csinsights.domain.catalogue import CATALOGUE
 
 Status = Literal["good", "fair", "poor", "na"]
 
@@ -55,22 +57,18 @@ class StoreResponseTime(ResponseTime):
     top_performers: float | None
 
 
-class CollectiveMetrics(_Exact):
-    customer_service_dissatisfaction_rate: Rate
-    buyer_dissatisfaction_rate: Rate
-    preventable_contact_rate: Rate
-    average_contact_response_time_hours: ResponseTime
-    response_within_24h_rate: Rate
-    late_contacts: LateContacts
+def _metrics_model(name: str, by_kind: dict[str, type[_Exact]]) -> type[_Exact]:
+    """One required field per metric of the catalogue, in document order, typed by its kind."""
+    fields: dict[str, Any] = {m.name: (by_kind[m.kind], ...) for m in CATALOGUE}
+    return create_model(name, __base__=_Exact, **fields)
 
 
-class StoreMetrics(_Exact):
-    customer_service_dissatisfaction_rate: StoreRate
-    buyer_dissatisfaction_rate: StoreRate
-    preventable_contact_rate: StoreRate
-    average_contact_response_time_hours: StoreResponseTime
-    response_within_24h_rate: StoreRate
-    late_contacts: LateContacts
+CollectiveMetrics = _metrics_model(
+    "CollectiveMetrics", {"rate": Rate, "hours": ResponseTime, "count": LateContacts}
+)
+StoreMetrics = _metrics_model(
+    "StoreMetrics", {"rate": StoreRate, "hours": StoreResponseTime, "count": LateContacts}
+)
 
 
 class StoreEntry(_Exact):
