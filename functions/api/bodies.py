@@ -12,10 +12,10 @@ it was read.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 MAX_BODY_BYTES = 4096
@@ -69,7 +69,7 @@ def refusal(event: BaseProxyEvent) -> Exception | None:
     return None
 
 
-def json_only(app: Any, next_middleware: Callable[[Any], Response[Any]]) -> Response[Any]:
+def json_only(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
     """Route middleware of a route that takes a body: a body that validation could read
     (JSON under another media type, form fields) is still refused."""
     refused = refusal(app.current_event)

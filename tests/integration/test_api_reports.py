@@ -270,11 +270,11 @@ def test_report_request_json_with_a_charset_is_accepted(api: Api) -> None:
     assert (status, report["status"]) == (202, "pending")
 
 
-
 def test_report_request_media_type_is_matched_in_any_case(api: Api) -> None:
     """Media types are case-insensitive (RFC 9110): `Application/Json` is JSON."""
     status, report = _post(api, SURVEY_REQUEST, "Application/JSON; charset=UTF-8", claims=S2)
     assert (status, report["status"]) == (202, "pending")
+
 
 @pytest.mark.parametrize(
     ("body", "field"),
