@@ -18,8 +18,7 @@ from botocore.exceptions import ClientError
 
 from tests.api_events import api_event
 from tests.faults import AFTER, Crash, inject
-from tests.integration import test_api
-from tests.integration.test_api import (
+from tests.integration.api_client import (
     BENCHMARKS,
     HISTORY,
     HISTORY_QUERY,
@@ -28,12 +27,11 @@ from tests.integration.test_api import (
     OVERDUE,
     REPORT,
     REPORTS,
+    S1,
     SURVEY_REQUEST,
     Api,
     check_against_openapi,
 )
-
-api = test_api.api  # the seeded stack, one per module
 
 ROUTES = {
     "metrics": ("GET", METRICS_ROUTE, {"seller_id": "S1"}, None),
@@ -86,7 +84,7 @@ CASES = [
 def call(api: Api, route: str) -> dict[str, Any]:
     method, resource, params, query = ROUTES[route]
     body = SURVEY_REQUEST if method == "POST" else None
-    event = api_event(method, resource, params, query, claims=test_api.S1, body=body)
+    event = api_event(method, resource, params, query, claims=S1, body=body)
     return api.stack.invoke("ApiFunction", event)
 
 

@@ -18,8 +18,7 @@ import boto3
 import pytest
 
 from tests.api_events import seller_claims
-from tests.integration import test_api
-from tests.integration.test_api import (
+from tests.integration.api_client import (
     BENCHMARKS,
     HISTORY,
     HISTORY_QUERY,
@@ -35,8 +34,6 @@ from tests.integration.test_api import (
     SURVEY_REQUEST,
     Api,
 )
-
-api = test_api.api  # the seeded stack (S1 in US and CA, S2 in US), one per module
 
 S3 = seller_claims("S3")  # a seller with no data at all
 ROUTES = [

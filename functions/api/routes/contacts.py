@@ -1,0 +1,31 @@
+"""A seller's unanswered contacts, against the 48-hour target."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from csinsights.models.api import OverdueContacts
+from functions.api.errors import ERRORS, authorise
+from functions.api.params import SellerPath, StoreQuery
+from functions.api.routes import queries
+
+TAG = "contacts"
+router = Router()
+
+
+@router.get(
+    "/v1/sellers/<seller_id>/contacts/overdue",
+    responses=ERRORS,
+    summary="Unanswered contacts, oldest first, with hours left before 48 h",
+    tags=[TAG],
+)
+def get_overdue(
+    seller_id: SellerPath,
+    store: StoreQuery = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> OverdueContacts:
+    authorise(router.current_event, seller_id)
+    return OverdueContacts.model_validate(queries().overdue_contacts(seller_id, store, limit))

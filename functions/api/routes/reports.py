@@ -1,0 +1,95 @@
+"""A seller's reports: the list, one with a fresh download link, and a request for a
+survey responses report (built asynchronously)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+
+from csinsights.models.api import PendingReport, ReportAnswer, Reports
+from functions.api.bodies import json_only
+from functions.api.errors import ERRORS, authorise, documented
+from functions.api.params import MAX_STORES, STORE_ID, SellerPath
+from functions.api.routes import queries
+
+TAG = "reports"
+REPORT_ID = r"^[A-Za-z0-9_.-]{1,128}$"
+REPORT_ANSWER: TypeAdapter[Any] = TypeAdapter(ReportAnswer)
+router = Router()
+
+
+class SurveyReportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["survey_responses"]
+    stores: Annotated[
+        list[Annotated[str, Field(pattern=STORE_ID)]] | None,
+        Field(
+            min_length=1, max_length=MAX_STORES, description="default: every store of the seller"
+        ),
+    ] = None
+    days: Annotated[int, Field(ge=1, le=90)] = 90
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _whole_number(cls, value: Any) -> Any:
+        """A JSON integer as JSON Schema means it (90 or 90.0), not `true`, not "90"."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("must be a whole number")
+        return value
+
+
+@router.get(
+    "/v1/sellers/<seller_id>/reports",
+    responses=ERRORS,
+    summary="Past reports, newest first",
+    tags=[TAG],
+)
+def list_reports(
+    seller_id: SellerPath,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=128)] = None,
+) -> Reports:
+    authorise(router.current_event, seller_id)
+    return Reports.model_validate(queries().list_reports(seller_id, limit, cursor))
+
+
+@router.get(
+    "/v1/sellers/<seller_id>/reports/<report_id>",
+    responses=ERRORS,
+    summary="A report, with a fresh download link",
+    tags=[TAG],
+)
+def get_report(
+    seller_id: SellerPath,
+    report_id: Annotated[str, Path(pattern=REPORT_ID)],
+    format: Annotated[Literal["csv", "json", "html"], Query()] = "csv",
+) -> ReportAnswer:
+    authorise(router.current_event, seller_id)
+    return REPORT_ANSWER.validate_python(queries().report(seller_id, report_id, format))
+
+
+@router.post(
+    "/v1/sellers/<seller_id>/reports",
+    responses={
+        202: {"description": "accepted; poll the report for its link"},
+        **documented(401, 404, 413, 415, 422, 503),
+    },
+    summary="Request a survey responses report (built asynchronously)",
+    tags=[TAG],
+    middlewares=[json_only],
+)
+def post_report(
+    seller_id: SellerPath, request: Annotated[SurveyReportRequest, Body()]
+) -> Response[PendingReport]:
+    authorise(router.current_event, seller_id)
+    report = queries().request_survey_report(seller_id, request.stores, request.days)
+    return Response(
+        status_code=202,
+        content_type=content_types.APPLICATION_JSON,
+        body=PendingReport.model_validate(report),
+    )

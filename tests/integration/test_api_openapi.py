@@ -1,0 +1,101 @@
+"""The OpenAPI document: committed and current, every route and parameter in it, the
+error body it documents is the one served, and the Swagger UI serves the same."""
+
+from __future__ import annotations
+
+import re
+
+from csinsights_local.openapi import render
+from csinsights_local.template import load_sam_template
+from tests.integration.api_client import (
+    BENCHMARKS,
+    HISTORY,
+    METRICS_ROUTE,
+    OVERDUE,
+    REPORT,
+    REPORTS,
+    ROOT,
+    S1,
+    Api,
+    openapi,
+)
+
+
+def test_report_request_status_is_documented() -> None:
+    responses = openapi()["paths"][REPORTS]["post"]["responses"]
+    assert "202" in responses
+
+
+# ---------------------------------------------------------------- OpenAPI document
+
+
+def test_committed_openapi_document_is_current() -> None:
+    committed = (ROOT / "docs" / "openapi.json").read_text()
+    assert committed == render(), "run `make openapi`"
+
+
+def test_every_route_is_in_the_openapi_document() -> None:
+    from functions.api.app import app
+
+    routes = {
+        (route.method.lower(), route.openapi_path)
+        for route in [*app._static_routes, *app._dynamic_routes]
+        if route.include_in_schema
+    }
+    documented = {(method, path) for path, ops in openapi()["paths"].items() for method in ops}
+    assert routes == documented
+    assert {
+        ("get", METRICS_ROUTE),
+        ("get", HISTORY),
+        ("get", BENCHMARKS),
+        ("get", REPORTS),
+        ("get", REPORT),
+        ("get", OVERDUE),
+        ("post", REPORTS),
+    } <= documented
+
+
+def test_every_api_route_of_the_template_is_served() -> None:
+    from functions.api.app import app
+
+    served = {
+        (route.method.lower(), route.openapi_path)
+        for route in [*app._static_routes, *app._dynamic_routes]
+    }
+    events = load_sam_template()["Resources"]["ApiFunction"]["Properties"]["Events"]
+    declared = {
+        (e["Properties"]["Method"].lower(), e["Properties"]["Path"])
+        for e in events.values()
+        if e["Type"] == "Api"
+    }
+    assert declared <= served
+    assert {(m, p) for m, p in served if p.startswith("/v1/") and p != "/v1/docs"} == declared
+
+
+def test_every_operation_documents_its_parameters() -> None:
+    for path, ops in openapi()["paths"].items():
+        for method, op in ops.items():
+            names = {p["name"] for p in op.get("parameters", []) if p["in"] == "path"}
+            assert names == set(re.findall(r"\{(\w+)\}", path)), (method, path)
+            assert op.get("summary"), (method, path)
+
+
+def test_documented_error_body_is_the_served_one() -> None:
+    document = openapi()
+    schema = document["components"]["schemas"]["ApiError"]
+    assert {"code", "message", "errors"} <= set(schema.get("properties", {}))
+    for path, operations in document["paths"].items():
+        if not path.startswith("/v1/s"):
+            continue
+        for operation in operations.values():
+            for status in ("401", "404", "422"):
+                content = operation["responses"][status]["content"]["application/json"]
+                assert content["schema"] == {"$ref": "#/components/schemas/ApiError"}
+
+
+def test_swagger_serves_the_same_document(api: Api) -> None:
+    status, payload = api.call(
+        "GET", "/v1/docs", query={"format": "json"}, path="/v1/docs", claims=S1
+    )
+    assert status == 200
+    assert payload["paths"] == openapi()["paths"]

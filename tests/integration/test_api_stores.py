@@ -1,0 +1,70 @@
+"""Store benchmarks through the API: the store average and top performers, for any
+authenticated seller."""
+
+from __future__ import annotations
+
+import pytest
+
+from csinsights.domain.metrics import COMPARED_METRICS
+from tests.integration.api_client import (
+    BENCHMARKS,
+    METRICS_ROUTE,
+    S2,
+    T_PREV,
+    Api,
+    T,
+)
+
+# ---------------------------------------------------------------- benchmarks
+
+
+def test_benchmarks_of_the_latest_run(api: Api) -> None:
+    """Store averages of S1 (US) and S2; no cohort without three months of history."""
+    benchmarks = api.get(BENCHMARKS, {"store_id": "US"})
+    assert benchmarks == {
+        "store_id": "US",
+        "as_of": T,
+        "window_days": 28,
+        "metrics": {
+            "customer_service_dissatisfaction_rate": {
+                "store_average": 25.0,
+                "top_performers": None,
+            },
+            "buyer_dissatisfaction_rate": {"store_average": 16.67, "top_performers": None},
+            "preventable_contact_rate": {"store_average": 100.0, "top_performers": None},
+            "average_contact_response_time_hours": {
+                "store_average": 16.25,
+                "top_performers": None,
+            },
+            "response_within_24h_rate": {"store_average": 75.0, "top_performers": None},
+        },
+    }
+    assert set(benchmarks["metrics"]) == set(COMPARED_METRICS)
+
+
+@pytest.mark.parametrize("as_of", ["2026-11-18", T_PREV])
+def test_benchmarks_as_of_the_older_run(api: Api, as_of: str) -> None:
+    benchmarks = api.get(BENCHMARKS, {"store_id": "US"}, {"as_of": as_of})
+    assert benchmarks["as_of"] == T_PREV
+    # only S1 was active in US then: its own figures are the store average
+    assert benchmarks["metrics"]["average_contact_response_time_hours"] == {
+        "store_average": 19.5,
+        "top_performers": None,
+    }
+
+
+def test_benchmarks_agree_with_the_by_store_comparisons(api: Api) -> None:
+    benchmarks = api.get(BENCHMARKS, {"store_id": "US"})
+    document = api.get(METRICS_ROUTE, {"seller_id": "S1"}, {"stores": "US"})
+    us = document["by_store"][0]["metrics"]
+    for metric in COMPARED_METRICS:
+        assert benchmarks["metrics"][metric] == {
+            "store_average": us[metric]["store_average"],
+            "top_performers": us[metric]["top_performers"],
+        }
+
+
+def test_benchmarks_for_any_authenticated_seller(api: Api) -> None:
+    assert api.get(BENCHMARKS, {"store_id": "US"}, claims=S2) == api.get(
+        BENCHMARKS, {"store_id": "US"}
+    )
