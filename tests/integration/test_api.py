@@ -30,13 +30,14 @@ from jsonschema import Draft202012Validator
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
-from csinsights.compute import document_from_snapshot
 from csinsights.config import Settings
 from csinsights.domain.metrics import COMPARED_METRICS, METRICS
+from csinsights.domain.snapshots import document_from_snapshot
+from csinsights.models.records import Snapshot
 from csinsights.queries import Queries
 from csinsights.reports import to_csv
-from csinsights.repository import Repository
-from csinsights.storage import ReportStore
+from csinsights.store.read import ReadStore
+from csinsights.store.reports import ReportsStore
 from csinsights_local.openapi import render
 from csinsights_local.pipeline import ingest_direct
 from csinsights_local.run import run_metrics
@@ -98,7 +99,6 @@ def check_against_openapi(method: str, resource: str, status: int, body: Any) ->
 @dataclass
 class Api:
     stack: Deployment
-    repository: Repository
 
     def call(
         self,
@@ -131,8 +131,23 @@ class Api:
     def mark(self) -> int:
         return len(self.stack.logs.get("ApiFunction", []))
 
-    def snapshot(self, seller: str, day: date) -> dict[str, Any]:
-        found = self.repository.snapshot(seller, day)
+    @property
+    def settings(self) -> Settings:
+        outputs = self.stack.outputs
+        return Settings(
+            table_name=outputs["EventsTableName"], reports_bucket=outputs["ReportsBucketName"]
+        )
+
+    @property
+    def read(self) -> ReadStore:
+        return ReadStore(settings=self.settings)
+
+    @property
+    def reports(self) -> ReportsStore:
+        return ReportsStore(settings=self.settings)
+
+    def snapshot(self, seller: str, day: date) -> Snapshot:
+        found = self.read.snapshot(seller, day)
         assert found is not None
         return found
 
@@ -150,7 +165,7 @@ def api() -> Iterator[Api]:
         assert (summary.accepted, summary.rejected) == (len(events), 0)
         run_metrics(stack, T)
         run_metrics(stack, T_PREV)
-        yield Api(stack, Repository(settings=Settings(table_name=stack.outputs["EventsTableName"])))
+        yield Api(stack)
 
 
 # ---------------------------------------------------------------- metrics
@@ -452,7 +467,7 @@ def _presigned(api: Api, url: str) -> tuple[str, dict[str, str]]:
     assert query["X-Amz-Algorithm"] == "AWS4-HMAC-SHA256"
     expires = int(query["X-Amz-Expires"])
     assert 0 < expires <= 900
-    assert expires == Settings().link_expiry_seconds == 300
+    assert expires == api.settings.link_expiry_seconds == 300
     assert {"X-Amz-Credential", "X-Amz-Date", "X-Amz-Signature", "X-Amz-SignedHeaders"} <= set(
         query
     )
@@ -504,7 +519,7 @@ def test_overdue_contacts_oldest_first_with_hours_left(api: Api) -> None:
 def test_overdue_hours_left_and_age_add_up_to_48(api: Api) -> None:
     # c2 was received 2026-11-17T12:00:00Z; now is 228 h 17.5 s later
     now = datetime(2026, 11, 27, 0, 0, 17, 500_000, tzinfo=UTC)
-    queries = Queries(api.repository, ReportStore(settings=Settings()))
+    queries = Queries(api.read, api.reports)
     (c2,) = queries.overdue_contacts("S1", "US", 10, now=now)["contacts"]
     assert c2["age_hours"] == 228.0  # 228.0049 h
     assert c2["hours_left"] == -180.0  # -180.0049 h, served as -180.01
@@ -895,8 +910,7 @@ def test_download_link_over_http_returns_the_csv() -> None:
         with urllib.request.urlopen(url, timeout=10) as fetched:
             body = fetched.read().decode()
             disposition = fetched.headers.get("Content-Disposition")
-        repository = Repository(settings=Settings(table_name=stack.outputs["EventsTableName"]))
-        snapshot = repository.snapshot("S1", DAY)
+        snapshot = Api(stack).read.snapshot("S1", DAY)
         assert snapshot is not None
         assert body == to_csv(document_from_snapshot(snapshot))
         if disposition is not None:
