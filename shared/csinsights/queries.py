@@ -10,9 +10,10 @@ from csinsights.config import Settings
 from csinsights.domain.documents import rounded
 from csinsights.domain.metrics import METRICS
 from csinsights.domain.snapshots import document_from_snapshot
-from csinsights.errors import Busy, Conflict, InvalidRequest, NotFound
+from csinsights.errors import InvalidRequest, NotFound
 from csinsights.models.records import ReportRecord, ReportRequest
 from csinsights.observability import logger
+from csinsights.store.aws import FAILED_CALL
 from csinsights.store.read import ReadStore
 from csinsights.store.reports import ReportRequests, ReportsStore
 from csinsights.survey_report import new_report_id
@@ -94,7 +95,7 @@ class Queries:
         self.requests.send(request)
         try:
             self.reports.put_report(seller, report, only_if_new=True)
-        except (Busy, Conflict) as exc:
+        except FAILED_CALL as exc:
             logger.warning(
                 "pending record not written", report_id=request.report_id, error=str(exc)
             )

@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from csinsights.errors import Busy, Conflict
@@ -45,6 +45,10 @@ CONFLICT_CODES = frozenset(
         "TransactionConflictException",
     }
 )
+
+FAILED_CALL: tuple[type[Exception], ...] = (Busy, Conflict, ClientError, BotoCoreError)
+"""Everything a store call can raise when AWS did not do it: for a caller to whom a failed
+write changes nothing (its faults included), without naming botocore."""
 
 
 def error_code(exc: ClientError) -> str:
