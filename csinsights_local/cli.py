@@ -285,9 +285,9 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def _repository(table: str):  # type: ignore[no-untyped-def]
     from csinsights.config import Settings
-    from csinsights.repository import Repository
+    from csinsights.store.rejected import RejectedEvents
 
-    return Repository(settings=Settings(table_name=table))
+    return RejectedEvents(settings=Settings(table_name=table))
 
 
 def cmd_rejected_list(args: argparse.Namespace) -> int:

@@ -8,10 +8,10 @@ from typing import Any
 
 from moto import mock_aws
 
-from csinsights.compute import document_from_snapshot
 from csinsights.config import Settings
 from csinsights.domain.asof import parse_as_of
-from csinsights.repository import Repository
+from csinsights.domain.snapshots import document_from_snapshot
+from csinsights.store.read import ReadStore
 from csinsights_local.pipeline import ingest_direct
 from csinsights_local.run import run_metrics
 from csinsights_local.stack import FAKE_CREDENTIALS, Deployment, deploy
@@ -28,7 +28,7 @@ def _as_of_text(as_of: datetime | date | str) -> str:
 def documents(
     deployment: Deployment, plan: dict[str, Any], window_days: int
 ) -> list[dict[str, Any]]:
-    repository = Repository(settings=Settings(table_name=deployment.outputs["EventsTableName"]))
+    repository = ReadStore(settings=Settings(table_name=deployment.outputs["EventsTableName"]))
     day = date.fromisoformat(plan["as_of_day"])
     out = []
     for seller in plan["sellers"]:

@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from csinsights.config import PerSettings
 from csinsights.ingest import Ingestor, Message, Result
 from csinsights.observability import logger, metrics
-from csinsights.repository import Repository
+from csinsights.store.ingest import IngestStore
 
 
 class RetryLater(Exception):
@@ -24,7 +24,7 @@ class RetryLater(Exception):
     batch and back off its polling, as it should while the store is throttled."""
 
 
-ingestor = PerSettings(lambda settings: Ingestor(Repository(settings=settings)))
+ingestor = PerSettings(lambda settings: Ingestor(IngestStore(settings=settings)))
 
 
 def handle_batch(records: list[SQSRecord]) -> dict[str, Result]:

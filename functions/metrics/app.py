@@ -14,13 +14,13 @@ from csinsights.compute import MetricsRun
 from csinsights.config import PerSettings, Settings
 from csinsights.domain.asof import last_complete_day, parse_as_of
 from csinsights.observability import logger, metrics
-from csinsights.repository import Repository
-from csinsights.storage import ReportStore
+from csinsights.store.reports import ReportsStore
+from csinsights.store.run import RunStore
 
 
-def _services(settings: Settings) -> tuple[MetricsRun, ReportStore]:
-    reports = ReportStore(settings=settings)
-    return MetricsRun(Repository(settings=settings), reports), reports
+def _services(settings: Settings) -> tuple[MetricsRun, ReportsStore]:
+    reports = ReportsStore(settings=settings)
+    return MetricsRun(RunStore(settings=settings), reports), reports
 
 
 services = PerSettings(_services)

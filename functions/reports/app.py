@@ -14,23 +14,19 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from csinsights.config import PerSettings
+from csinsights.models.records import ReportRequest
 from csinsights.observability import logger
-from csinsights.repository import Repository
-from csinsights.storage import ReportStore
+from csinsights.store.reports import ReportsStore
 from csinsights.survey_report import SurveyReportBuilder
 
 processor = BatchProcessor(event_type=EventType.SQS)
-builder = PerSettings(
-    lambda settings: SurveyReportBuilder(
-        Repository(settings=settings), ReportStore(settings=settings)
-    )
-)
+builder = PerSettings(lambda settings: SurveyReportBuilder(ReportsStore(settings=settings)))
 
 
 def build(record: SQSRecord) -> None:
-    request = json.loads(record.body)
+    request = ReportRequest.from_json(json.loads(record.body))
     report = builder().build(request)
-    logger.info("survey report built", report_id=report["report_id"], rows=report["rows"])
+    logger.info("survey report built", report_id=report.report_id, rows=report.rows)
 
 
 @logger.inject_lambda_context

@@ -21,19 +21,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from csinsights.domain.counters import as_of
-from csinsights.domain.documents import (
-    BENCHMARK_WINDOW,
-    WINDOWS,
-    Benchmark,
-    benchmarks_from_json,
-    benchmarks_to_json,
-    render_document,
-    store_benchmarks,
-)
+from csinsights.domain.documents import BENCHMARK_WINDOW, WINDOWS, Benchmark, store_benchmarks
 from csinsights.domain.metrics import Counts, last_complete_months, window_counts
+from csinsights.domain.snapshots import document_from_snapshot
+from csinsights.models.records import ReportRecord, Snapshot
 from csinsights.reports import to_csv, to_html
-from csinsights.repository import Repository
-from csinsights.storage import ReportStore
+from csinsights.store.reports import ReportsStore
+from csinsights.store.run import RunStore
 
 RANKING_MONTHS = 3
 
@@ -81,9 +75,9 @@ def seller_store_counts(
 
 class MetricsRun:
     def __init__(
-        self, repository: Repository | None = None, reports: ReportStore | None = None
+        self, repository: RunStore | None = None, reports: ReportsStore | None = None
     ) -> None:
-        self.repository = repository or Repository()
+        self.repository = repository or RunStore()
         self.reports = reports
 
     def plan(self) -> dict[str, list[str]]:
@@ -125,27 +119,28 @@ class MetricsRun:
         self.repository.put_benchmarks(day, store, benchmarks)
         return benchmarks
 
-    def publish_seller(self, seller: str, stores: list[str], day: date) -> dict[str, Any] | None:
+    def publish_seller(self, seller: str, stores: list[str], day: date) -> Snapshot | None:
         """Step 3: the snapshot the API serves, and the day's insights reports; returns the
         snapshot (None if no active store)."""
         per_store = self.repository.seller_counts(day, seller, stores)
         if not per_store:
             return None
         benchmarks = self.repository.benchmarks(day, list(per_store))
-        snapshot = {
-            "seller_id": seller,
-            "as_of_day": day.isoformat(),
-            "stores": {store: data["windows"] for store, data in sorted(per_store.items())},
-            "benchmarks": {
-                store: benchmarks_to_json(marks) for store, marks in sorted(benchmarks.items())
+        snapshot = Snapshot(
+            seller,
+            day,
+            {
+                store: SellerStoreCounts.from_json(data).windows
+                for store, data in sorted(per_store.items())
             },
-        }
+            dict(sorted(benchmarks.items())),
+        )
         self.repository.put_snapshot(seller, day, snapshot)
         if self.reports is not None:
             self._publish_reports(seller, day, snapshot)
         return snapshot
 
-    def _publish_reports(self, seller: str, day: date, snapshot: dict[str, Any]) -> None:
+    def _publish_reports(self, seller: str, day: date, snapshot: Snapshot) -> None:
         assert self.reports is not None
         document = document_from_snapshot(snapshot)
         trend: dict[str, list[float | None]] = {}
@@ -158,35 +153,10 @@ class MetricsRun:
         )
         self.reports.put(prefix + "insights.csv", to_csv(document), "text/csv")
         self.reports.put(prefix + "insights.html", to_html(document, trend), "text/html")
-        self.repository.put_report(
-            seller,
-            {
-                "report_id": f"{day.strftime('%Y%m%d')}-insights",
-                "type": "insights",
-                "status": "ready",
-                "as_of": document["as_of"],
-                "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "files": {fmt: prefix + f"insights.{fmt}" for fmt in ("csv", "json", "html")},
-            },
+        report = ReportRecord.insights(
+            f"{day.strftime('%Y%m%d')}-insights",
+            document["as_of"],
+            {fmt: prefix + f"insights.{fmt}" for fmt in ("csv", "json", "html")},
+            datetime.now(UTC),
         )
-
-
-def document_from_snapshot(
-    snapshot: dict[str, Any], window_days: int = BENCHMARK_WINDOW, stores: list[str] | None = None
-) -> dict[str, Any]:
-    """Render the spec's metrics document for any of the snapshot's stores."""
-    counts = {
-        store: Counts.from_json(windows[str(window_days)])
-        for store, windows in snapshot["stores"].items()
-    }
-    benchmarks = {
-        store: benchmarks_from_json(marks) for store, marks in snapshot["benchmarks"].items()
-    }
-    return render_document(
-        snapshot["seller_id"],
-        date.fromisoformat(snapshot["as_of_day"]),
-        window_days,
-        counts,
-        benchmarks,
-        stores,
-    )
+        self.reports.put_report(seller, report)

@@ -1,59 +1,103 @@
 """Every tunable of the product in one typed object, read from the environment.
 
 Defaults match the product specification; deployments override them through the
-template's environment variables.
+template's environment variables. A value given to the constructor wins over the
+environment (tests point a store at a table that way).
+
+Required, so a function fails on its first construction with the variable's name instead
+of talking to a resource that does not exist:
+
+- `TABLE_NAME`, always (every function reads or writes the table; the template sets it
+  for all of them);
+- `REPORTS_BUCKET`, by the stores that touch report files (the template sets it for all
+  functions; only ingest never uses it), checked when such a store is made;
+- `REPORT_REQUESTS_QUEUE_URL`, by the report requests queue (only the API sends to it,
+  and only the API's environment sets it), checked when the queue is made.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 T = TypeVar("T")
 
+MAX_LINK_EXPIRY_SECONDS = 900
+"""Pre-signed download links expire within 15 minutes at the most."""
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name, default)
-
-
-@dataclass(frozen=True)
-class Settings:
-    table_name: str = field(default_factory=lambda: _env("TABLE_NAME", "csinsights"))
-    retention_days: int = field(default_factory=lambda: int(_env("RETENTION_DAYS", "400")))
-    rejected_retention_days: int = field(
-        default_factory=lambda: int(_env("REJECTED_RETENTION_DAYS", "400"))
-    )
-    commit_attempts: int = field(default_factory=lambda: int(_env("COMMIT_ATTEMPTS", "3")))
-    reports_bucket: str = field(
-        default_factory=lambda: _env("REPORTS_BUCKET", "csinsights-reports")
-    )
-    link_expiry_seconds: int = field(
-        default_factory=lambda: min(int(_env("LINK_EXPIRY_SECONDS", "300")), 900)
-    )
-    """Pre-signed download links expire within 15 minutes at the most."""
-    report_requests_queue_url: str = field(
-        default_factory=lambda: _env("REPORT_REQUESTS_QUEUE_URL", "")
-    )
-    registry_shards: int = 10
-    endpoint_url: str | None = field(default_factory=lambda: os.environ.get("AWS_ENDPOINT_URL"))
+ENVIRONMENT = {
+    "table_name": "TABLE_NAME",
+    "reports_bucket": "REPORTS_BUCKET",
+    "report_requests_queue_url": "REPORT_REQUESTS_QUEUE_URL",
+    "retention_days": "RETENTION_DAYS",
+    "rejected_retention_days": "REJECTED_RETENTION_DAYS",
+    "commit_attempts": "COMMIT_ATTEMPTS",
+    "link_expiry_seconds": "LINK_EXPIRY_SECONDS",
+}
+"""Each setting's environment variable."""
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()
+class MissingSetting(RuntimeError):
+    """A required environment variable is not set."""
+
+    def __init__(self, field: str) -> None:
+        self.variable = ENVIRONMENT[field]
+        super().__init__(f"environment variable {self.variable} is not set")
 
 
-class PerSettings:
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    table_name: str
+    reports_bucket: str | None = None
+    report_requests_queue_url: str | None = None
+    retention_days: int = 400
+    rejected_retention_days: int = 400
+    commit_attempts: int = 3
+    link_expiry_seconds: int = 300
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, given: Any) -> Any:
+        """Fill what the caller did not give from the environment; an empty variable
+        counts as unset."""
+        if not isinstance(given, dict):
+            return given
+        values = {
+            field: os.environ[name]
+            for field, name in ENVIRONMENT.items()
+            if os.environ.get(name) and field not in given
+        }
+        values |= given
+        if not values.get("table_name"):
+            raise MissingSetting("table_name")
+        return values
+
+    @field_validator("link_expiry_seconds")
+    @classmethod
+    def _capped(cls, seconds: int) -> int:
+        return min(seconds, MAX_LINK_EXPIRY_SECONDS)
+
+    def required(self, field: str) -> str:
+        """An optional setting a store cannot work without."""
+        value = getattr(self, field)
+        if not value:
+            raise MissingSetting(field)
+        return str(value)
+
+
+class PerSettings(Generic[T]):
     """A function's clients: made on first use for the environment's configuration and
     reused across invocations (a new configuration, as in tests, gets new clients)."""
 
     def __init__(self, factory: Callable[[Settings], T]) -> None:
         self._make = lru_cache(maxsize=8)(factory)
 
-    def __call__(self):  # type: ignore[no-untyped-def]
+    def __call__(self) -> T:
         return self._make(Settings())
 
     def cache_clear(self) -> None:

@@ -18,14 +18,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from csinsights.domain.batch import first_keys, next_keys, plan_batch
+from csinsights.errors import Busy, Conflict
 from csinsights.models.events import InvalidEvent, MarketplaceEvent, parse_event
-from csinsights.repository import (
-    CommitFailed,
-    Entities,
-    EntityRequest,
-    Repository,
-    TooManyItems,
-)
+from csinsights.store.ingest import Entities, EntityRequest, IngestStore, TooManyItems
 
 Status = Literal["accepted", "duplicate", "rejected", "retry"]
 Loaded = tuple[Entities, Entities]
@@ -122,8 +117,8 @@ def validate(body: str, now: datetime) -> MarketplaceEvent | Result:
 
 
 class Ingestor:
-    def __init__(self, repository: Repository | None = None) -> None:
-        self.repository = repository or Repository()
+    def __init__(self, repository: IngestStore | None = None) -> None:
+        self.repository = repository or IngestStore()
 
     def ingest(self, messages: list[Message], now: datetime | None = None) -> dict[str, Result]:
         now = now or datetime.now(UTC)
@@ -174,7 +169,7 @@ class Ingestor:
                     for (s, st), f in zip(keys, first, strict=True)
                 ]
             )
-        except CommitFailed:
+        except (Busy, Conflict):
             return {}
         return dict(zip(keys, zip(first, second, strict=True), strict=True))
 
@@ -205,7 +200,7 @@ class Ingestor:
                     **self._commit_group(seller, store, items[:middle], now),
                     **self._commit_group(seller, store, items[middle:], now),
                 }
-            except CommitFailed as exc:
+            except (Busy, Conflict) as exc:
                 if attempt + 1 == attempts:
                     return {mid: Result("retry", str(exc), event_id=e.event_id) for mid, e in items}
                 time.sleep(random.uniform(0, 0.05 * 2**attempt))

@@ -6,16 +6,16 @@ from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from csinsights.compute import document_from_snapshot
 from csinsights.config import Settings
 from csinsights.domain.documents import rounded
 from csinsights.domain.metrics import METRICS
+from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.errors import InvalidRequest, NotFound
+from csinsights.models.records import ReportRecord, ReportRequest
 from csinsights.observability import logger
-from csinsights.repository import Repository
-from csinsights.storage import ReportRequests, ReportStore
+from csinsights.store.aws import FAILED_CALL
+from csinsights.store.read import ReadStore
+from csinsights.store.reports import ReportRequests, ReportsStore
 from csinsights.survey_report import new_report_id
 
 MAX_HISTORY_DAYS = 366
@@ -29,8 +29,8 @@ HOUR = timedelta(hours=1)
 class Queries:
     def __init__(
         self,
-        repository: Repository,
-        reports: ReportStore,
+        repository: ReadStore,
+        reports: ReportsStore,
         requests: ReportRequests | None = None,
     ) -> None:
         self.repository = repository
@@ -41,8 +41,8 @@ class Queries:
     def from_settings(cls, settings: Settings) -> Queries:
         """The read side as the API function composes it."""
         return cls(
-            Repository(settings=settings),
-            ReportStore(settings=settings),
+            ReadStore(settings=settings),
+            ReportsStore(settings=settings),
             ReportRequests(settings=settings),
         )
 
@@ -79,41 +79,27 @@ class Queries:
     ) -> dict[str, Any]:
         if self.requests is None:
             raise RuntimeError("no report requests queue configured")
-        now = now or datetime.now(UTC)
+        now = (now or datetime.now(UTC)).replace(microsecond=0)
         known = self.repository.stores_of(seller)
         chosen = sorted(set(stores)) if stores else known
         unknown = sorted(set(chosen) - set(known))
         if unknown:
             raise NotFound(f"seller {seller} has no data in store(s) {', '.join(unknown)}")
-        report_id = new_report_id(now)
-        requested_at = now.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        report = {
-            "report_id": report_id,
-            "type": "survey_responses",
-            "status": "pending",
-            "stores": chosen,
-            "days": days,
-            "created_at": requested_at,
-        }
+        request = ReportRequest(seller, new_report_id(now), tuple(chosen), days, now)
+        report = ReportRecord.survey(request)
         # The request is queued first: if queueing fails, nothing is left behind (no
         # `pending` record that no worker will ever complete). Once it is queued the report
         # will be built and its worker writes the whole record, so the `pending` record is
         # a courtesy: failing to write it still answers 202 (a 5xx would make the seller
         # ask again and get the same report twice).
-        self.requests.send(
-            {
-                "seller_id": seller,
-                "report_id": report_id,
-                "stores": chosen,
-                "days": days,
-                "requested_at": requested_at,
-            }
-        )
+        self.requests.send(request)
         try:
-            self.repository.put_report(seller, report, only_if_new=True)
-        except (ClientError, BotoCoreError) as exc:
-            logger.warning("pending record not written", report_id=report_id, error=str(exc))
-        return _public(report)
+            self.reports.put_report(seller, report, only_if_new=True)
+        except FAILED_CALL as exc:
+            logger.warning(
+                "pending record not written", report_id=request.report_id, error=str(exc)
+            )
+        return report.public()
 
     def metrics(
         self, seller: str, stores: list[str] | None, as_of_day: date | None, window_days: int
@@ -124,7 +110,7 @@ class Queries:
                 f"no metrics for seller {seller}" + (f" as of {as_of_day}" if as_of_day else "")
             )
         if stores:
-            unknown = sorted(set(stores) - set(snapshot["stores"]))
+            unknown = sorted(set(stores) - set(snapshot.stores))
             if unknown:
                 raise NotFound(f"seller {seller} has no metrics in store(s) {', '.join(unknown)}")
         return document_from_snapshot(snapshot, window_days, stores)
@@ -140,7 +126,7 @@ class Queries:
             raise InvalidRequest("from", f"at most {MAX_HISTORY_DAYS} days per request")
         points = []
         for snapshot in self.repository.snapshots(seller, first, last):
-            if store is not None and store not in snapshot["stores"]:
+            if store is not None and store not in snapshot.stores:
                 continue
             document = document_from_snapshot(snapshot, window_days, [store] if store else None)
             figure = (
@@ -180,9 +166,9 @@ class Queries:
         }
 
     def list_reports(self, seller: str, limit: int, after: str | None) -> dict[str, Any]:
-        items, next_cursor = self.repository.reports(seller, limit, after)
+        items, next_cursor = self.reports.reports(seller, limit, after)
         return {
-            "reports": [_public(r) for r in items],
+            "reports": [r.public() for r in items],
             "next_cursor": next_cursor,
         }
 
@@ -190,15 +176,15 @@ class Queries:
         self, seller: str, report_id: str, fmt: str, expires_in: int | None = None
     ) -> dict[str, Any]:
         expires_in = expires_in or self.reports.settings.link_expiry_seconds
-        report = self.repository.report(seller, report_id)
+        report = self.reports.report(seller, report_id)
         if report is None:
             raise NotFound(f"no report {report_id}")
-        out = _public(report)
-        files = report.get("files", {})
-        if report.get("status") == "ready":
+        out = report.public()
+        files = report.files
+        if report.status == "ready":
             if fmt not in files:
                 raise InvalidRequest("format", f"this report comes as {', '.join(sorted(files))}")
-            filename = f"{report['type']}-{seller}-{report_id}.{fmt}"
+            filename = f"{report.type}-{seller}-{report_id}.{fmt}"
             out["download"] = {
                 "url": self.reports.download_link(files[fmt], filename, expires_in),
                 "expires_in": expires_in,
@@ -206,9 +192,3 @@ class Queries:
                 "format": fmt,
             }
         return out
-
-
-def _public(report: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in report.items() if k != "files"} | {
-        "formats": sorted(report.get("files", {}))
-    }

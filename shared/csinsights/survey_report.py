@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from csinsights.domain.entities import OrderState
+from csinsights.models.records import ReportRecord, ReportRequest
 from csinsights.reports import neutralise
-from csinsights.repository import Repository, _iso
-from csinsights.storage import ReportStore
+from csinsights.store.reports import ReportsStore
 
 COLUMNS = [
     "order_id",
@@ -29,6 +29,11 @@ COLUMNS = [
 
 def new_report_id(now: datetime) -> str:
     return f"{now.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}-survey-{secrets.token_hex(4)}"
+
+
+def _voted_at(at: datetime) -> str:
+    """A vote's moment to the microsecond, as the events gave it."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _answer(answer: str) -> str:
@@ -52,7 +57,7 @@ def rows(store: str, orders: list[tuple[str, OrderState]]) -> list[dict[str, Any
                 "store_id": store,
                 "latest_answer": _answer(latest.answer),
                 "dissatisfied": "yes" if latest.dissatisfied else "no",
-                "voted_at": _iso(latest.stamp.at),
+                "voted_at": _voted_at(latest.stamp.at),
                 "changed": "yes" if previous and previous.answer != latest.answer else "no",
                 "previous_answer": _answer(previous.answer) if previous else "",
                 "contact_id": contact or "",
@@ -72,29 +77,18 @@ def to_csv(all_rows: list[dict[str, Any]]) -> str:
 
 @dataclass
 class SurveyReportBuilder:
-    repository: Repository
-    store: ReportStore
+    reports: ReportsStore
 
-    def build(self, request: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    def build(self, request: ReportRequest, now: datetime | None = None) -> ReportRecord:
         """Idempotent: building a request twice writes the same report."""
         now = now or datetime.now(UTC)
-        seller = request["seller_id"]
-        since = datetime.fromisoformat(request["requested_at"]) - timedelta(days=request["days"])
+        seller = request.seller_id
+        since = request.requested_at - timedelta(days=request.days)
         all_rows: list[dict[str, Any]] = []
-        for store_id in request["stores"]:
-            all_rows += rows(store_id, list(self.repository.voted_orders(seller, store_id, since)))
-        key = f"reports/{seller}/survey/{request['report_id']}.csv"
-        self.store.put(key, to_csv(all_rows), "text/csv")
-        report = {
-            "report_id": request["report_id"],
-            "type": "survey_responses",
-            "status": "ready",
-            "stores": request["stores"],
-            "days": request["days"],
-            "rows": len(all_rows),
-            "created_at": request["requested_at"],
-            "completed_at": _iso(now),
-            "files": {"csv": key},
-        }
-        self.repository.put_report(seller, report)
+        for store_id in request.stores:
+            all_rows += rows(store_id, list(self.reports.voted_orders(seller, store_id, since)))
+        key = self.reports.survey_key(seller, request.report_id)
+        self.reports.put(key, to_csv(all_rows), "text/csv")
+        report = ReportRecord.survey(request, {"csv": key}, len(all_rows), now)
+        self.reports.put_report(seller, report)
         return report

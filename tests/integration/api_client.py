@@ -22,7 +22,9 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from jsonschema import Draft202012Validator
 
 from csinsights.config import Settings
-from csinsights.repository import Repository
+from csinsights.models.records import Snapshot
+from csinsights.store.read import ReadStore
+from csinsights.store.reports import ReportsStore
 from csinsights_local.openapi import render
 from csinsights_local.stack import Deployment
 from tests.api_events import api_event, operator_claims, seller_claims
@@ -81,7 +83,6 @@ def check_against_openapi(method: str, resource: str, status: int, body: Any) ->
 @dataclass
 class Api:
     stack: Deployment
-    repository: Repository
 
     def call(
         self,
@@ -114,8 +115,23 @@ class Api:
     def mark(self) -> int:
         return len(self.stack.logs.get("ApiFunction", []))
 
-    def snapshot(self, seller: str, day: date) -> dict[str, Any]:
-        found = self.repository.snapshot(seller, day)
+    @property
+    def settings(self) -> Settings:
+        outputs = self.stack.outputs
+        return Settings(
+            table_name=outputs["EventsTableName"], reports_bucket=outputs["ReportsBucketName"]
+        )
+
+    @property
+    def read(self) -> ReadStore:
+        return ReadStore(settings=self.settings)
+
+    @property
+    def reports(self) -> ReportsStore:
+        return ReportsStore(settings=self.settings)
+
+    def snapshot(self, seller: str, day: date) -> Snapshot:
+        found = self.read.snapshot(seller, day)
         assert found is not None
         return found
 
@@ -137,7 +153,7 @@ def presigned(api: Api, url: str) -> tuple[str, dict[str, str]]:
     assert query["X-Amz-Algorithm"] == "AWS4-HMAC-SHA256"
     expires = int(query["X-Amz-Expires"])
     assert 0 < expires <= 900
-    assert expires == Settings().link_expiry_seconds == 300
+    assert expires == api.settings.link_expiry_seconds == 300
     assert {"X-Amz-Credential", "X-Amz-Date", "X-Amz-Signature", "X-Amz-SignedHeaders"} <= set(
         query
     )

@@ -7,8 +7,6 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 
-from csinsights.config import Settings
-from csinsights.repository import Repository
 from csinsights_local.pipeline import ingest_direct
 from csinsights_local.run import run_metrics
 from csinsights_local.stack import deploy
@@ -25,4 +23,4 @@ def api() -> Iterator[Api]:
         assert (summary.accepted, summary.rejected) == (len(events), 0)
         run_metrics(stack, T)
         run_metrics(stack, T_PREV)
-        yield Api(stack, Repository(settings=Settings(table_name=stack.outputs["EventsTableName"])))
+        yield Api(stack)

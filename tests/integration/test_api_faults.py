@@ -102,10 +102,8 @@ def pending_without_a_request(api: Api) -> list[str]:
         for message in messages:
             queued.add(json.loads(message["Body"])["report_id"])
             sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
-    reports, _ = api.repository.reports("S1", 100)
-    return [
-        r["report_id"] for r in reports if r["status"] == "pending" and r["report_id"] not in queued
-    ]
+    reports, _ = api.reports.reports("S1", 100)
+    return [r.report_id for r in reports if r.status == "pending" and r.report_id not in queued]
 
 
 @pytest.mark.parametrize("route", list(ROUTES))

@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from csinsights.compute import document_from_snapshot
 from csinsights.domain.metrics import METRICS
+from csinsights.domain.snapshots import document_from_snapshot
 from tests.integration.api_client import (
     DAY,
     HISTORY,

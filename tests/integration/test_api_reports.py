@@ -15,10 +15,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from csinsights.compute import document_from_snapshot
-from csinsights.config import Settings
+from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.reports import to_csv
-from csinsights.repository import Repository
 from csinsights_local.pipeline import ingest_direct
 from csinsights_local.run import run_metrics
 from csinsights_local.stack import FAKE_CREDENTIALS, deploy
@@ -200,8 +198,7 @@ def test_download_link_over_http_returns_the_csv() -> None:
         with urllib.request.urlopen(url, timeout=10) as fetched:
             body = fetched.read().decode()
             disposition = fetched.headers.get("Content-Disposition")
-        repository = Repository(settings=Settings(table_name=stack.outputs["EventsTableName"]))
-        snapshot = repository.snapshot("S1", DAY)
+        snapshot = Api(stack).read.snapshot("S1", DAY)
         assert snapshot is not None
         assert body == to_csv(document_from_snapshot(snapshot))
         if disposition is not None:

@@ -23,7 +23,8 @@ from botocore.stub import Stubber
 from csinsights.config import Settings
 from csinsights.domain.counters import as_of
 from csinsights.ingest import Ingestor, Message, Result
-from csinsights.repository import Repository
+from csinsights.store.ingest import IngestStore
+from csinsights.store.run import RunStore
 from csinsights_local.stack import Deployment, deploy
 from tests import reference
 from tests.builders import (
@@ -89,7 +90,7 @@ def table_of(stack: Deployment) -> str:
 
 def ingestor(stack: Deployment, client: Any = None, **settings: Any) -> Ingestor:
     return Ingestor(
-        Repository(
+        IngestStore(
             client=client or dynamodb(), settings=Settings(table_name=table_of(stack), **settings)
         )
     )
@@ -107,7 +108,7 @@ def statuses(results: dict[str, Result]) -> dict[str, str]:
 
 
 def stored(stack: Deployment, day: date, store: str = "US") -> Counter[tuple[str, date, str]]:
-    repo = Repository(client=dynamodb(), settings=Settings(table_name=table_of(stack)))
+    repo = RunStore(client=dynamodb(), settings=Settings(table_name=table_of(stack)))
     items = repo.aggregates(SELLER, store, date(2026, 9, 1), date(2026, 12, 31))
     return as_of(((i.belongs, i.effective, i.counters) for i in items), day)
 

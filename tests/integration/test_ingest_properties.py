@@ -18,7 +18,7 @@ from moto import mock_aws
 
 from csinsights.config import Settings
 from csinsights.domain.counters import as_of
-from csinsights.repository import Repository
+from csinsights.store.run import RunStore
 from csinsights_local.stack import Deployment, deploy
 from tests import reference
 from tests.builders import sqs_batch
@@ -138,7 +138,7 @@ def dump_state(table: str) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def pipeline_counters(deployment: Deployment, store: str, day: date):  # type: ignore[no-untyped-def]
-    repo = Repository(settings=Settings(table_name=deployment.outputs["EventsTableName"]))
+    repo = RunStore(settings=Settings(table_name=deployment.outputs["EventsTableName"]))
     items = repo.aggregates(
         "S1", store, FIRST_DAY - timedelta(days=1), FIRST_DAY + timedelta(days=DAYS + 1)
     )

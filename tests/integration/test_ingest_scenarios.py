@@ -19,7 +19,8 @@ import pytest
 from csinsights.config import Settings
 from csinsights.domain.counters import as_of
 from csinsights.ingest import Ingestor, Message, Result
-from csinsights.repository import Repository
+from csinsights.store.ingest import IngestStore
+from csinsights.store.run import RunStore
 from csinsights_local.driver import QueueDriver
 from csinsights_local.stack import Deployment
 from tests import reference
@@ -43,13 +44,16 @@ def day(n: int) -> date:
     return date(2026, 10, n)
 
 
-def repository(stack: Deployment) -> Repository:
-    return Repository(settings=Settings(table_name=stack.outputs["EventsTableName"]))
+def repository(stack: Deployment) -> IngestStore:
+    return IngestStore(settings=Settings(table_name=stack.outputs["EventsTableName"]))
 
 
 def stored(stack: Deployment, as_of_day: date, store: str = "US") -> Counter[Key]:
     """The pipeline's aggregate counters as of the end of `as_of_day`."""
-    items = repository(stack).aggregates(SELLER, store, date(2026, 9, 1), date(2026, 12, 31))
+    settings = repository(stack).settings
+    items = RunStore(settings=settings).aggregates(
+        SELLER, store, date(2026, 9, 1), date(2026, 12, 31)
+    )
     return as_of(((i.belongs, i.effective, i.counters) for i in items), as_of_day)
 
 
@@ -419,7 +423,7 @@ def test_duplicate_redriven_from_the_dead_letter_queue_days_later_changes_nothin
 
 def rejected_today(stack: Deployment, days: set[date]) -> dict[str, dict[str, Any]]:
     repo = repository(stack)
-    return {item["message_id"]: item for d in days for item in repo.list_rejected(d)}
+    return {item["message_id"]: item for d in days for item in repo.rejected.list_rejected(d)}
 
 
 def test_mixed_batch_stores_the_good_and_keeps_the_bad_with_reasons(stack: Deployment) -> None:

@@ -15,7 +15,8 @@ import pytest
 from csinsights.config import Settings
 from csinsights.domain.counters import as_of
 from csinsights.ingest import Result, validate
-from csinsights.repository import KEPT_BODY_BYTES, Repository
+from csinsights.store.rejected import KEPT_BODY_BYTES, RejectedEvents
+from csinsights.store.run import RunStore
 from csinsights_local.stack import Deployment
 from tests import reference
 from tests.builders import (
@@ -88,13 +89,13 @@ VALID = [
 
 
 def counters(stack: Deployment, day: date):  # type: ignore[no-untyped-def]
-    repo = Repository(settings=Settings(table_name=stack.outputs["EventsTableName"]))
+    repo = RunStore(settings=Settings(table_name=stack.outputs["EventsTableName"]))
     items = repo.aggregates("A1SELLER", "US", date(2026, 9, 1), date(2026, 12, 31))
     return as_of(((i.belongs, i.effective, i.counters) for i in items), day)
 
 
 def kept(stack: Deployment, days: set[date]) -> dict[str, dict[str, Any]]:
-    repo = Repository(settings=Settings(table_name=stack.outputs["EventsTableName"]))
+    repo = RejectedEvents(settings=Settings(table_name=stack.outputs["EventsTableName"]))
     return {item["message_id"]: item for d in days for item in repo.list_rejected(d)}
 
 

@@ -16,10 +16,11 @@ import boto3
 import pytest
 from botocore.client import BaseClient
 
-from csinsights.compute import document_from_snapshot
 from csinsights.config import Settings
 from csinsights.domain.metrics import METRICS
-from csinsights.repository import Repository
+from csinsights.domain.snapshots import document_from_snapshot
+from csinsights.store.read import ReadStore
+from csinsights.store.run import RunStore
 from csinsights_local.run import run_metrics
 from csinsights_local.stack import Deployment
 from tests.builders import (
@@ -38,8 +39,8 @@ STORES = ("CA", "US")
 FORMATS = ("json", "csv", "html")
 
 
-def repository(stack: Deployment) -> Repository:
-    return Repository(settings=Settings(table_name=stack.outputs["EventsTableName"]))
+def repository(stack: Deployment) -> ReadStore:
+    return ReadStore(settings=Settings(table_name=stack.outputs["EventsTableName"]))
 
 
 def ingest(stack: Deployment, events: list[dict[str, Any]]) -> None:
@@ -139,8 +140,8 @@ def test_a_run_writes_a_snapshot_and_reports_per_seller(stack: Deployment) -> No
     for seller in SELLERS:
         snapshot = repo.snapshot(seller, DAY)
         assert snapshot is not None
-        assert snapshot["seller_id"] == seller
-        assert sorted(snapshot["stores"]) == list(STORES)
+        assert snapshot.seller_id == seller
+        assert sorted(snapshot.stores) == list(STORES)
         expected = document_from_snapshot(snapshot)
         assert expected["seller_id"] == seller
         assert expected["as_of"] == T
@@ -278,7 +279,7 @@ def test_events_after_t_count_in_a_later_run(stack: Deployment) -> None:
         ) == (3, 4)
     assert repo.snapshot("C3LATE", DAY) is None
     assert repo.snapshot("C3LATE", date(2026, 11, 22)) is not None
-    assert sorted(repo.snapshot("A1SELLER", date(2026, 11, 22))["stores"]) == ["CA", "DE", "US"]
+    assert sorted(repo.snapshot("A1SELLER", date(2026, 11, 22)).stores) == ["CA", "DE", "US"]
 
 
 def test_rerunning_a_day_is_idempotent(stack: Deployment) -> None:
@@ -362,7 +363,8 @@ def test_the_seller_step_reads_do_not_grow_with_raw_events(
     assert quiet["Query"] >= 1
     assert sum(quiet.values()) <= 3  # one aggregates query and one counts write per store
     # ... and what they computed does differ tenfold.
-    counts = dict(repository(stack).store_seller_counts(DAY, "US"))
+    run_store = RunStore(settings=repository(stack).settings)
+    counts = dict(run_store.store_seller_counts(DAY, "US"))
     assert (
         counts["BUSY"]["windows"]["28"]["orders"] == 10 * counts["QUIET"]["windows"]["28"]["orders"]
     )

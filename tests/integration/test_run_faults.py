@@ -18,8 +18,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from csinsights.config import Settings
-from csinsights.repository import CommitFailed, Repository
+from csinsights.errors import Busy, Conflict
 from csinsights_local.run import run_metrics
 from csinsights_local.stack import Deployment, deploy
 from tests.api_events import seller_claims
@@ -74,7 +73,7 @@ def state(stack: Deployment) -> dict[str, Any]:
 
 
 def api(stack: Deployment) -> Api:
-    return Api(stack, Repository(settings=Settings(table_name=stack.outputs["EventsTableName"])))
+    return Api(stack)
 
 
 def latest(stack: Deployment, seller: str) -> dict[str, Any]:
@@ -87,12 +86,12 @@ def listed_reports(stack: Deployment, seller: str) -> list[dict[str, Any]]:
 
 
 def report_files(stack: Deployment, seller: str, report_id: str) -> list[str]:
-    report = api(stack).repository.report(seller, report_id)
+    report = api(stack).reports.report(seller, report_id)
     assert report is not None
-    if report["status"] != "ready":
+    if report.status != "ready":
         return []
-    assert sorted(report["files"]) == ["csv", "html", "json"]
-    return list(report["files"].values())
+    assert sorted(report.files) == ["csv", "html", "json"]
+    return list(report.files.values())
 
 
 def clean() -> dict[str, Any]:
@@ -147,7 +146,7 @@ def test_a_run_failing_midway_shows_no_half_state_and_a_rerun_ends_clean(
 ) -> None:
     with inject() as faults:
         faults.arm_at(index, error_kind(kind))
-        with pytest.raises((Crash, ClientError, CommitFailed)):
+        with pytest.raises((Crash, ClientError, Busy, Conflict)):
             run_metrics(prepared, T)
     assert faults.injected == 1
     s3 = boto3.client("s3")

@@ -1,0 +1,23 @@
+"""The metrics document of a published snapshot: what the scheduled run renders into the
+day's insights reports and what the API serves, from the same record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from csinsights.domain.documents import BENCHMARK_WINDOW, render_document
+from csinsights.models.records import Snapshot
+
+
+def document_from_snapshot(
+    snapshot: Snapshot, window_days: int = BENCHMARK_WINDOW, stores: list[str] | None = None
+) -> dict[str, Any]:
+    """Render the spec's metrics document for any of the snapshot's stores."""
+    return render_document(
+        snapshot.seller_id,
+        snapshot.as_of_day,
+        window_days,
+        {store: windows[window_days] for store, windows in snapshot.stores.items()},
+        snapshot.benchmarks,
+        stores,
+    )
