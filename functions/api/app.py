@@ -9,11 +9,11 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from csinsights.api import errors
+from csinsights.api.bodies import with_canonical_media_type
+from csinsights.api.routes import contacts, reports, stores
+from csinsights.api.routes import metrics as metrics_routes
 from csinsights.observability import logger, metrics
-from functions.api import errors
-from functions.api.bodies import with_canonical_media_type
-from functions.api.routes import contacts, reports, stores
-from functions.api.routes import metrics as metrics_routes
 
 app = APIGatewayRestResolver(enable_validation=True, response_validation_error_http_code=500)
 app.enable_swagger(path="/v1/docs", title="Customer Service Insights API", version="1.0.0")

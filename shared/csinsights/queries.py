@@ -7,6 +7,7 @@ from fractions import Fraction
 from typing import Any
 
 from csinsights.config import Settings
+from csinsights.domain.catalogue import LATE_AFTER
 from csinsights.domain.documents import rounded
 from csinsights.domain.metrics import METRICS
 from csinsights.domain.snapshots import document_from_snapshot
@@ -20,10 +21,6 @@ from csinsights.survey_report import new_report_id
 
 MAX_HISTORY_DAYS = 366
 REPORT_FORMATS = ("csv", "json", "html")
-
-
-LATE_AFTER = timedelta(hours=48)
-HOUR = timedelta(hours=1)
 
 
 class Queries:

@@ -7,11 +7,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from csinsights.domain.metrics import METRICS
-from csinsights.models.api import History, MetricsDocument
-from csinsights.queries import MAX_HISTORY_DAYS
-from functions.api.errors import ERRORS, authorise
-from functions.api.params import (
+from csinsights.api.errors import ERRORS, authorise
+from csinsights.api.params import (
     DAY_SCHEMA,
     MAX_STORES,
     STORE_LIST,
@@ -22,7 +19,11 @@ from functions.api.params import (
     StoreQuery,
     Window,
 )
-from functions.api.routes import queries
+from csinsights.api.routes import queries
+from csinsights.domain.catalogue import BENCHMARK_WINDOW
+from csinsights.domain.metrics import METRICS
+from csinsights.models.api import History, MetricsDocument
+from csinsights.queries import MAX_HISTORY_DAYS
 
 TAG = "metrics"
 router = Router()
@@ -44,7 +45,7 @@ def get_metrics(
         ),
     ] = None,
     as_of: AsOf = None,
-    window_days: Window = 28,
+    window_days: Window = BENCHMARK_WINDOW,
 ) -> MetricsDocument:
     authorise(router.current_event, seller_id)
     return MetricsDocument.model_validate(queries().metrics(seller_id, stores, as_of, window_days))
@@ -74,7 +75,7 @@ def get_history(
     ],
     to: Annotated[Day, Query(description="last day, YYYY-MM-DD", json_schema_extra=DAY_SCHEMA)],
     store: StoreQuery = None,
-    window_days: Window = 28,
+    window_days: Window = BENCHMARK_WINDOW,
 ) -> History:
     authorise(router.current_event, seller_id)
     return History.model_validate(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from csinsights.api.errors import ERRORS, caller
+from csinsights.api.params import AsOf, StorePath
+from csinsights.api.routes import queries
 from csinsights.models.api import Benchmarks
-from functions.api.errors import ERRORS, caller
-from functions.api.params import AsOf, StorePath
-from functions.api.routes import queries
 
 TAG = "stores"
 router = Router()

@@ -10,11 +10,11 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
+from csinsights.api.bodies import json_only
+from csinsights.api.errors import ERRORS, authorise, documented
+from csinsights.api.params import MAX_STORES, STORE_ID, SellerPath
+from csinsights.api.routes import queries
 from csinsights.models.api import PendingReport, ReportAnswer, Reports
-from functions.api.bodies import json_only
-from functions.api.errors import ERRORS, authorise, documented
-from functions.api.params import MAX_STORES, STORE_ID, SellerPath
-from functions.api.routes import queries
 
 TAG = "reports"
 REPORT_ID = r"^[A-Za-z0-9_.-]{1,128}$"

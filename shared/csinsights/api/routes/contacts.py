@@ -7,10 +7,10 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from csinsights.api.errors import ERRORS, authorise
+from csinsights.api.params import SellerPath, StoreQuery
+from csinsights.api.routes import queries
 from csinsights.models.api import OverdueContacts
-from functions.api.errors import ERRORS, authorise
-from functions.api.params import SellerPath, StoreQuery
-from functions.api.routes import queries
 
 TAG = "contacts"
 router = Router()

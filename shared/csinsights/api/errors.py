@@ -21,15 +21,15 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from pydantic import BaseModel, Field
 
-from csinsights.errors import Busy, InvalidRequest, NotFound
-from csinsights.observability import logger, metrics
-from functions.api.bodies import (
+from csinsights.api.bodies import (
     JSON,
     MAX_BODY_BYTES,
     PayloadTooLarge,
     UnsupportedMediaType,
     refusal,
 )
+from csinsights.errors import Busy, InvalidRequest, NotFound
+from csinsights.observability import logger, metrics
 
 SELLER_CLAIM = "custom:seller_id"
 ROLE_CLAIM = "custom:role"
