@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from csinsights.domain.benchmarks import Benchmark, store_benchmarks
+from csinsights.domain.catalogue import BENCHMARK_WINDOW, WINDOWS
 from csinsights.domain.counters import as_of
-from csinsights.domain.documents import BENCHMARK_WINDOW, WINDOWS, Benchmark, store_benchmarks
 from csinsights.domain.metrics import Counts, last_complete_months, window_counts
 from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.models.records import ReportRecord, Snapshot

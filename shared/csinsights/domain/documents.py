@@ -1,4 +1,4 @@
-"""Store benchmarks, statuses and the metrics document of the specification. Pure.
+"""Statuses, targets and the metrics document of the specification. Pure.
 
 A seller's daily snapshot keeps, per store and window, the pooled `Counts`, and per store
 the benchmark figures; any set of stores is rendered from it without further reads.
@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
+from csinsights.domain.benchmarks import Benchmark, benchmark_status
 from csinsights.domain.catalogue import (
     BENCHMARK_WINDOW,
     CATALOGUE,
@@ -22,18 +23,7 @@ from csinsights.domain.catalogue import (
     WITHIN_24H,
 )
 from csinsights.domain.catalogue import WINDOWS as WINDOWS
-from csinsights.domain.metrics import (
-    COMPARED_METRICS,
-    METRICS,
-    Counts,
-    MetricValue,
-    best_quartile,
-    compute,
-    mean,
-    median,
-)
-
-MIN_RANKING_DENOMINATOR = 5
+from csinsights.domain.metrics import METRICS, Counts, MetricValue, compute
 
 
 @dataclass(frozen=True)
@@ -92,82 +82,6 @@ def rounded(value: Fraction | int | None) -> float | None:
     fraction = Fraction(value)
     exact = Decimal(fraction.numerator) / Decimal(fraction.denominator)
     return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
-def benchmark_status(value: Fraction | None, average: Fraction | None, top: Fraction | None) -> str:
-    """Lower is better: good at or under the top performers, fair at or under the average."""
-    if value is None or (average is None and top is None):
-        return "na"
-    if top is not None and value <= top:
-        return "good"
-    if average is None:
-        return "fair"
-    if top is None:
-        return "good" if value <= average else "fair"
-    return "fair" if value <= average else "poor"
-
-
-@dataclass(frozen=True)
-class Benchmark:
-    store_average: Fraction | None = None
-    top_performers: Fraction | None = None
-
-
-def benchmarks_to_json(marks: Mapping[str, Benchmark]) -> dict[str, list[str | None]]:
-    """Exact fractions as text: `[store average, top performers]` per metric."""
-    return {
-        metric: [_text(b.store_average), _text(b.top_performers)] for metric, b in marks.items()
-    }
-
-
-def benchmarks_from_json(data: Mapping[str, list[str | None]]) -> dict[str, Benchmark]:
-    return {
-        metric: Benchmark(_fraction(average), _fraction(top))
-        for metric, (average, top) in data.items()
-    }
-
-
-def _text(value: Fraction | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _fraction(text: str | None) -> Fraction | None:
-    return None if text is None else Fraction(text)
-
-
-def store_benchmarks(
-    current: Mapping[str, Counts],
-    current_self_fulfilled: Mapping[str, Counts],
-    monthly_self_fulfilled: Mapping[str, list[Counts]],
-) -> dict[str, Benchmark]:
-    """Per metric: the mean over the store's sellers with a value, and the median current
-    self-fulfilled value of the sellers in the best quartile of each of the last months."""
-    values = {seller: compute(counts) for seller, counts in current.items()}
-    sf_values = {seller: compute(counts) for seller, counts in current_self_fulfilled.items()}
-    monthly = {
-        seller: [compute(c) for c in months] for seller, months in monthly_self_fulfilled.items()
-    }
-    months = max((len(m) for m in monthly.values()), default=0)
-    out = {}
-    for metric in COMPARED_METRICS:
-        average = mean(v[metric].value for v in values.values() if v[metric].value is not None)
-        cohort: set[str] | None = None
-        for index in range(months):
-            ranked = {}
-            for seller, per_month in monthly.items():
-                figure = per_month[index][metric]
-                if figure.value is not None and figure.denominator >= MIN_RANKING_DENOMINATOR:
-                    ranked[seller] = figure.value
-            best = best_quartile(metric, ranked)
-            cohort = best if cohort is None else cohort & best
-        cohort_values = [
-            v
-            for seller in sorted(cohort or ())
-            if (v := sf_values.get(seller, {}).get(metric, MetricValue(None)).value) is not None
-        ]
-        top = median(cohort_values) if cohort_values else None
-        out[metric] = Benchmark(average, top)
-    return out
 
 
 def _metric_object(

@@ -41,6 +41,13 @@ class Counts:
     hours: Counter[int] = field(default_factory=Counter)
     """Whole hours of each contact needing a reply: response time, or age if unanswered."""
     answered: int = 0
+    by_reason: Counter[str] = field(default_factory=Counter)
+    """Contacts per reason of their earliest message."""
+
+    @property
+    def unanswered(self) -> int:
+        """Contacts needing a reply with no response yet (counted in `hours` by their age)."""
+        return sum(self.hours.values()) - self.answered
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(
@@ -52,15 +59,26 @@ class Counts:
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            name: getattr(self, name) for name in self.__dataclass_fields__ if name != "hours"
+            name: getattr(self, name)
+            for name in self.__dataclass_fields__
+            if name not in _HISTOGRAMS
         }
         data["hours"] = {str(h): n for h, n in sorted(self.hours.items()) if n}
+        data["by_reason"] = {r: n for r, n in sorted(self.by_reason.items()) if n}
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Counts:
-        values = {k: int(v) for k, v in data.items() if k != "hours"}
-        return cls(**values, hours=Counter({int(h): int(n) for h, n in data["hours"].items()}))
+        """Fields absent from counts stored before they existed read as zero."""
+        values = {k: int(v) for k, v in data.items() if k not in _HISTOGRAMS}
+        return cls(
+            **values,
+            hours=Counter({int(h): int(n) for h, n in data["hours"].items()}),
+            by_reason=Counter({r: int(n) for r, n in data.get("by_reason", {}).items()}),
+        )
+
+
+_HISTOGRAMS = frozenset({"hours", "by_reason"})
 
 
 def window_counts(

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from csinsights.domain.documents import Benchmark, benchmarks_from_json, benchmarks_to_json
+from csinsights.domain.benchmarks import Benchmark, benchmarks_from_json, benchmarks_to_json
 from csinsights.domain.metrics import Counts
 
 ReportType = Literal["insights", "survey_responses"]
@@ -29,22 +29,22 @@ def parse_timestamp(text: str) -> datetime:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A seller's published day: each store's counts per served window, and each store's
+    """A seller's published day: each store's counts per served window, the counts of the
+    window just before each as they stood at its own end (`previous`), and each store's
     benchmarks, as of the end of `as_of_day`."""
 
     seller_id: str
     as_of_day: date
     stores: Mapping[str, Mapping[int, Counts]]
     benchmarks: Mapping[str, Mapping[str, Benchmark]]
+    previous: Mapping[str, Mapping[int, Counts]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "seller_id": self.seller_id,
             "as_of_day": self.as_of_day.isoformat(),
-            "stores": {
-                store: {str(w): c.to_json() for w, c in windows.items()}
-                for store, windows in sorted(self.stores.items())
-            },
+            "stores": _windows_to_json(self.stores),
+            "previous": _windows_to_json(self.previous),
             "benchmarks": {
                 store: benchmarks_to_json(marks) for store, marks in sorted(self.benchmarks.items())
             },
@@ -55,12 +55,26 @@ class Snapshot:
         return cls(
             data["seller_id"],
             date.fromisoformat(data["as_of_day"]),
-            {
-                store: {int(w): Counts.from_json(c) for w, c in windows.items()}
-                for store, windows in data["stores"].items()
-            },
+            _windows_from_json(data["stores"]),
             {store: benchmarks_from_json(m) for store, m in data["benchmarks"].items()},
+            _windows_from_json(data.get("previous", {})),
         )
+
+
+def _windows_to_json(
+    per_store: Mapping[str, Mapping[int, Counts]],
+) -> dict[str, dict[str, dict[str, Any]]]:
+    return {
+        store: {str(w): c.to_json() for w, c in windows.items()}
+        for store, windows in sorted(per_store.items())
+    }
+
+
+def _windows_from_json(data: Mapping[str, Any]) -> dict[str, dict[int, Counts]]:
+    return {
+        store: {int(w): Counts.from_json(c) for w, c in windows.items()}
+        for store, windows in data.items()
+    }
 
 
 @dataclass(frozen=True)

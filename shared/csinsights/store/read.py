@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from csinsights.domain.documents import Benchmark
+from csinsights.domain.benchmarks import Benchmark
 from csinsights.models.records import Snapshot
 from csinsights.store import codecs, keys
 from csinsights.store.dynamo import TableStore

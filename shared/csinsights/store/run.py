@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from csinsights.domain.documents import Benchmark, benchmarks_from_json, benchmarks_to_json
+from csinsights.domain.benchmarks import Benchmark, benchmarks_from_json, benchmarks_to_json
 from csinsights.models.records import Snapshot
 from csinsights.store import codecs, keys
 from csinsights.store.dynamo import TableStore, expires_at

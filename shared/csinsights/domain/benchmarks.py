@@ -1,0 +1,100 @@
+"""Store benchmarks: the store average and the top-performer figure of each compared
+metric, and the status they give a benchmark-judged metric. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+
+from csinsights.domain.metrics import (
+    COMPARED_METRICS,
+    Counts,
+    MetricValue,
+    best_quartile,
+    compute,
+    mean,
+    median,
+)
+
+MIN_RANKING_DENOMINATOR = 5
+
+
+def benchmark_status(value: Fraction | None, average: Fraction | None, top: Fraction | None) -> str:
+    """Lower is better: good at or under the top performers, fair at or under the average."""
+    if value is None or (average is None and top is None):
+        return "na"
+    if top is not None and value <= top:
+        return "good"
+    if average is None:
+        return "fair"
+    if top is None:
+        return "good" if value <= average else "fair"
+    return "fair" if value <= average else "poor"
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    store_average: Fraction | None = None
+    top_performers: Fraction | None = None
+    reason: str | None = None
+    """Why both figures are NA although sellers have values (`too_few_sellers`)."""
+
+
+def benchmarks_to_json(marks: Mapping[str, Benchmark]) -> dict[str, list[str | None]]:
+    """Exact fractions as text: `[store average, top performers]` per metric, and the
+    reason when they are withheld."""
+    return {
+        metric: [_text(b.store_average), _text(b.top_performers)] + ([b.reason] if b.reason else [])
+        for metric, b in marks.items()
+    }
+
+
+def benchmarks_from_json(data: Mapping[str, list[str | None]]) -> dict[str, Benchmark]:
+    return {
+        metric: Benchmark(_fraction(values[0]), _fraction(values[1]), *values[2:])
+        for metric, values in data.items()
+    }
+
+
+def _text(value: Fraction | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _fraction(text: str | None) -> Fraction | None:
+    return None if text is None else Fraction(text)
+
+
+def store_benchmarks(
+    current: Mapping[str, Counts],
+    current_self_fulfilled: Mapping[str, Counts],
+    monthly_self_fulfilled: Mapping[str, list[Counts]],
+) -> dict[str, Benchmark]:
+    """Per metric: the mean over the store's sellers with a value, and the median current
+    self-fulfilled value of the sellers in the best quartile of each of the last months."""
+    values = {seller: compute(counts) for seller, counts in current.items()}
+    sf_values = {seller: compute(counts) for seller, counts in current_self_fulfilled.items()}
+    monthly = {
+        seller: [compute(c) for c in months] for seller, months in monthly_self_fulfilled.items()
+    }
+    months = max((len(m) for m in monthly.values()), default=0)
+    out = {}
+    for metric in COMPARED_METRICS:
+        average = mean(v[metric].value for v in values.values() if v[metric].value is not None)
+        cohort: set[str] | None = None
+        for index in range(months):
+            ranked = {}
+            for seller, per_month in monthly.items():
+                figure = per_month[index][metric]
+                if figure.value is not None and figure.denominator >= MIN_RANKING_DENOMINATOR:
+                    ranked[seller] = figure.value
+            best = best_quartile(metric, ranked)
+            cohort = best if cohort is None else cohort & best
+        cohort_values = [
+            v
+            for seller in sorted(cohort or ())
+            if (v := sf_values.get(seller, {}).get(metric, MetricValue(None)).value) is not None
+        ]
+        top = median(cohort_values) if cohort_values else None
+        out[metric] = Benchmark(average, top)
+    return out
