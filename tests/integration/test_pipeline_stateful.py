@@ -30,8 +30,9 @@ from csinsights_local.stack import deploy
 from tests import reference
 from tests.api_events import api_event
 from tests.profiles import examples
+from tests.scenarios import T
 from tests.state import table_items
-from tests.unit.test_reference_metrics import T, marketplace_streams
+from tests.strategies import marketplace_streams
 
 # The attributes of order and contact items that hold their events, id first.
 EVENT_SETS = ("placed", "votes", "received", "responded", "no_response_needed")
