@@ -90,7 +90,7 @@ def test_a_few_figures_spelled_out() -> None:
 
 
 @settings(
-    max_examples=examples(ci=15, soak=200),
+    max_examples=examples(ci=15, soak=30),
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,

@@ -127,7 +127,7 @@ def test_the_pipeline_matches_the_reference_whatever_the_interleaving(tally: Any
     run_state_machine_as_test(
         Pipeline,
         settings=settings(
-            max_examples=examples(ci=6, soak=100),
+            max_examples=examples(ci=6, soak=15),
             stateful_step_count=8,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
