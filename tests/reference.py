@@ -13,13 +13,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 PREVENTABLE = {"product_quality", "fulfillment", "shipping", "customer_service"}
 
 
 def when(e: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(e["occurred_at"]).astimezone(UTC)
+    return _instant(e["occurred_at"])
+
+
+@lru_cache(maxsize=1 << 16)
+def _instant(text: str) -> datetime:
+    """Parsed once per distinct text: the properties ask for the same stamps many times."""
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def key(e: dict[str, Any]) -> tuple[datetime, str]:

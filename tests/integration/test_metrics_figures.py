@@ -1,6 +1,6 @@
 """The product's metrics documents, figure for figure.
 
-Every hand-worked scenario of `tests/unit/test_reference_metrics.py` is replayed through
+Every hand-worked scenario of `tests/scenarios.py` is replayed through
 the real pipeline (`csinsights_local.replay.replay_events`: the ingest handler, the local
 AWS emulation, the scheduled computation as of T) and must give exactly the figures worked
 out by hand and exactly the documents of the plain reference (`tests.reference.documents`);
@@ -21,15 +21,9 @@ from hypothesis import strategies as st
 from tests import reference
 from tests.builders import contact_responded, order_placed
 from tests.profiles import examples
-from tests.unit.test_reference_metrics import (
-    CSDR,
-    PREVENTABLE_RATE,
-    RESPONSE_TIME,
-    SCENARIOS,
-    WITHIN_24H,
-    marketplace_streams,
-    mismatches,
-)
+from tests.reference import CSDR, PREVENTABLE_RATE, RESPONSE_TIME, WITHIN_24H
+from tests.scenarios import SCENARIOS, mismatches
+from tests.strategies import marketplace_streams
 
 replay = pytest.importorskip("csinsights_local.replay")
 
@@ -96,7 +90,7 @@ def test_a_few_figures_spelled_out() -> None:
 
 
 @settings(
-    max_examples=examples(ci=15, soak=200),
+    max_examples=examples(ci=15, soak=30),
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,

@@ -30,8 +30,9 @@ from csinsights_local.stack import deploy
 from tests import reference
 from tests.api_events import api_event
 from tests.profiles import examples
+from tests.scenarios import T
 from tests.state import table_items
-from tests.unit.test_reference_metrics import T, marketplace_streams
+from tests.strategies import marketplace_streams
 
 # The attributes of order and contact items that hold their events, id first.
 EVENT_SETS = ("placed", "votes", "received", "responded", "no_response_needed")
@@ -126,7 +127,7 @@ def test_the_pipeline_matches_the_reference_whatever_the_interleaving(tally: Any
     run_state_machine_as_test(
         Pipeline,
         settings=settings(
-            max_examples=examples(ci=6, soak=100),
+            max_examples=examples(ci=6, soak=15),
             stateful_step_count=8,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],

@@ -18,7 +18,7 @@ from csinsights_local.stack import Deployment
 from tests.api_events import api_event, seller_claims
 from tests.builders import order_placed, survey_vote
 from tests.faults import inject
-from tests.integration.test_metrics_run import ingest
+from tests.marketplace import ingest
 from tests.profiles import PROFILE
 
 SELLER = "A1SELLER"

@@ -24,7 +24,7 @@ from csinsights_local.stack import Deployment, deploy
 from tests.api_events import seller_claims
 from tests.faults import AFTER, UNPROCESSED, Crash, inject
 from tests.integration.api_client import METRICS_ROUTE, REPORTS, Api
-from tests.integration.test_metrics_run import SELLERS, ingest, marketplace
+from tests.marketplace import SELLERS, ingest, marketplace
 from tests.profiles import PROFILE
 from tests.state import table_items
 

@@ -30,7 +30,7 @@ from csinsights_local.definition import (
 )
 from csinsights_local.run import run_metrics
 from csinsights_local.stack import REGION, Deployment
-from tests.integration.test_metrics_run import T, ingest, marketplace
+from tests.marketplace import T, ingest, marketplace
 
 RETRIES = 3  # what tests/integration/test_run_faults.py retries each step, as AWS would
 

@@ -1,0 +1,175 @@
+"""The store behind ingest and the scheduled run, in memory: the same methods as the
+DynamoDB store with the same semantics (versioned entities whose commit fails as a whole
+when a version condition does not hold, ADD semantics of the aggregate deltas, a registry
+entry written once), so the domain's properties run at unit speed.
+
+Faults are injected through `fault(operation, seller, store)`: it answers "before" (the
+store raises its conflict error and writes nothing), "after" (the writes land, then the
+caller sees the error, as when a response is lost) or None.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+from csinsights.config import Settings
+from csinsights.domain.batch import Plan, Stored
+from csinsights.domain.benchmarks import Benchmark
+from csinsights.domain.entities import ContactState, OrderState
+from csinsights.errors import Conflict
+from csinsights.models.records import Snapshot
+
+# What the store layer names; the only imports from it.
+from csinsights.store.ingest import Entities, EntityRequest, TooManyItems
+from csinsights.store.keys import REGISTRY_SHARDS
+from csinsights.store.run import AggregateItem
+
+MAX_TRANSACTION_ITEMS = 100
+
+Fault = Literal["before", "after"] | None
+Faults = Callable[[str, str, str], Fault]
+Key = tuple[str, str, str]  # seller, store, order or contact id
+
+
+def no_faults(operation: str, seller: str, store: str) -> Fault:
+    return None
+
+
+@dataclass
+class MemoryStore:
+    settings: Settings = field(default_factory=lambda: Settings(table_name="memory"))
+    fault: Faults = no_faults
+    orders: dict[Key, Stored[OrderState]] = field(default_factory=dict)
+    contacts: dict[Key, Stored[ContactState]] = field(default_factory=dict)
+    deltas: dict[tuple[str, str], dict[tuple[date, date], dict[str, int]]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    registry: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    rejected: dict[tuple[date, str], dict[str, Any]] = field(default_factory=dict)
+    runs: dict[tuple[date, str], dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    marks: dict[tuple[date, str], dict[str, Benchmark]] = field(default_factory=dict)
+    snaps: dict[str, dict[date, str]] = field(default_factory=lambda: defaultdict(dict))
+
+    # ---- entities -------------------------------------------------------------------
+    def load_entities(
+        self,
+        seller: str,
+        store: str,
+        order_ids: Iterable[str],
+        contact_ids: Iterable[str],
+        with_registry: bool = False,
+    ) -> Entities:
+        request = EntityRequest(seller, store, set(order_ids), set(contact_ids), with_registry)
+        return self.load_many([request])[0]
+
+    def load_many(self, requests: list[EntityRequest]) -> list[Entities]:
+        for r in requests:
+            if self.fault("load", r.seller, r.store):
+                raise Conflict("injected: throttled read")
+        return [
+            Entities(
+                {o: self.orders.get((r.seller, r.store, o), Stored(None)) for o in r.order_ids},
+                {c: self.contacts.get((r.seller, r.store, c), Stored(None)) for c in r.contact_ids},
+                r.with_registry and (r.seller, r.store) in self.registry,
+            )
+            for r in requests
+        ]
+
+    def commit(self, seller: str, store: str, plan: Plan, register: bool, now: datetime) -> int:
+        """All of the plan or nothing; returns the number of items a transaction holds."""
+        register = register and bool(plan.order_writes or plan.contact_writes)
+        cells = {(b, e) for (e, b, _), value in plan.deltas.items() if value}
+        entities = [
+            *((self.orders, oid, version) for oid, (version, _) in plan.order_writes.items()),
+            *((self.contacts, cid, version) for cid, (version, _) in plan.contact_writes.items()),
+            *((self.orders, oid, version) for oid, version in plan.order_checks.items()),
+            *((self.contacts, cid, version) for cid, version in plan.contact_checks.items()),
+        ]
+        size = len(entities) + len(cells) + register
+        if not size:
+            return 0
+        if size > MAX_TRANSACTION_ITEMS:
+            raise TooManyItems(f"{size} items")
+        fault = self.fault("commit", seller, store)
+        if fault == "before":
+            raise Conflict("injected: transaction cancelled")
+        for table, key, version in entities:
+            if table.get((seller, store, key), Stored(None)).version != version:
+                raise Conflict(f"TransactionCanceledException: {key} is not at version {version}")
+        if register and (seller, store) in self.registry:
+            raise Conflict("TransactionCanceledException: registered already")
+        for oid, (version, order) in plan.order_writes.items():
+            self.orders[(seller, store, oid)] = Stored(order, version + 1)
+        for cid, (version, contact) in plan.contact_writes.items():
+            self.contacts[(seller, store, cid)] = Stored(contact, version + 1)
+        items = self.deltas[(seller, store)]
+        for (effective, belongs, counter), value in plan.deltas.items():
+            if value:
+                cell = items.setdefault((belongs, effective), {})
+                cell[counter] = cell.get(counter, 0) + value
+        if register:
+            self.registry[(seller, store)] = now
+        if fault == "after":
+            raise Conflict("injected: the commit landed, its answer was lost")
+        return size
+
+    def keep_rejected(
+        self, body: str, reason: str, errors: list[dict[str, str]], message_id: str, now: datetime
+    ) -> None:
+        """Idempotent per message: a redelivered rejection overwrites its own record."""
+        self.rejected[(now.date(), message_id)] = {"body": body, "reason": reason, "errors": errors}
+
+    # ---- aggregates and the scheduled run ---------------------------------------------
+    def aggregates(
+        self, seller: str, store: str, first_day: date, last_day: date
+    ) -> list[AggregateItem]:
+        """Every delta item whose belongs-to day lies in [first_day, last_day], in key order."""
+        return [
+            AggregateItem(belongs, effective, dict(counters))
+            for (belongs, effective), counters in sorted(self.deltas[(seller, store)].items())
+            if first_day <= belongs <= last_day
+        ]
+
+    def seller_stores(self) -> list[tuple[str, str]]:
+        """In the order the sharded registry lists them."""
+        shards = REGISTRY_SHARDS
+        return sorted(
+            self.registry, key=lambda p: (zlib.crc32(p[0].encode()) % shards, f"{p[0]}#{p[1]}")
+        )
+
+    def put_seller_counts(self, day: date, store: str, seller: str, data: dict[str, Any]) -> None:
+        self.runs[(day, store)][seller] = json.dumps(data)
+
+    def store_seller_counts(self, day: date, store: str) -> Iterator[tuple[str, dict[str, Any]]]:
+        for seller, data in sorted(self.runs[(day, store)].items()):
+            yield seller, json.loads(data)
+
+    def seller_counts(self, day: date, seller: str, stores: list[str]) -> dict[str, dict[str, Any]]:
+        return {
+            s: json.loads(self.runs[(day, s)][seller])
+            for s in stores
+            if seller in self.runs[(day, s)]
+        }
+
+    def put_benchmarks(self, day: date, store: str, benchmarks: dict[str, Benchmark]) -> None:
+        self.marks[(day, store)] = dict(benchmarks)
+
+    def benchmarks(self, day: date, stores: list[str]) -> dict[str, dict[str, Benchmark]]:
+        return {s: dict(self.marks[(day, s)]) for s in stores if (day, s) in self.marks}
+
+    def put_snapshot(self, seller: str, day: date, snapshot: Snapshot) -> None:
+        self.snaps[seller][day] = json.dumps(snapshot.to_json())
+
+    def snapshots(self, seller: str, first_day: date, last_day: date) -> list[Snapshot]:
+        """The seller's daily snapshots in [first_day, last_day], oldest first."""
+        return [
+            Snapshot.from_json(json.loads(data))
+            for day, data in sorted(self.snaps[seller].items())
+            if first_day <= day <= last_day
+        ]

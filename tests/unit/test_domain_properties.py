@@ -1,0 +1,236 @@
+"""The domain's order independence at unit speed: marketplace streams delivered shuffled,
+redelivered and split into random batches, through the real `Ingestor` onto the in-memory
+store, then the real `MetricsRun` as of days before, inside and after the stream. The
+documents of every window (and of each store alone) equal the plain reference's and the
+documents of each distinct event delivered once in time order; so does the stored state.
+Commits that fail (nothing written, or written with the answer lost) and are redelivered
+converge to the same state.
+
+What only DynamoDB shows (its conditions and transactions, the deployed template) is
+proven by the moto-backed tests in tests/integration.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from csinsights.compute import MetricsRun
+from csinsights.config import Settings
+from csinsights.domain.documents import WINDOWS
+from csinsights.domain.snapshots import document_from_snapshot
+from csinsights.ingest import Ingestor, Message, Result
+from tests import reference
+from tests.memory_store import Fault, MemoryStore
+from tests.profiles import examples
+from tests.strategies import (
+    DAYS,
+    FIRST_DAY,
+    STREAM_LAST,
+    STREAM_START,
+    marketplace_streams,
+    seller_streams,
+)
+
+NOW = datetime(2026, 12, 31, tzinfo=UTC)  # ingest's clock: after every generated event
+Events = list[dict[str, Any]]
+Snapshots = dict[str, dict[str, Any]]
+
+
+def deliver(store: MemoryStore, bodies: Events, batch_sizes: list[int]) -> list[Result]:
+    """Every body once, in batches of the given sizes (then 50 at a time); one result each."""
+    ingestor = Ingestor(store)
+    results: list[Result] = []
+    sizes = iter(batch_sizes)
+    start = 0
+    while start < len(bodies):
+        size = next(sizes, 50)
+        batch = [
+            Message(f"m{start + i}", json.dumps(body))
+            for i, body in enumerate(bodies[start : start + size])
+        ]
+        answers = ingestor.ingest(batch, now=NOW)
+        results += [answers[m.message_id] for m in batch]
+        start += size
+    return results
+
+
+def in_order(events: Events) -> MemoryStore:
+    """Each distinct event once, in time order (in batches of ten, as the queue delivers)."""
+    store = MemoryStore()
+    results = deliver(store, sorted(events, key=reference.key), [10] * len(events))
+    assert {r.status for r in results} <= {"accepted"}
+    return store
+
+
+def run(store: MemoryStore, day: date) -> Snapshots:
+    """The scheduled run's three steps as of the end of `day`, as the state machine runs
+    them: every seller's counts, then every store's benchmarks, then every snapshot."""
+    metrics = MetricsRun(store)
+    plan = metrics.plan()
+    for seller, stores in plan.items():
+        metrics.compute_seller(seller, stores, day)
+    for store_id in sorted({s for stores in plan.values() for s in stores}):
+        metrics.compute_store_benchmarks(store_id, day)
+    published = {
+        seller: metrics.publish_seller(seller, stores, day) for seller, stores in plan.items()
+    }
+    return {seller: snapshot for seller, snapshot in published.items() if snapshot is not None}
+
+
+def documents(snapshots: Snapshots, window: int, store: str | None = None) -> Events:
+    return [
+        document_from_snapshot(snapshot, window, [store] if store else None)
+        for _, snapshot in sorted(snapshots.items())
+        if store is None or store in snapshot.stores
+    ]
+
+
+def content(store: MemoryStore) -> dict[str, Any]:
+    """What the events made of the store, without versions (they count commits, which
+    differ with batching) and without counters that cancelled out to zero."""
+    aggregates = {
+        (pair, cell, counter): value
+        for pair, cells in store.deltas.items()
+        for cell, counters in cells.items()
+        for counter, value in counters.items()
+        if value
+    }
+    return {
+        "orders": {k: v.state for k, v in store.orders.items()},
+        "contacts": {k: v.state for k, v in store.contacts.items()},
+        "aggregates": aggregates,
+        "registry": set(store.registry),
+    }
+
+
+def midnight_after(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+
+
+def as_of_days(as_of: datetime, events: Events, data: st.DataObject) -> list[datetime]:
+    """The stream's own as-of, one before it begins, the end of a day one of its events
+    happened on (cutting through the stream), one after it ends."""
+    cut = reference.when(data.draw(st.sampled_from(events), label="cut through"))
+    after = STREAM_LAST + timedelta(days=data.draw(st.sampled_from([1, 31, 95]), label="after"))
+    return [as_of, STREAM_START, midnight_after(cut.date()), midnight_after(after.date())]
+
+
+def assert_documents(snapshots: Snapshots, events: Events, as_of: datetime) -> None:
+    stores = sorted({e["store_id"] for e in events})
+    for window in WINDOWS:
+        got = documents(snapshots, window)
+        assert got == reference.documents(events, as_of, window), (as_of, window)
+        if len(stores) > 1 and window == reference.BENCHMARK_WINDOW_DAYS:
+            for store in stores:
+                alone = [e for e in events if e["store_id"] == store]
+                got = documents(snapshots, window, store)
+                assert got == reference.documents(alone, as_of, window), (as_of, store)
+
+
+@settings(
+    max_examples=examples(ci=60, soak=1200),
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+    ],
+)
+@given(
+    stream=marketplace_streams(),
+    seed=st.randoms(use_true_random=False),
+    batch_sizes=st.lists(st.integers(1, 120), max_size=12),
+    data=st.data(),
+)
+def test_shuffled_redelivered_marketplaces_give_the_reference_documents_as_of_any_day(
+    tally: Counter[str],
+    stream: tuple[datetime, int, Events],
+    seed: random.Random,
+    batch_sizes: list[int],
+    data: st.DataObject,
+) -> None:
+    as_of, _, events = stream
+    deliveries = events + [seed.choice(events) for _ in range(len(events) // 5)]
+    seed.shuffle(deliveries)
+    messy = MemoryStore()
+    results = deliver(messy, deliveries, batch_sizes)
+    assert Counter(r.status for r in results) == Counter(
+        accepted=len(events), duplicate=len(deliveries) - len(events)
+    )
+    tidy = in_order(events)
+    assert content(messy) == content(tidy)
+    for end in as_of_days(as_of, events, data):
+        day = end.date() - timedelta(days=1)
+        snapshots = run(messy, day)
+        assert snapshots == run(tidy, day), end  # hence every document of theirs
+        assert_documents(snapshots, events, end)
+    tally["unit streams (shuffled, redelivered) against the reference as of 4 days"] += 1
+    tally["events delivered in those unit streams"] += len(deliveries)
+
+
+def injected(rnd: random.Random, rate: float, counts: Counter[str]) -> Callable[..., Fault]:
+    """Each store call fails with probability `rate`: a read or a commit refused, or a
+    commit that landed but whose answer was lost."""
+
+    def fault(operation: str, seller: str, store: str) -> Fault:
+        if rnd.random() >= rate:
+            return None
+        kind: Fault = "after" if operation == "commit" and rnd.random() < 0.4 else "before"
+        counts[f"{operation} {kind}"] += 1
+        return kind
+
+    return fault
+
+
+@settings(
+    max_examples=examples(ci=150, soak=2000),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    events=seller_streams(),
+    seed=st.randoms(use_true_random=False),
+    rate=st.sampled_from([0.1, 0.3, 0.6]),
+    attempts=st.integers(1, 3),
+    batch_sizes=st.lists(st.integers(1, 12), min_size=1, max_size=10),
+)
+def test_failed_commits_redelivered_converge_to_the_in_order_state(
+    tally: Counter[str],
+    events: Events,
+    seed: random.Random,
+    rate: float,
+    attempts: int,
+    batch_sizes: list[int],
+) -> None:
+    faults: Counter[str] = Counter()
+    settings_ = Settings(table_name="memory", commit_attempts=attempts)
+    store = MemoryStore(settings_, injected(seed, rate, faults))
+    pending = events + [seed.choice(events) for _ in range(len(events) // 3)] if events else []
+    seed.shuffle(pending)
+    rounds = 0
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("csinsights.ingest.time.sleep", lambda _: None)  # no backoff in tests
+        while pending:
+            rounds += 1
+            if rounds > 20:
+                store.fault = lambda *_: None  # the outage ends
+            results = deliver(store, pending, batch_sizes)
+            assert {r.status for r in results} <= {"accepted", "duplicate", "retry"}
+            # The queue redelivers what was not acknowledged, in any order.
+            pending = [b for b, r in zip(pending, results, strict=True) if r.status == "retry"]
+            seed.shuffle(pending)
+    assert content(store) == content(in_order(events))
+    end = midnight_after(FIRST_DAY + timedelta(days=DAYS - 1))
+    got = documents(run(store, end.date() - timedelta(days=1)), reference.BENCHMARK_WINDOW_DAYS)
+    assert got == reference.documents(events, end)
+    tally["unit streams with failed commits, redelivered until acknowledged"] += 1
+    tally["store faults injected into those streams"] += sum(faults.values())
