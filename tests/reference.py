@@ -367,8 +367,9 @@ def distribution(hours: list[int]) -> dict[str, int]:
 
 def limits_of(store: str | None, thresholds: Thresholds | None) -> dict[str, dict[str, Any]]:
     """The good/fair band edges of `store` (None: the collective view, always the
-    defaults), its own overrides over the defaults; an override the table has no room for
-    is refused, so a typo cannot pass silently for a default."""
+    defaults), its own overrides over the defaults. An override the table has no room for
+    (an unknown metric or band, a good band past the fair one) is refused, so a typo
+    cannot pass silently for a default."""
     out = {metric: dict(limits) for metric, limits in DEFAULT_THRESHOLDS.items()}
     if store is None or not thresholds:
         return out
@@ -376,8 +377,11 @@ def limits_of(store: str | None, thresholds: Thresholds | None) -> dict[str, dic
         if metric not in out or not set(override) <= {"good", "fair"}:
             raise ValueError(f"no threshold {override!r} for {metric} in {store}")
         if metric == LATE and override.get("good", 0) != 0:
-            raise ValueError("good late contacts are always 0")
+            raise ValueError("the good threshold of late contacts is always 0")
         out[metric].update(override)
+        good, fair = out[metric]["good"], out[metric]["fair"]
+        if not (good <= fair if metric != WITHIN_24H else fair <= good):
+            raise ValueError(f"threshold good {good} past fair {fair} for {metric} in {store}")
     return out
 
 
