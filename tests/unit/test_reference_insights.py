@@ -7,11 +7,14 @@ replies, the privacy floor and `min_volume` of *Comparisons*, and per-store thre
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests import reference
 from tests.builders import (
@@ -22,7 +25,9 @@ from tests.builders import (
     order_placed,
     survey_vote,
 )
+from tests.profiles import examples
 from tests.reference import BDR, CSDR, LATE, PREVENTABLE_RATE, RESPONSE_TIME, WITHIN_24H
+from tests.unit.test_reference_metrics import marketplace_streams
 
 T = datetime(2026, 11, 26, tzinfo=UTC)  # window [29 Oct, 26 Nov); previous [1 Oct, 29 Oct)
 US = dict(seller="S1", store="US")
@@ -783,3 +788,99 @@ def test_every_document_carries_the_insight_fields() -> None:
         assert set(metrics[PREVENTABLE_RATE]) == rate | {"by_reason"} | extra
         assert set(metrics[RESPONSE_TIME]) == response_time | extra
         assert set(metrics[LATE]) == late
+
+
+# ---- random marketplaces ----------------------------------------------------------------
+
+
+def views(doc: dict[str, Any]) -> dict[str | None, dict[str, Any]]:
+    """The document's metrics by store id, None for the collective view."""
+    return {None: doc["metrics"]} | {b["store_id"]: b["metrics"] for b in doc["by_store"]}
+
+
+def meets(metric: str, count: int, total: int, good: int) -> bool:
+    if metric == CSDR:
+        return 100 * count < good * total
+    return 100 * count >= good * total
+
+
+def figures_of(m: dict[str, Any]) -> dict[str, Any]:
+    return {k: m[k] for k in ("value", "numerator", "denominator")}
+
+
+def check_figures(m: dict[str, Any]) -> None:
+    """What every view's insight details must satisfy among themselves."""
+    rt, late = m[RESPONSE_TIME], m[LATE]
+    assert sum(rt["distribution"].values()) == rt["denominator"]
+    assert 0 <= rt["unanswered"] <= rt["denominator"]
+    assert sum(m[PREVENTABLE_RATE]["by_reason"].values()) == m[BDR]["denominator"]
+    assert late["value"] == late["answered_late"] + late["unanswered_late"]
+    assert late["unanswered_late"] <= rt["unanswered"]
+    assert late["value"] <= rt["distribution"]["48+"]  # over 48 h is 48 whole hours or more
+    for metric in (*reference.RATES, RESPONSE_TIME):
+        assert m[metric]["low_sample"] is (m[metric]["denominator"] < 40)
+        assert (m[metric]["change"] is None) is (m[metric]["trend"] is None)
+    for metric in (CSDR, WITHIN_24H):
+        k, good = m[metric]["to_target"], m[metric]["target"]["value"]
+        count, total = m[metric]["numerator"], m[metric]["denominator"]
+        if m[metric]["value"] is None:
+            assert k is None
+            continue
+        assert k is not None  # the default targets are always reachable
+        gain = 0 if metric == CSDR else 1  # a satisfied response; a contact answered in time
+        assert meets(metric, count + gain * k, total + k, good)
+        assert k == 0 or not meets(metric, count + gain * (k - 1), total + k - 1, good)
+
+
+@settings(
+    max_examples=examples(ci=15, soak=300),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(stream=marketplace_streams(), seed=st.integers(0, 2**32 - 1))
+def test_insight_details_hang_together_on_random_marketplaces(
+    stream: tuple[datetime, int, list[dict[str, Any]]], seed: int
+) -> None:
+    as_of, window_days, events = stream
+    docs = reference.documents(events, as_of, window_days)
+    earlier = reference.documents(events, as_of - timedelta(days=window_days), window_days)
+    then = {d["seller_id"]: d for d in earlier}
+    for doc in docs:
+        assert doc["data_through"] == (as_of - timedelta(days=1)).date().isoformat()
+        old = views(then[doc["seller_id"]]) if doc["seller_id"] in then else {}
+        for store_id, m in views(doc).items():
+            check_figures(m)
+            if store_id is None:
+                continue
+            # `previous` is what the document as of T - w said; a store not shown then had
+            # nothing in that window (the lookback is at least 90 days).
+            for metric in (*reference.RATES, RESPONSE_TIME):
+                nothing = {"value": None, "numerator": 0, "denominator": 0}
+                shown = figures_of(old[store_id][metric]) if store_id in old else nothing
+                assert m[metric]["previous"] == shown, (store_id, metric)
+            shown_late = old[store_id][LATE]["value"] if store_id in old else 0
+            assert m[LATE]["previous"] == {"value": shown_late}
+        # The collective previous period pools the stores' previous periods.
+        pooled = doc["metrics"]
+        for metric in (*reference.RATES, RESPONSE_TIME):
+            for part in ("numerator", "denominator"):
+                parts = [b["metrics"][metric]["previous"][part] for b in doc["by_store"]]
+                assert pooled[metric]["previous"][part] == sum(parts), (metric, part)
+            if then.get(doc["seller_id"], {}).get("stores") == doc["stores"]:
+                assert pooled[metric]["previous"] == figures_of(old[None][metric])
+    # Auto-replies, anywhere and any number of times, change nothing.
+    rnd = random.Random(seed)
+    robots = [
+        {
+            "event_id": f"auto-{i}",
+            "type": "contact.responded",
+            "seller_id": e["seller_id"],
+            "store_id": e["store_id"],
+            "occurred_at": iso(reference.when(e) + timedelta(minutes=rnd.randint(-60, 4000))),
+            "data": {"contact_id": e["data"]["contact_id"], "automated": True},
+        }
+        for i, e in enumerate(events)
+        for _ in range(rnd.choice([0, 0, 1, 2]))
+        if e["type"] == "contact.received"
+    ]
+    assert reference.documents(events + robots, as_of, window_days) == docs
