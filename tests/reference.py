@@ -163,10 +163,6 @@ DEFAULT_THRESHOLDS: dict[str, dict[str, int]] = {
     WITHIN_24H: {"good": 90, "fair": 75},
     LATE: {"good": 0, "fair": 2},
 }
-FIXED_TARGETS: dict[str, dict[str, Any]] = {
-    metric: {"value": limits["good"], "condition": CONDITIONS[metric]}
-    for metric, limits in DEFAULT_THRESHOLDS.items()
-}
 
 Thresholds = dict[str, dict[str, dict[str, int | float]]]
 """Per-store overrides: store id -> metric -> any of "good" and "fair", e.g.
@@ -181,8 +177,8 @@ LATE: {"fair": 1}}}`. The two numbers are the two band edges of the table:
 - `late_contacts`: good is 0 and stays 0 (`good`, if given, must be 0), fair from 1 up to
   `fair` contacts, poor above; the target stays `{"value": 0, "condition": "equal_to"}`.
 
-A metric or band a store does not override keeps its default; the benchmark-judged metrics
-have no thresholds to override."""
+A metric or band a store does not override keeps its default; a good edge past the fair
+one, an unknown band and the benchmark-judged metrics (no thresholds) are refused."""
 
 
 @dataclass
