@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -66,7 +67,9 @@ class World:
             elif e["type"] == "contact.received":
                 self.received.setdefault(data["contact_id"], e)
             elif e["type"] == "contact.responded":
-                self.replies[data["contact_id"]].append(e)
+                # An auto-responder's reply is not a response: it is as if it never came.
+                if data.get("automated", False) is not True:
+                    self.replies[data["contact_id"]].append(e)
             else:
                 self.no_reply.add(data["contact_id"])
 
@@ -127,10 +130,10 @@ def counters(events: list[dict[str, Any]], as_of: date) -> Counter[tuple[str, da
 # ---- metrics documents ------------------------------------------------------------------
 #
 # `documents` reads the spec's "Windows and as of", "Metrics", "Status against targets",
-# "Comparisons" and "The metrics document" as plainly as possible: every figure is
-# recomputed from the raw events visible at its own cutoff (as of T for the window, as of
-# the month's end for the top-performer rankings), with exact fractions, and rounded only
-# when written out.
+# "Comparisons", "Insight details" and "The metrics document" as plainly as possible: every
+# figure is recomputed from the raw events visible at its own cutoff (as of T for the
+# window, as of T - w for the previous period, as of the month's end for the top-performer
+# rankings), with exact fractions, and rounded only when written out.
 
 CSDR = "customer_service_dissatisfaction_rate"
 BDR = "buyer_dissatisfaction_rate"
@@ -144,14 +147,45 @@ COMPARED = (*RATES, RESPONSE_TIME)
 BENCHMARK_JUDGED = (PREVENTABLE_RATE, BDR, RESPONSE_TIME)
 HIGHER_IS_BETTER = {WITHIN_24H}
 BENCHMARK_WINDOW_DAYS = 28
-MIN_DENOMINATOR = 5
+MIN_DENOMINATOR = 5  # a seller's monthly denominator needed to be ranked for top performers
+MIN_VOLUME = 5  # a seller's window denominator needed to count in the store average
+MIN_PEERS = 5  # qualifying sellers needed before a store's comparisons are published
+MIN_SAMPLE = 40  # a denominator below it is a low sample
 RANKED_MONTHS = 3
 HOUR = timedelta(hours=1)
-FIXED_TARGETS: dict[str, dict[str, Any]] = {
-    CSDR: {"value": 25, "condition": "less_than"},
-    WITHIN_24H: {"value": 90, "condition": "greater_than_or_equal"},
-    LATE: {"value": 0, "condition": "equal_to"},
+REASONS = (
+    "product_quality",
+    "fulfillment",
+    "shipping",
+    "customer_service",
+    "change_of_mind",
+    "pre_sale_question",
+    "other",
+)
+BANDS = ("0-1", "1-4", "4-8", "8-24", "24-48", "48+")
+TOO_FEW_SELLERS = "too_few_sellers"
+CONDITIONS = {CSDR: "less_than", WITHIN_24H: "greater_than_or_equal", LATE: "equal_to"}
+DEFAULT_THRESHOLDS: dict[str, dict[str, int]] = {
+    CSDR: {"good": 25, "fair": 50},
+    WITHIN_24H: {"good": 90, "fair": 75},
+    LATE: {"good": 0, "fair": 2},
 }
+
+Thresholds = dict[str, dict[str, dict[str, int | float]]]
+"""Per-store overrides: store id -> metric -> any of "good" and "fair", e.g.
+`{"DE": {CSDR: {"good": 20, "fair": 40}, WITHIN_24H: {"good": 95, "fair": 80},
+LATE: {"fair": 1}}}`. The two numbers are the two band edges of the table:
+
+- `customer_service_dissatisfaction_rate`: good below `good` %, fair from `good` to below
+  `fair` %, poor from `fair` %; the target is `{"value": good, "condition": "less_than"}`;
+- `response_within_24h_rate`: good from `good` %, fair from `fair` % to below `good` %,
+  poor below `fair` %; the target is `{"value": good, "condition":
+  "greater_than_or_equal"}`;
+- `late_contacts`: good is 0 and stays 0 (`good`, if given, must be 0), fair from 1 up to
+  `fair` contacts, poor above; the target stays `{"value": 0, "condition": "equal_to"}`.
+
+A metric or band a store does not override keeps its default; a good edge past the fair
+one, an unknown band and the benchmark-judged metrics (no thresholds) are refused."""
 
 
 @dataclass
@@ -164,10 +198,17 @@ class Figures:
     contacts: int = 0
     preventable: int = 0
     bdr_dissatisfied: int = 0
+    reasons: Counter[str] = field(default_factory=Counter)
     hours: list[int] = field(default_factory=list)
+    unanswered: int = 0
     answered_or_old: int = 0
     within_24h: int = 0
-    late: int = 0
+    answered_late: int = 0
+    unanswered_late: int = 0
+
+    @property
+    def late(self) -> int:
+        return self.answered_late + self.unanswered_late
 
     def __add__(self, other: Figures) -> Figures:
         return Figures(
@@ -177,10 +218,13 @@ class Figures:
             contacts=self.contacts + other.contacts,
             preventable=self.preventable + other.preventable,
             bdr_dissatisfied=self.bdr_dissatisfied + other.bdr_dissatisfied,
+            reasons=self.reasons + other.reasons,
             hours=self.hours + other.hours,
+            unanswered=self.unanswered + other.unanswered,
             answered_or_old=self.answered_or_old + other.answered_or_old,
             within_24h=self.within_24h + other.within_24h,
-            late=self.late + other.late,
+            answered_late=self.answered_late + other.answered_late,
+            unanswered_late=self.unanswered_late + other.unanswered_late,
         )
 
 
@@ -224,6 +268,7 @@ def figures(w: World, start: datetime, end: datetime, self_fulfilled_only: bool 
         if self_fulfilled_only and not w.self_fulfilled(order_id):
             continue
         out.contacts += 1
+        out.reasons[rec["data"]["reason"]] += 1
         out.preventable += int(rec["data"]["reason"] in PREVENTABLE)
         vote = w.latest_vote(order_id)
         out.bdr_dissatisfied += int(vote is not None and dissatisfied(vote))
@@ -234,10 +279,12 @@ def figures(w: World, start: datetime, end: datetime, self_fulfilled_only: bool 
             waited = max(when(replies[0]) - when(rec), timedelta(0))
             out.answered_or_old += 1
             out.within_24h += int(waited <= timedelta(hours=24))
+            out.answered_late += int(waited > timedelta(hours=48))
         else:
             waited = w.cutoff - when(rec)
+            out.unanswered += 1
             out.answered_or_old += int(waited > timedelta(hours=24))
-        out.late += int(waited > timedelta(hours=48))
+            out.unanswered_late += int(waited > timedelta(hours=48))
         out.hours.append(waited // HOUR)
     return out
 
@@ -273,6 +320,17 @@ def rounded(x: Fraction | int | None) -> float | None:
     return float(thousandths.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
+def signed_rounded(x: Fraction | None) -> float | None:
+    """A `change`, which may be negative, "rounded like a value": the magnitude is rounded
+    half-up and the sign restored, so -0.125 shows as -0.13 and a change mirrors the change
+    back (Decimal's ROUND_HALF_UP, half away from zero). Never shows -0.0."""
+    if x is None:
+        return None
+    magnitude = rounded(abs(x))
+    assert magnitude is not None
+    return -magnitude if x < 0 and magnitude else magnitude
+
+
 def median(values: list[Any]) -> Fraction | None:
     ordered = sorted(values)
     n = len(ordered)
@@ -288,21 +346,97 @@ def p90(values: list[int]) -> int | None:
     return ordered[math.ceil(Fraction(9, 10) * len(ordered)) - 1] if ordered else None
 
 
-def fixed_status(metric: str, value: Fraction | int | None) -> str:
+def band(hours: int) -> str:
+    """The response-time band of a whole number of hours: `a <= h < b`, 48 and over last."""
+    if hours < 1:
+        return "0-1"
+    if hours < 4:
+        return "1-4"
+    if hours < 8:
+        return "4-8"
+    if hours < 24:
+        return "8-24"
+    if hours < 48:
+        return "24-48"
+    return "48+"
+
+
+def distribution(hours: list[int]) -> dict[str, int]:
+    out = {name: 0 for name in BANDS}
+    for h in hours:
+        out[band(h)] += 1
+    return out
+
+
+def limits_of(store: str | None, thresholds: Thresholds | None) -> dict[str, dict[str, Any]]:
+    """The good/fair band edges of `store` (None: the collective view, always the
+    defaults), its own overrides over the defaults. An override the table has no room for
+    (an unknown metric or band, a good band past the fair one) is refused, so a typo
+    cannot pass silently for a default."""
+    out = {metric: dict(limits) for metric, limits in DEFAULT_THRESHOLDS.items()}
+    if store is None or not thresholds:
+        return out
+    for metric, override in thresholds.get(store, {}).items():
+        if metric not in out or not set(override) <= {"good", "fair"}:
+            raise ValueError(f"no threshold {override!r} for {metric} in {store}")
+        if metric == LATE and override.get("good", 0) != 0:
+            raise ValueError("the good threshold of late contacts is always 0")
+        out[metric].update(override)
+        good, fair = out[metric]["good"], out[metric]["fair"]
+        if not (good <= fair if metric != WITHIN_24H else fair <= good):
+            raise ValueError(f"threshold good {good} past fair {fair} for {metric} in {store}")
+    return out
+
+
+def fixed_status(
+    metric: str, value: Fraction | int | None, limits: dict[str, Any] | None = None
+) -> str:
+    limits = limits if limits is not None else DEFAULT_THRESHOLDS[metric]
+    good, fair = Fraction(limits["good"]), Fraction(limits["fair"])
     if value is None:
         return "na"
     if metric == CSDR:
-        return "good" if value < 25 else "fair" if value < 50 else "poor"
+        return "good" if value < good else "fair" if value < fair else "poor"
     if metric == WITHIN_24H:
-        return "good" if value >= 90 else "fair" if value >= 75 else "poor"
+        return "good" if value >= good else "fair" if value >= fair else "poor"
     if metric == LATE:
-        return "good" if value == 0 else "fair" if value <= 2 else "poor"
+        return "good" if value == 0 else "fair" if value <= fair else "poor"
     raise ValueError(metric)
 
 
+def smallest_k(meets: Callable[[int], bool], limit: int) -> int | None:
+    """The first k in 0..limit for which `meets(k)`, counted one by one; None if none."""
+    for k in range(limit + 1):
+        if meets(k):
+            return k
+    return None
+
+
+def to_target_csdr(dissatisfied_: int, responses: int, good: int | float) -> int | None:
+    """Satisfied responses (no new dissatisfied one) until 100·d < t·(n + k). Past
+    k = 100·d / t every k meets it, so counting up to just beyond finds the first; with
+    t <= 0 no k ever does (t·(n + k) <= 0 <= 100·d)."""
+    if responses == 0:
+        return None
+    t, d, n = Fraction(good), dissatisfied_, responses
+    limit = math.floor(100 * d / t) + 1 if t > 0 else 0
+    return smallest_k(lambda k: 100 * d < t * (n + k), limit)
+
+
+def to_target_within_24h(within: int, counted: int, good: int | float) -> int | None:
+    """Further contacts answered within 24 h until 100·(a + k) >= t·(n + k). With t < 100,
+    k = t·n / (100 - t) meets it (100·(a + k) >= 100·k >= t·(n + k)); with t >= 100 a further
+    one never helps (each adds 100 to the left and t to the right), so k = 0 decides."""
+    if counted == 0:
+        return None
+    t, a, n = Fraction(good), within, counted
+    limit = math.ceil(t * n / (100 - t)) if t < 100 else 0
+    return smallest_k(lambda k: 100 * (a + k) >= t * (n + k), limit)
+
+
 def benchmark_status(value: Fraction | None, average: Fraction | None, top: Fraction | None) -> str:
-    """Lower is better. (A top-performer figure without a store average cannot happen: a
-    cohort member with a self-fulfilled value has a value on all orders too.)"""
+    """Lower is better. (A top-performer figure without a store average needs a store where
+    no seller qualifies for the average and yet `min_peers` is 0.)"""
     if value is None or (average is None and top is None):
         return "na"
     if top is not None and value <= top:
@@ -312,6 +446,16 @@ def benchmark_status(value: Fraction | None, average: Fraction | None, top: Frac
     if top is None:
         return "good" if value <= average else "fair"
     return "fair" if value <= average else "poor"
+
+
+def trend(metric: str, now: Fraction | int | None, before: Fraction | int | None) -> str | None:
+    if now is None or before is None:
+        return None
+    if now == before:
+        return "same"
+    if metric in HIGHER_IS_BETTER:
+        return "better" if now > before else "worse"
+    return "better" if now < before else "worse"
 
 
 def ranking_months(as_of: datetime) -> list[tuple[datetime, datetime]]:
@@ -334,6 +478,10 @@ def best_quartile(values: dict[str, Fraction], higher_is_better: bool) -> set[st
     if higher_is_better:
         return {s for s, v in values.items() if v >= threshold}
     return {s for s, v in values.items() if v <= threshold}
+
+
+Comparison = tuple[Fraction | None, Fraction | None, str | None]
+"""(store average, top performers, reason): reason `too_few_sellers` when hidden."""
 
 
 class _Marketplace:
@@ -364,14 +512,18 @@ class _Marketplace:
         return figures(self.world(seller, store, end), start, end, sf)
 
     def store_average(
-        self, metric: str, store: str, start: datetime, end: datetime
-    ) -> Fraction | None:
-        values = [
-            exact(metric, self.figures(s, store, start, end))[0]
-            for s in self.sellers_in(store, end)
-        ]
-        present = [v for v in values if v is not None]
-        return sum(present, Fraction(0)) / len(present) if present else None
+        self, metric: str, store: str, start: datetime, end: datetime, min_volume: int
+    ) -> tuple[Fraction | None, int]:
+        """(the mean over the sellers with a value and a denominator of at least
+        `min_volume`, how many sellers that is)."""
+        qualifying = []
+        for seller in self.sellers_in(store, end):
+            value, _, den, _ = exact(metric, self.figures(seller, store, start, end))
+            if value is not None and den >= min_volume:
+                qualifying.append(value)
+        if not qualifying:
+            return None, 0
+        return sum(qualifying, Fraction(0)) / len(qualifying), len(qualifying)
 
     def top_performers(
         self, metric: str, store: str, start: datetime, end: datetime
@@ -393,36 +545,86 @@ class _Marketplace:
         ]
         return median([v for v in values if v is not None])
 
+    def comparison(
+        self, metric: str, store: str, end: datetime, min_volume: int, min_peers: int
+    ) -> Comparison:
+        """The store's benchmarks of `metric` for the 28-day window ending at `end`, both
+        hidden below the privacy floor."""
+        start = end - timedelta(days=BENCHMARK_WINDOW_DAYS)
+        average, peers = self.store_average(metric, store, start, end, min_volume)
+        if peers < min_peers:
+            return None, None, TOO_FEW_SELLERS
+        return average, self.top_performers(metric, store, start, end), None
+
+
+def _previous(metric: str, now: Figures, before: Figures) -> dict[str, Any]:
+    """`previous`, `change` and `trend` of a rate or the response time."""
+    value, _, _, _ = exact(metric, now)
+    old, num, den, _ = exact(metric, before)
+    change = None if value is None or old is None else value - old
+    return {
+        "previous": {"value": rounded(old), "numerator": num, "denominator": den},
+        "change": signed_rounded(change),
+        "trend": trend(metric, value, old),
+    }
+
+
+def _late(f: Figures, before: Figures, limits: dict[str, Any]) -> dict[str, Any]:
+    """Late contacts never are NA; `change` is a difference of counts, an integer."""
+    return {
+        "value": f.late,
+        "answered_late": f.answered_late,
+        "unanswered_late": f.unanswered_late,
+        "status": fixed_status(LATE, f.late, limits),
+        "target": {"value": 0, "condition": CONDITIONS[LATE]},
+        "reason": None,
+        "previous": {"value": before.late},
+        "change": f.late - before.late,
+        "trend": trend(LATE, f.late, before.late),
+    }
+
 
 def _metric(
     metric: str,
     f: Figures,
-    comparisons: tuple[Fraction | None, Fraction | None] | None,
+    before: Figures,
+    comparisons: Comparison | None,
     judged: bool,
+    limits: dict[str, dict[str, Any]],
+    min_sample: int,
 ) -> dict[str, Any]:
-    """One metric object. `comparisons` is (store average, top performers) in a by-store
-    entry, None in the collective view; `judged` whether benchmark statuses apply."""
+    """One metric object. `before` holds the previous period's counts; `comparisons` is
+    (store average, top performers, reason) in a by-store entry, None in the collective
+    view; `judged` whether benchmark statuses apply; `limits` the view's thresholds."""
     if metric == LATE:
-        return {
-            "value": f.late,
-            "status": fixed_status(LATE, f.late),
-            "target": dict(FIXED_TARGETS[LATE]),
-            "reason": None,
-        }
+        return _late(f, before, limits[LATE])
     value, num, den, reason = exact(metric, f)
     out: dict[str, Any] = {
         "value": rounded(value),
         "numerator": num,
         "denominator": den,
         "reason": reason,
+        "low_sample": den < min_sample,
+        **_previous(metric, f, before),
     }
     if metric == RESPONSE_TIME:
         out["median"] = rounded(median(f.hours))
         out["p90"] = rounded(p90(f.hours))
-    average, top = comparisons or (None, None)
-    if metric in FIXED_TARGETS:
-        out["status"] = fixed_status(metric, value)
-        out["target"] = dict(FIXED_TARGETS[metric])
+        out["unanswered"] = f.unanswered
+        out["distribution"] = distribution(f.hours)
+    if metric == PREVENTABLE_RATE:
+        out["by_reason"] = {r: f.reasons[r] for r in REASONS}
+    average, top, _ = comparisons or (None, None, None)
+    if metric in DEFAULT_THRESHOLDS:
+        good = limits[metric]["good"]
+        out["status"] = fixed_status(metric, value, limits[metric])
+        out["target"] = {"value": good, "condition": CONDITIONS[metric]}
+        if value is None:
+            out["to_target"] = None
+        elif metric == CSDR:
+            out["to_target"] = to_target_csdr(num, den, good)
+        else:
+            out["to_target"] = to_target_within_24h(num, den, good)
     elif judged:
         out["status"] = benchmark_status(value, average, top)
         benchmark = top if top is not None else average
@@ -453,49 +655,92 @@ def active(events: list[dict[str, Any]], end: datetime) -> bool:
 
 
 def documents(
-    events: list[dict[str, Any]], as_of: datetime, window_days: int = 28
+    events: list[dict[str, Any]],
+    as_of: datetime,
+    window_days: int = 28,
+    *,
+    thresholds: Thresholds | None = None,
+    min_sample: int = MIN_SAMPLE,
+    min_volume: int = MIN_VOLUME,
+    min_peers: int = MIN_PEERS,
 ) -> list[dict[str, Any]]:
     """One metrics document per seller, over every store where it has an event before
-    `as_of`, as the command-line replay prints them."""
+    `as_of`, as the command-line replay prints them. `thresholds` (see `Thresholds`) sets
+    each store's own targets; the collective view always uses the defaults."""
     end = midnight(as_of)
     start = end - timedelta(days=window_days)
+    earlier = start - timedelta(days=window_days)  # the previous period is [earlier, start)
     benchmarked = window_days == BENCHMARK_WINDOW_DAYS
     market = _Marketplace(events)
     stores_of: dict[str, set[str]] = defaultdict(set)
     for (seller, store), evs in market.events.items():
         if active(evs, end):
             stores_of[seller].add(store)
-    comparisons: dict[tuple[str, str], tuple[Fraction | None, Fraction | None]] = {}
+    comparisons: dict[tuple[str, str], Comparison] = {}
     docs = []
     for seller in sorted(stores_of):
         stores = sorted(stores_of[seller])
-        per_store = {s: market.figures(seller, s, start, end) for s in stores}
+        now = {s: market.figures(seller, s, start, end) for s in stores}
+        # As the previous period stood at its own end: seen as of `start`, not as of T.
+        before = {s: market.figures(seller, s, earlier, start) for s in stores}
         by_store = []
         for store in stores:
+            limits = limits_of(store, thresholds)
             metrics = {}
             for metric in METRICS:
-                pair: tuple[Fraction | None, Fraction | None] | None = None
+                pair: Comparison | None = None
                 if metric in COMPARED:
                     if not benchmarked:
-                        pair = (None, None)
+                        pair = (None, None, None)
                     else:
                         if (metric, store) not in comparisons:
-                            comparisons[(metric, store)] = (
-                                market.store_average(metric, store, start, end),
-                                market.top_performers(metric, store, start, end),
+                            comparisons[(metric, store)] = market.comparison(
+                                metric, store, end, min_volume, min_peers
                             )
                         pair = comparisons[(metric, store)]
-                metrics[metric] = _metric(metric, per_store[store], pair, benchmarked)
+                metrics[metric] = _metric(
+                    metric, now[store], before[store], pair, benchmarked, limits, min_sample
+                )
             by_store.append({"store_id": store, "metrics": metrics})
-        pooled = sum((per_store[s] for s in stores), Figures())
+        pooled = sum((now[s] for s in stores), Figures())
+        pooled_before = sum((before[s] for s in stores), Figures())
+        defaults = limits_of(None, None)
         docs.append(
             {
                 "seller_id": seller,
                 "stores": stores,
                 "as_of": iso(end),
+                "data_through": (end - timedelta(days=1)).date().isoformat(),
                 "window": {"start": iso(start), "end": iso(end), "days": window_days},
-                "metrics": {m: _metric(m, pooled, None, False) for m in METRICS},
+                "metrics": {
+                    m: _metric(m, pooled, pooled_before, None, False, defaults, min_sample)
+                    for m in METRICS
+                },
                 "by_store": by_store,
             }
         )
     return docs
+
+
+def benchmarks(
+    events: list[dict[str, Any]],
+    store: str,
+    as_of: datetime,
+    *,
+    min_volume: int = MIN_VOLUME,
+    min_peers: int = MIN_PEERS,
+) -> dict[str, dict[str, Any]]:
+    """What the store benchmarks route says of `store` as of `as_of` (28-day window), per
+    compared metric: `store_average` and `top_performers`, and `reason` `too_few_sellers`
+    when fewer than `min_peers` sellers qualify for the average and both are withheld."""
+    end = midnight(as_of)
+    market = _Marketplace(events)
+    out = {}
+    for metric in COMPARED:
+        average, top, reason = market.comparison(metric, store, end, min_volume, min_peers)
+        out[metric] = {
+            "store_average": rounded(average),
+            "top_performers": rounded(top),
+            "reason": reason,
+        }
+    return out
