@@ -17,6 +17,7 @@ of talking to a resource that does not exist:
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from functools import lru_cache
@@ -37,6 +38,10 @@ ENVIRONMENT = {
     "rejected_retention_days": "REJECTED_RETENTION_DAYS",
     "commit_attempts": "COMMIT_ATTEMPTS",
     "link_expiry_seconds": "LINK_EXPIRY_SECONDS",
+    "min_sample": "MIN_SAMPLE",
+    "min_volume": "MIN_VOLUME",
+    "min_peers": "MIN_PEERS",
+    "store_targets": "STORE_TARGETS",
 }
 """Each setting's environment variable."""
 
@@ -59,6 +64,15 @@ class Settings(BaseModel):
     rejected_retention_days: int = 400
     commit_attempts: int = 3
     link_expiry_seconds: int = 300
+    min_sample: int = 40
+    """Below this denominator a figure is flagged `low_sample`."""
+    min_volume: int = 5
+    """A seller counts in its store's average with a denominator of at least this."""
+    min_peers: int = 5
+    """Below this many sellers in the store average, both comparisons are withheld."""
+    store_targets: dict[str, dict[str, dict[str, float]]] = {}
+    """Per store, overrides of the fixed targets' thresholds (JSON in STORE_TARGETS), e.g.
+    `{"DE": {"customer_service_dissatisfaction_rate": {"good": 20, "fair": 40}}}`."""
 
     @model_validator(mode="before")
     @classmethod
@@ -76,6 +90,11 @@ class Settings(BaseModel):
         if not values.get("table_name"):
             raise MissingSetting("table_name")
         return values
+
+    @field_validator("store_targets", mode="before")
+    @classmethod
+    def _json(cls, value: Any) -> Any:
+        return json.loads(value) if isinstance(value, str) else value
 
     @field_validator("link_expiry_seconds")
     @classmethod

@@ -27,7 +27,7 @@ from tests.builders import (
 )
 from tests.profiles import examples
 from tests.reference import BDR, CSDR, LATE, PREVENTABLE_RATE, RESPONSE_TIME, WITHIN_24H
-from tests.unit.test_reference_metrics import marketplace_streams
+from tests.strategies import marketplace_streams
 
 T = datetime(2026, 11, 26, tzinfo=UTC)  # window [29 Oct, 26 Nov); previous [1 Oct, 29 Oct)
 US = dict(seller="S1", store="US")
