@@ -16,6 +16,7 @@ from csinsights.store.ingest import IngestStore
 from csinsights.store.read import ReadStore
 from csinsights_local.stack import Deployment
 from tests import reference
+from tests.aggregates import all_items, both, day, stored
 from tests.api_events import seller_claims
 from tests.builders import (
     contact_received,
@@ -26,7 +27,6 @@ from tests.builders import (
     survey_vote,
 )
 from tests.integration.api_client import OVERDUE, Api
-from tests.integration.test_ingest_scenarios import all_items, both, day, stored
 from tests.state import table_items
 
 SELLER = "A1SELLER"
