@@ -42,8 +42,14 @@ def contact_received(
     return event("contact.received", at, data, **kw)
 
 
-def contact_responded(contact_id: str, at: str, **kw: Any) -> dict[str, Any]:
-    return event("contact.responded", at, {"contact_id": contact_id}, **kw)
+def contact_responded(
+    contact_id: str, at: str, automated: bool | None = None, **kw: Any
+) -> dict[str, Any]:
+    """`automated` is sent only when given (absent, it defaults to false)."""
+    data: dict[str, Any] = {"contact_id": contact_id}
+    if automated is not None:
+        data["automated"] = automated
+    return event("contact.responded", at, data, **kw)
 
 
 def no_response_needed(contact_id: str, at: str, **kw: Any) -> dict[str, Any]:

@@ -9,21 +9,17 @@ reference (`tests.reference.counters`).
 from __future__ import annotations
 
 import json
-from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
 
-from csinsights.config import Settings
-from csinsights.domain.counters import as_of
 from csinsights.ingest import Ingestor, Message, Result
-from csinsights.store.ingest import IngestStore
-from csinsights.store.run import RunStore
 from csinsights_local.driver import QueueDriver
 from csinsights_local.stack import Deployment
 from tests import reference
+from tests.aggregates import Key, all_items, both, day, repository, stored
 from tests.builders import (
     contact_received,
     contact_responded,
@@ -33,38 +29,11 @@ from tests.builders import (
     sqs_batch,
     survey_vote,
 )
-from tests.state import table_items
-
-SELLER = "A1SELLER"
-Key = tuple[str, date, str]
-
-
-def day(n: int) -> date:
-    """A day of October 2026 (safely in the past: nothing is rejected as future)."""
-    return date(2026, 10, n)
-
-
-def repository(stack: Deployment) -> IngestStore:
-    return IngestStore(settings=Settings(table_name=stack.outputs["EventsTableName"]))
-
-
-def stored(stack: Deployment, as_of_day: date, store: str = "US") -> Counter[Key]:
-    """The pipeline's aggregate counters as of the end of `as_of_day`."""
-    settings = repository(stack).settings
-    items = RunStore(settings=settings).aggregates(
-        SELLER, store, date(2026, 9, 1), date(2026, 12, 31)
-    )
-    return as_of(((i.belongs, i.effective, i.counters) for i in items), as_of_day)
 
 
 def ingest(stack: Deployment, *bodies: Any) -> None:
     response = stack.invoke("IngestFunction", sqs_batch(list(bodies)))
     assert response == {"batchItemFailures": []}
-
-
-def both(belongs: date, counter: str, value: int = 1) -> dict[Key, int]:
-    """The same counter in the `all` and the self-fulfilled `sf` scope."""
-    return {("all", belongs, counter): value, ("sf", belongs, counter): value}
 
 
 def check(
@@ -277,10 +246,6 @@ def test_no_response_needed_leaves_needs_reply_counters_from_its_day_on(
 
 def statuses(results: dict[str, Result]) -> dict[str, str]:
     return {message_id: result.status for message_id, result in results.items()}
-
-
-def all_items(table: str) -> dict[tuple[str, str], dict[str, Any]]:
-    return {(item["pk"]["S"], item["sk"]["S"]): item for item in table_items(table)}
 
 
 def test_duplicates_within_and_across_batches_change_nothing(stack: Deployment) -> None:

@@ -26,6 +26,7 @@ SAMPLES = (
     "contact.received.json",
     "contact.received.pre_sale.json",
     "contact.responded.json",
+    "contact.responded.automated.json",
     "contact.no_response_needed.json",
     "survey.vote.json",
     "survey.vote.rating.json",
@@ -114,6 +115,12 @@ def test_samples_tell_one_story_for_one_seller_and_store_before_the_25th() -> No
     replied = by_name["contact.responded.json"]
     assert asked.data.contact_id == replied.data.contact_id
     assert (replied.occurred_at - asked.occurred_at).total_seconds() == 3 * 3600
+    assert replied.data.automated is False
+    # The auto-responder acknowledged the message at once; the seller's reply came later.
+    acknowledged = by_name["contact.responded.automated.json"]
+    assert acknowledged.data.contact_id == asked.data.contact_id
+    assert acknowledged.data.automated is True
+    assert asked.occurred_at < acknowledged.occurred_at < replied.occurred_at
     assert by_name["contact.received.pre_sale.json"].data.order_id is None
 
 

@@ -140,8 +140,12 @@ def plan_batch(
     for oid in changed_orders:
         plan.deltas.update(subtract(order_changes(new_orders[oid]), order_changes(old_order(oid))))
 
+    # An auto-reply changes no figure: such a contact is written (its id is the duplicate
+    # marker) but contributes no delta and makes its order no read to check.
     changed_contacts = {
-        cid for cid, state in new_contacts.items() if contacts.get(cid, Stored(None)).state != state
+        cid
+        for cid, state in new_contacts.items()
+        if not (contacts.get(cid, Stored(None)).state or ContactState()).same_figures(state)
     }
     reached = {cid for oid in changed_orders for cid in new_orders[oid].contacts}
     read_orders: set[str] = set()

@@ -118,6 +118,7 @@ def _order_days(order: OrderState | None) -> set[date]:
 
 
 def _contact_days(contact: ContactState) -> set[date]:
+    """Days the contact's figures can change on: never an auto-reply's (it counts for nothing)."""
     return (
         {day_of(r.stamp) for r in contact.received}
         | {day_of(s) for s in contact.responded}

@@ -71,14 +71,23 @@ class OrderState:
 class ContactState:
     received: tuple[Received, ...] = ()
     responded: tuple[Stamp, ...] = ()
+    """The seller's own replies: only these stop the clock."""
     no_response_needed: tuple[Stamp, ...] = ()
+    auto_replied: tuple[Stamp, ...] = ()
+    """Automated replies: kept apart from `responded` so that nothing reading replies counts
+    them, yet each one's id stays a duplicate marker (and the auto-replies can be told)."""
 
     def event_ids(self) -> set[str]:
         return (
             {r.stamp.event_id for r in self.received}
             | {s.event_id for s in self.responded}
             | {s.event_id for s in self.no_response_needed}
+            | {s.event_id for s in self.auto_replied}
         )
+
+    def same_figures(self, other: ContactState) -> bool:
+        """Whether the two differ at most in auto-replies, which change no figure."""
+        return replace(self, auto_replied=()) == replace(other, auto_replied=())
 
     def first_received(self) -> Received | None:
         return min(self.received, default=None)
@@ -138,11 +147,13 @@ def apply_contact_event(
         "received": state.received,
         "responded": state.responded,
         "no_response_needed": state.no_response_needed,
+        "auto_replied": state.auto_replied,
     }
     if event.type == "contact.received":
         name, item = "received", Received(stamp, event.data.reason, event.data.order_id)
     elif event.type == "contact.responded":
-        name, item = "responded", stamp
+        # The same id once automated and once not lands in two lists: a cross-kind conflict.
+        name, item = ("auto_replied" if event.data.automated else "responded"), stamp
     else:
         name, item = "no_response_needed", stamp
     if _check_duplicate(lists[name], event.event_id, item):

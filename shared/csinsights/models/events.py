@@ -78,6 +78,14 @@ class ContactReceivedData(_Strict):
 
 class ContactRespondedData(_Strict):
     contact_id: EntityId
+    automated: bool = Field(
+        default=False,
+        strict=True,  # JSON true or false only: "true", 1, 0 and null are rejected
+        description=(
+            "true marks an auto-responder's reply: not a response, it never stops the clock "
+            "(response time, the 24 h rate, lateness and the overdue list ignore it)"
+        ),
+    )
 
 
 class ContactNoResponseNeededData(_Strict):

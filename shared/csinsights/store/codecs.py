@@ -58,12 +58,15 @@ def _stamps(items: Iterable[Stamp]) -> dict[str, str]:
 
 
 def encode_contact(state: ContactState) -> dict[str, Any]:
+    """`auto_replied` only when there is one: most contacts never get an auto-reply, and
+    items stored before auto-replies were told apart read the same."""
     return {
         "received": _json(
             [[r.stamp.event_id, iso(r.stamp.at), r.reason, r.order_id] for r in state.received]
         ),
         "responded": _stamps(state.responded),
         "no_response_needed": _stamps(state.no_response_needed),
+        **({"auto_replied": _stamps(state.auto_replied)} if state.auto_replied else {}),
     }
 
 
@@ -77,6 +80,7 @@ def decode_contact(item: Mapping[str, Any]) -> ContactState:
         ),
         responded=stamps(item["responded"]["S"]),
         no_response_needed=stamps(item["no_response_needed"]["S"]),
+        auto_replied=stamps(item["auto_replied"]["S"]) if "auto_replied" in item else (),
     )
 
 
@@ -84,7 +88,7 @@ def open_contact_index(
     seller: str, store: str, contact_id: str, contact: ContactState
 ) -> dict[str, Any]:
     """Sparse index of contacts still waiting for a reply (not answered, not marked as
-    needing none): what a seller should answer now."""
+    needing none; an auto-reply answers nothing): what a seller should answer now."""
     first = contact.first_received()
     if first is None or contact.responded or contact.no_response_needed:
         return {}

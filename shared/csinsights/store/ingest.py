@@ -136,7 +136,10 @@ class IngestStore(TableStore):
                 **codecs.open_contact_index(seller, store, cid, contact),
             }
             last = _latest_event_day(
-                (r.stamp for r in contact.received), contact.responded, contact.no_response_needed
+                (r.stamp for r in contact.received),
+                contact.responded,
+                contact.no_response_needed,
+                contact.auto_replied,
             )
             pk = keys.contact_pk(seller, store, cid)
             actions.append(self._versioned_put(pk, version, attributes, last))
