@@ -242,9 +242,12 @@ def handler_latency(
 
 
 def _fresh_clients(deployment: Deployment) -> None:
-    """Drop the API module's cached clients, as a new container would start: the next
-    call makes them from the current default session."""
-    deployment.handler_module(API).queries.cache_clear()
+    """Drop the API's cached clients, as a new container would start: the next call makes
+    them from the current default session."""
+    from csinsights.api.routes import queries
+
+    deployment.handler_module(API)
+    queries.cache_clear()
 
 
 def _run_days(deployment: Deployment, days: list[date]) -> float:
