@@ -110,6 +110,11 @@ class Settings(BaseModel):
             raise ValueError(f"{ENVIRONMENT['store_targets']}: {exc}") from exc
         return overrides
 
+    def __hash__(self) -> int:
+        """Functions cache their clients per configuration; `store_targets` is a mapping,
+        so the configuration hashes by its canonical JSON."""
+        return hash(json.dumps(self.model_dump(), sort_keys=True))
+
     @field_validator("link_expiry_seconds")
     @classmethod
     def _capped(cls, seconds: int) -> int:
