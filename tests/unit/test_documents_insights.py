@@ -21,8 +21,10 @@ from csinsights.domain.catalogue import CSDR, LATE, RESPONSE_TIME, WITHIN_24H
 from csinsights.domain.documents import render_document
 from csinsights.domain.figures import PREVENTABLE_RATE, REASONS, rounded
 from csinsights.domain.metrics import METRICS, Counts
+from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.domain.targets import RenderRules, store_targets
 from csinsights.models.api import MetricsDocument
+from csinsights.models.records import Snapshot
 from tests import reference
 from tests.profiles import examples
 
@@ -371,3 +373,16 @@ def test_every_metric_object_equals_the_reference(
         )
         assert doc["metrics"][metric] == expected, metric
     assert MetricsDocument.model_validate(doc).model_dump(mode="json", by_alias=True) == doc
+
+
+def test_a_snapshot_renders_its_previous_period_for_the_chosen_window() -> None:
+    now = {w: Counts(responses=10, dissatisfied=1) for w in (7, 28)}
+    before = {7: Counts(responses=10, dissatisfied=5), 28: Counts(responses=10, dissatisfied=2)}
+    snapshot = Snapshot("S1", DAY, {"US": now, "CA": now}, {}, {"US": before})
+    for window, change in [(7, -40.0), (28, -10.0)]:
+        doc = document_from_snapshot(snapshot, window)
+        assert doc["by_store"][1]["metrics"][CSDR]["change"] == change
+        assert doc["by_store"][0]["metrics"][CSDR]["previous"]["value"] is None
+    rules = RenderRules(store_targets=store_targets({"US": {CSDR: {"good": 5, "fair": 10}}}))
+    us = document_from_snapshot(snapshot, 28, ["US"], rules=rules)["by_store"][0]
+    assert (us["metrics"][CSDR]["status"], us["metrics"][CSDR]["to_target"]) == ("poor", 11)
