@@ -11,6 +11,7 @@ from moto import mock_aws
 from csinsights.config import Settings
 from csinsights.domain.asof import parse_as_of
 from csinsights.domain.snapshots import document_from_snapshot
+from csinsights.domain.targets import RenderRules
 from csinsights.store.read import ReadStore
 from csinsights_local.pipeline import ingest_direct
 from csinsights_local.run import run_metrics
@@ -28,13 +29,15 @@ def _as_of_text(as_of: datetime | date | str) -> str:
 def documents(
     deployment: Deployment, plan: dict[str, Any], window_days: int
 ) -> list[dict[str, Any]]:
-    repository = ReadStore(settings=Settings(table_name=deployment.outputs["EventsTableName"]))
+    settings = Settings(table_name=deployment.outputs["EventsTableName"])
+    repository = ReadStore(settings=settings)
+    rules = RenderRules.from_settings(settings)
     day = date.fromisoformat(plan["as_of_day"])
     out = []
     for seller in plan["sellers"]:
         snapshot = repository.snapshot(seller["seller_id"], day)
         if snapshot is not None:
-            out.append(document_from_snapshot(snapshot, window_days))
+            out.append(document_from_snapshot(snapshot, window_days, rules=rules))
     return out
 
 

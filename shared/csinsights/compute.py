@@ -25,6 +25,7 @@ from csinsights.domain.catalogue import BENCHMARK_WINDOW, WINDOWS
 from csinsights.domain.counters import as_of
 from csinsights.domain.metrics import Counts, last_complete_months, window_counts
 from csinsights.domain.snapshots import document_from_snapshot
+from csinsights.domain.targets import RenderRules
 from csinsights.models.records import ReportRecord, Snapshot
 from csinsights.reports import to_csv, to_html
 from csinsights.store.reports import ReportsStore
@@ -143,7 +144,9 @@ class MetricsRun:
 
     def _publish_reports(self, seller: str, day: date, snapshot: Snapshot) -> None:
         assert self.reports is not None
-        document = document_from_snapshot(snapshot)
+        document = document_from_snapshot(
+            snapshot, rules=RenderRules.from_settings(self.repository.settings)
+        )
         trend: dict[str, list[float | None]] = {}
         for past in self.repository.snapshots(seller, day - timedelta(days=27), day):
             for metric, figure in document_from_snapshot(past)["metrics"].items():

@@ -25,6 +25,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from csinsights.domain.targets import store_targets
+
 T = TypeVar("T")
 
 MAX_LINK_EXPIRY_SECONDS = 900
@@ -70,9 +72,10 @@ class Settings(BaseModel):
     """A seller counts in its store's average with a denominator of at least this."""
     min_peers: int = 5
     """Below this many sellers in the store average, both comparisons are withheld."""
-    store_targets: dict[str, dict[str, dict[str, float]]] = {}
+    store_targets: dict[str, dict[str, dict[str, int | float]]] = {}
     """Per store, overrides of the fixed targets' thresholds (JSON in STORE_TARGETS), e.g.
-    `{"DE": {"customer_service_dissatisfaction_rate": {"good": 20, "fair": 40}}}`."""
+    `{"DE": {"customer_service_dissatisfaction_rate": {"good": 20, "fair": 40}}}`; one the
+    table has no room for fails the function's start with the store and metric named."""
 
     @model_validator(mode="before")
     @classmethod
@@ -95,6 +98,22 @@ class Settings(BaseModel):
     @classmethod
     def _json(cls, value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) else value
+
+    @field_validator("store_targets")
+    @classmethod
+    def _valid_targets(
+        cls, overrides: dict[str, dict[str, dict[str, int | float]]]
+    ) -> dict[str, dict[str, dict[str, int | float]]]:
+        try:
+            store_targets(overrides)
+        except ValueError as exc:
+            raise ValueError(f"{ENVIRONMENT['store_targets']}: {exc}") from exc
+        return overrides
+
+    def __hash__(self) -> int:
+        """Functions cache their clients per configuration; `store_targets` is a mapping,
+        so the configuration hashes by its canonical JSON."""
+        return hash(json.dumps(self.model_dump(), sort_keys=True))
 
     @field_validator("link_expiry_seconds")
     @classmethod

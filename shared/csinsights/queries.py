@@ -11,6 +11,7 @@ from csinsights.domain.catalogue import LATE_AFTER
 from csinsights.domain.documents import rounded
 from csinsights.domain.metrics import METRICS
 from csinsights.domain.snapshots import document_from_snapshot
+from csinsights.domain.targets import RenderRules
 from csinsights.errors import InvalidRequest, NotFound
 from csinsights.models.records import ReportRecord, ReportRequest
 from csinsights.observability import logger
@@ -33,6 +34,7 @@ class Queries:
         self.repository = repository
         self.reports = reports
         self.requests = requests
+        self.rules = RenderRules.from_settings(repository.settings)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Queries:
@@ -110,7 +112,7 @@ class Queries:
             unknown = sorted(set(stores) - set(snapshot.stores))
             if unknown:
                 raise NotFound(f"seller {seller} has no metrics in store(s) {', '.join(unknown)}")
-        return document_from_snapshot(snapshot, window_days, stores)
+        return document_from_snapshot(snapshot, window_days, stores, rules=self.rules)
 
     def history(
         self, seller: str, metric: str, store: str | None, first: date, last: date, window_days: int
@@ -125,7 +127,9 @@ class Queries:
         for snapshot in self.repository.snapshots(seller, first, last):
             if store is not None and store not in snapshot.stores:
                 continue
-            document = document_from_snapshot(snapshot, window_days, [store] if store else None)
+            document = document_from_snapshot(
+                snapshot, window_days, [store] if store else None, rules=self.rules
+            )
             figure = (
                 document["by_store"][0]["metrics"][metric] if store else document["metrics"][metric]
             )

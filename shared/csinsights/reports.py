@@ -8,7 +8,10 @@ import io
 from typing import Any
 
 from csinsights.domain.catalogue import CATALOGUE
+from csinsights.domain.figures import REASONS
+from csinsights.domain.insights import DISTRIBUTION_BANDS
 
+BAND_LABELS = tuple(label for label, _, _ in DISTRIBUTION_BANDS)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 BADGES = {
     "good": ("#1e7d32", "✔"),
@@ -25,7 +28,14 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def _yes_no(flag: bool | None) -> str | None:
+    return None if flag is None else "yes" if flag else "no"
+
+
 def _rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per scope (`all`, then each store) and metric; a cell that does not apply to
+    a metric (the bands beyond the response time, say) is empty. The insight details'
+    columns follow the original ones, so a sheet reading those by position keeps working."""
     rows = []
     scopes = [("all", document["metrics"])] + [
         (s["store_id"], s["metrics"]) for s in document["by_store"]
@@ -34,6 +44,9 @@ def _rows(document: dict[str, Any]) -> list[dict[str, Any]]:
         for metric in CATALOGUE:
             m = metrics[metric.name]
             target = m.get("target") or {}
+            previous = m.get("previous") or {}
+            bands = m.get("distribution") or {}
+            reasons = m.get("by_reason") or {}
             rows.append(
                 {
                     "seller_id": document["seller_id"],
@@ -52,6 +65,19 @@ def _rows(document: dict[str, Any]) -> list[dict[str, Any]]:
                     "store_average": m.get("store_average"),
                     "top_performers": m.get("top_performers"),
                     "reason": m.get("reason"),
+                    "data_through": document["data_through"],
+                    "to_target": m.get("to_target"),
+                    "low_sample": _yes_no(m.get("low_sample")),
+                    "previous_value": previous.get("value"),
+                    "previous_numerator": previous.get("numerator"),
+                    "previous_denominator": previous.get("denominator"),
+                    "change": m.get("change"),
+                    "trend": m.get("trend"),
+                    "answered_late": m.get("answered_late"),
+                    "unanswered_late": m.get("unanswered_late"),
+                    "unanswered": m.get("unanswered"),
+                    **{f"hours_{band}": bands.get(band) for band in BAND_LABELS},
+                    **{f"contacts_{reason}": reasons.get(reason) for reason in REASONS},
                 }
             )
     return rows

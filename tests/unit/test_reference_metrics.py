@@ -42,7 +42,16 @@ def test_document_shape_and_order() -> None:
     docs = reference.documents(SCENARIOS["collective_pooling"].events, T)
     assert [d["seller_id"] for d in docs] == ["S1"]
     doc = docs[0]
-    assert set(doc) == {"seller_id", "stores", "as_of", "window", "metrics", "by_store"}
+    assert set(doc) == {
+        "seller_id",
+        "stores",
+        "as_of",
+        "data_through",
+        "window",
+        "metrics",
+        "by_store",
+    }
+    assert doc["data_through"] == "2026-11-19"
     assert doc["stores"] == ["CA", "US"]
     assert doc["as_of"] == "2026-11-20T00:00:00Z"
     assert doc["window"] == {
@@ -52,17 +61,24 @@ def test_document_shape_and_order() -> None:
     }
     assert [b["store_id"] for b in doc["by_store"]] == ["CA", "US"]
     rate = {"value", "numerator", "denominator", "status", "target", "reason"}
-    response_time = rate | {"median", "p90"}
-    late = {"value", "status", "target", "reason"}
+    rate |= {"low_sample", "previous", "change", "trend"}
+    response_time = rate | {"median", "p90", "unanswered", "distribution"}
+    late = {"value", "answered_late", "unanswered_late", "status", "target", "reason"}
+    late |= {"previous", "change", "trend"}
     comparisons = {"store_average", "top_performers"}
+    only = {CSDR: {"to_target"}, WITHIN_24H: {"to_target"}, PREVENTABLE_RATE: {"by_reason"}}
     for metrics, extra in [(doc["metrics"], set())] + [
         (b["metrics"], comparisons) for b in doc["by_store"]
     ]:
         assert set(metrics) == set(reference.METRICS)
         for name in reference.RATES:
-            assert set(metrics[name]) == rate | extra, name
+            assert set(metrics[name]) == rate | only.get(name, set()) | extra, name
+            assert set(metrics[name]["previous"]) == {"value", "numerator", "denominator"}
         assert set(metrics[RESPONSE_TIME]) == response_time | extra
+        assert list(metrics[RESPONSE_TIME]["distribution"]) == list(reference.BANDS)
+        assert list(metrics[PREVENTABLE_RATE]["by_reason"]) == list(reference.REASONS)
         assert set(metrics[LATE]) == late
+        assert set(metrics[LATE]["previous"]) == {"value"}
 
 
 def test_sellers_sorted_and_each_covers_all_its_stores() -> None:
@@ -101,6 +117,12 @@ def test_the_exact_value_decides_the_status_not_the_rounded_one() -> None:
         "status": "good",
         "target": CSDR_TARGET,
         "reason": None,
+        "low_sample": False,
+        "previous": {"value": None, "numerator": 0, "denominator": 0},
+        "change": None,
+        "trend": None,
+        # 100·1250 < 25·(5001 + k) already holds at k = 0: met, nothing more to do.
+        "to_target": 0,
     }
 
 

@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 
+from csinsights.domain.catalogue import CSDR
 from csinsights.domain.documents import render_document
+from csinsights.domain.figures import PREVENTABLE_RATE as PREVENTABLE
+from csinsights.domain.figures import REASONS
 from csinsights.domain.metrics import METRICS, Counts
 from csinsights.reports import FORMULA_PREFIXES, neutralise, to_csv, to_html
 
@@ -113,3 +116,20 @@ def test_html_shows_a_status_badge_per_judged_figure() -> None:
     page = to_html(document())
     assert "A1SELLER" in page
     assert "title='good'" in page or "title='fair'" in page or "title='poor'" in page
+
+
+def test_csv_carries_the_insight_details_after_the_original_columns() -> None:
+    rows = list(csv.DictReader(io.StringIO(to_csv(document()))))
+    header = list(rows[0])
+    assert header.index("reason") < header.index("data_through")
+    csdr = next(r for r in rows if r["store"] == "CA" and r["metric"] == CSDR)
+    assert csdr["data_through"] == "2026-11-19"
+    assert (csdr["value"], csdr["to_target"], csdr["low_sample"]) == ("50.0", "3", "yes")
+    assert (csdr["previous_value"], csdr["previous_denominator"]) == ("", "0")
+    assert (csdr["change"], csdr["trend"]) == ("", "")
+    assert csdr["hours_0-1"] == "" and csdr["contacts_shipping"] == ""
+    prevent = next(r for r in rows if r["store"] == "all" and r["metric"] == PREVENTABLE)
+    assert [prevent[f"contacts_{reason}"] for reason in REASONS] == ["0"] * len(REASONS)
+    late = next(r for r in rows if r["store"] == "US" and r["metric"] == "late_contacts")
+    assert (late["answered_late"], late["unanswered_late"], late["change"]) == ("0", "0", "0")
+    assert late["low_sample"] == ""

@@ -6,13 +6,19 @@ from __future__ import annotations
 from typing import Any
 
 from csinsights.domain.documents import BENCHMARK_WINDOW, render_document
+from csinsights.domain.targets import RenderRules
 from csinsights.models.records import Snapshot
 
 
 def document_from_snapshot(
-    snapshot: Snapshot, window_days: int = BENCHMARK_WINDOW, stores: list[str] | None = None
+    snapshot: Snapshot,
+    window_days: int = BENCHMARK_WINDOW,
+    stores: list[str] | None = None,
+    *,
+    rules: RenderRules | None = None,
 ) -> dict[str, Any]:
-    """Render the spec's metrics document for any of the snapshot's stores."""
+    """Render the spec's metrics document for any of the snapshot's stores; `rules` (the
+    configuration's minimum sample and per-store targets) default to the specification's."""
     return render_document(
         snapshot.seller_id,
         snapshot.as_of_day,
@@ -20,4 +26,10 @@ def document_from_snapshot(
         {store: windows[window_days] for store, windows in snapshot.stores.items()},
         snapshot.benchmarks,
         stores,
+        {
+            store: windows[window_days]
+            for store, windows in snapshot.previous.items()
+            if window_days in windows
+        },
+        rules,
     )

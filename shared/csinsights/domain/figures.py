@@ -1,0 +1,129 @@
+"""One metric object of the metrics document: its figure, status and target, and the
+insight details that say why it is what it is and what it takes to move it. Pure.
+
+Everything is computed from exact values; rounding happens here, only in the output.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any, get_args
+
+from csinsights.domain.benchmarks import Benchmark, benchmark_status
+from csinsights.domain.catalogue import LATE, RESPONSE_TIME
+from csinsights.domain.insights import change, distribution, low_sample, trend
+from csinsights.domain.metrics import HIGHER_IS_BETTER, Counts, MetricValue, compute
+from csinsights.domain.targets import FIXED_TARGET_METRICS, Targets
+from csinsights.models.events import ContactReason
+
+REASONS: tuple[str, ...] = get_args(ContactReason)
+"""The contract's contact reasons, in its order."""
+PREVENTABLE_RATE = "preventable_contact_rate"
+
+
+def rounded(value: Fraction | int | None) -> float | None:
+    """Half-up to two decimals, only when rendering. A negative figure (a `change`) has
+    its magnitude rounded and its sign restored, so -0.125 shows as -0.13, the mirror of
+    0.125; a change that rounds to nothing is 0.0, never -0.0."""
+    if value is None:
+        return None
+    exact = Fraction(value)
+    # Truncating to thousandths is exact for the magnitude: the third decimal alone decides.
+    thousandths = Decimal(math.floor(abs(exact) * 1000)).scaleb(-3)
+    magnitude = float(thousandths.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return -magnitude if exact < 0 and magnitude else magnitude
+
+
+class Scope:
+    """One view's counts (this window and the one before) and how it is judged."""
+
+    def __init__(
+        self,
+        now: Counts,
+        before: Counts,
+        targets: Targets,
+        min_sample: int,
+        benchmarks: dict[str, Benchmark] | None,
+        judged: bool,
+    ) -> None:
+        """`benchmarks` is None in the collective view (no comparisons), a store's
+        benchmarks (empty outside the benchmark window) in a by-store entry; `judged`
+        whether benchmark-judged statuses apply."""
+        self.now, self.before = now, before
+        self.figures, self.previous = compute(now), compute(before)
+        self.targets = targets
+        self.min_sample = min_sample
+        self.benchmarks = benchmarks
+        self.judged = judged
+
+    def metric(self, metric: str) -> dict[str, Any]:
+        return self._late() if metric == LATE else self._measured(metric)
+
+    def _late(self) -> dict[str, Any]:
+        """Late contacts never are NA; `change` is a difference of counts, an integer."""
+        value = self.now.answered_late + self.now.unanswered_over_48h
+        old = self.before.answered_late + self.before.unanswered_over_48h
+        return {
+            "value": value,
+            "answered_late": self.now.answered_late,
+            "unanswered_late": self.now.unanswered_over_48h,
+            "status": self.targets.status(LATE, Fraction(value)),
+            "target": self.targets.target(LATE),
+            "reason": None,
+            "previous": {"value": old},
+            "change": value - old,
+            "trend": trend(Fraction(value), Fraction(old), higher_is_better=False),
+        }
+
+    def _measured(self, metric: str) -> dict[str, Any]:
+        figure, old = self.figures[metric], self.previous[metric]
+        out: dict[str, Any] = {
+            "value": rounded(figure.value),
+            "numerator": figure.numerator,
+            "denominator": figure.denominator,
+            "reason": figure.reason,
+            "low_sample": low_sample(figure.denominator, self.min_sample),
+            "previous": {
+                "value": rounded(old.value),
+                "numerator": old.numerator,
+                "denominator": old.denominator,
+            },
+            "change": rounded(change(figure.value, old.value)),
+            "trend": trend(figure.value, old.value, metric in HIGHER_IS_BETTER),
+        }
+        if metric == RESPONSE_TIME:
+            out["median"] = rounded(figure.median)
+            out["p90"] = rounded(figure.p90)
+            out["unanswered"] = self.now.unanswered
+            out["distribution"] = distribution(self.now.hours)
+        if metric == PREVENTABLE_RATE:
+            out["by_reason"] = {reason: self.now.by_reason[reason] for reason in REASONS}
+        out |= self._judgement(metric, figure)
+        if self.benchmarks is not None:
+            mark = self.benchmarks.get(metric, Benchmark())
+            out["store_average"] = rounded(mark.store_average)
+            out["top_performers"] = rounded(mark.top_performers)
+        return out
+
+    def _judgement(self, metric: str, figure: MetricValue) -> dict[str, Any]:
+        """Status and target: fixed targets everywhere; benchmark-judged statuses only in
+        a by-store entry of the benchmark window; none otherwise."""
+        if metric in FIXED_TARGET_METRICS:
+            return {
+                "status": self.targets.status(metric, figure.value),
+                "target": self.targets.target(metric),
+                "to_target": self.targets.to_target(metric, figure),
+            }
+        if not self.judged:
+            return {"status": None, "target": None}
+        mark = (self.benchmarks or {}).get(metric, Benchmark())
+        average, top = mark.store_average, mark.top_performers
+        reference = top if top is not None else average
+        return {
+            "status": benchmark_status(figure.value, average, top),
+            "target": None
+            if reference is None
+            else {"value": rounded(reference), "condition": "less_than_or_equal"},
+        }
