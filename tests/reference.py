@@ -106,6 +106,7 @@ def counters(events: list[dict[str, Any]], as_of: date) -> Counter[tuple[str, da
         vote = w.latest_vote(order_id)
         for scope in scopes:
             out[(scope, day, "contacts")] += 1
+            out[(scope, day, f"reason:{rec['data']['reason']}")] += 1
             if rec["data"]["reason"] in PREVENTABLE:
                 out[(scope, day, "preventable")] += 1
             if vote is not None and dissatisfied(vote):

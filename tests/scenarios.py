@@ -331,7 +331,8 @@ def late_edges() -> Scenario:
 
 
 def status_bands() -> Scenario:
-    """The fixed-target bands of the 24 h rate (90 / 75) and of late contacts (0/1/2/3)."""
+    """The fixed-target bands of the 24 h rate (90 / 75) and of late contacts (0/1/2/3);
+    the store average counts only sellers with at least 5 contacts in the rate."""
     events: list[dict[str, Any]] = []
 
     def contacts(seller: str, within: int, slow: int) -> None:
@@ -347,11 +348,14 @@ def status_bands() -> Scenario:
     contacts("W75", 3, 1)
     contacts("W88", 8, 1)
     contacts("W66", 2, 1)
+    contacts("V1", 5, 0)
+    contacts("V2", 4, 1)
+    contacts("V3", 5, 5)
     events += answered("c1", "2026-11-01T10:00:00Z", timedelta(hours=49), seller="L1")
     events += answered("c1", "2026-11-01T10:00:00Z", timedelta(hours=72), seller="L2")
     events += [contact_received("c2", "2026-11-10T10:00:00Z", "other", seller="L2")]
     events += [contact_received(f"c{i}", "2026-11-01T10:00:00Z", seller="L3") for i in range(3)]
-    sellers = ["L1", "L2", "L3", "W66", "W75", "W88", "W90"]
+    sellers = ["L1", "L2", "L3", "V1", "V2", "V3", "W66", "W75", "W88", "W90"]
     return Scenario(
         events,
         {seller: ["US"] for seller in sellers},
@@ -367,8 +371,11 @@ def status_bands() -> Scenario:
             expect("L3", "US", LATE, value=3, status="poor"),
             expect("L3", None, LATE, value=3, status="poor"),
             expect("L1", "US", WITHIN_24H, value=0.0, numerator=0, denominator=1, status="poor"),
-            # Mean of 90, 75, 800/9, 200/3, 0, 0, 0 = 2885/63.
-            expect("W90", "US", WITHIN_24H, store_average=45.79, top_performers=None),
+            # Mean of the five sellers with a denominator of at least 5: W90, W88, V1, V2,
+            # V3 = (90 + 800/9 + 100 + 80 + 50) / 5 = 736/9. W75, W66 and the L sellers (1
+            # to 4 each) are left out: counted, they would make it 991/18 = 55.06.
+            expect("W90", "US", WITHIN_24H, store_average=81.78, top_performers=None),
+            expect("V3", "US", WITHIN_24H, value=50.0, numerator=5, denominator=10),
         ),
     )
 
@@ -470,16 +477,11 @@ def collective_pooling() -> Scenario:
             expect("S1", None, RESPONSE_TIME, value=2.5, numerator=10, denominator=4, **none),
             expect("S1", None, RESPONSE_TIME, median=0.0, p90=10.0),
             expect("S1", None, WITHIN_24H, value=100.0, numerator=4, denominator=4, status="good"),
-            # Alone in its stores, the seller is its own store average: good, judged by it.
-            expect("S1", "US", PREVENTABLE_RATE, store_average=100.0, top_performers=None),
-            expect("S1", "US", PREVENTABLE_RATE, status="good"),
-            expect(
-                "S1",
-                "US",
-                PREVENTABLE_RATE,
-                target={"value": 100.0, "condition": "less_than_or_equal"},
-            ),
-            expect("S1", "CA", RESPONSE_TIME, store_average=0.0, status="good"),
+            # Alone in its stores, below the privacy floor (5 sellers): no comparison, so
+            # no benchmark-judged status and no target.
+            expect("S1", "US", PREVENTABLE_RATE, store_average=None, top_performers=None),
+            expect("S1", "US", PREVENTABLE_RATE, status="na", target=None),
+            expect("S1", "CA", RESPONSE_TIME, store_average=None, status="na", target=None),
         ),
     )
 
@@ -510,8 +512,9 @@ def single_store_and_visibility() -> Scenario:
 
 
 def store_average() -> Scenario:
-    """The store average is the mean of the sellers' exact values (NA left out, all orders);
-    with no top-performer figure: good at or below it, fair above."""
+    """The store average is the mean of the sellers' exact values (NA and fewer than 5
+    orders left out, all orders); with no top-performer figure: good at or below it, fair
+    above; a seller alone in its store gets no comparison (the privacy floor)."""
     events: list[dict[str, Any]] = []
 
     def seller(name: str, orders: int, preventable: int, other: int, fulfillment: str) -> None:
@@ -532,11 +535,13 @@ def store_average() -> Scenario:
                 )
             )
 
-    seller("S1", 3, 1, 0, "seller")  # 100/3
-    seller("S2", 2, 1, 0, "marketplace")  # 50
+    seller("S1", 6, 2, 0, "seller")  # 100/3
+    seller("S2", 6, 3, 0, "marketplace")  # 50
     seller("S3", 4, 0, 0, "seller")  # no contacts: NA
-    seller("S4", 1, 0, 1, "seller")  # 0
-    seller("S6", 18, 5, 0, "seller")  # 250/9, exactly the mean of the others
+    seller("S4", 5, 0, 1, "seller")  # 0
+    seller("S6", 18, 5, 0, "seller")  # 250/9, exactly the mean of S1, S2 and S4
+    seller("S7", 36, 10, 0, "seller")  # 250/9 too: the fifth seller in the average
+    seller("S8", 4, 4, 0, "seller")  # 100 on 4 orders: left out of the average
     events += [order_placed("o1", "2026-11-01T10:00:00Z", seller="S5", store="CA")]
     events += answered(
         "c1",
@@ -551,14 +556,17 @@ def store_average() -> Scenario:
     avg = dict(store_average=27.78, top_performers=None, target=target)
     return Scenario(
         events,
-        {name: ["CA" if name == "S5" else "US"] for name in ["S1", "S2", "S3", "S4", "S5", "S6"]},
+        {name: ["CA" if name == "S5" else "US"] for name in [f"S{i}" for i in range(1, 9)]},
         merge(
             expect("S1", "US", PREVENTABLE_RATE, value=33.33, status="fair", **avg),
             expect("S2", "US", PREVENTABLE_RATE, value=50.0, status="fair", **avg),
             expect("S3", "US", PREVENTABLE_RATE, value=None, status="na", **avg),
             expect("S4", "US", PREVENTABLE_RATE, value=0.0, status="good", **avg),
             expect("S6", "US", PREVENTABLE_RATE, value=27.78, status="good", **avg),
-            expect("S5", "CA", PREVENTABLE_RATE, value=100.0, status="good", store_average=100.0),
+            expect("S7", "US", PREVENTABLE_RATE, value=27.78, status="good", **avg),
+            expect("S8", "US", PREVENTABLE_RATE, value=100.0, denominator=4, status="fair", **avg),
+            expect("S5", "CA", PREVENTABLE_RATE, value=100.0, status="na", target=None),
+            expect("S5", "CA", PREVENTABLE_RATE, store_average=None, top_performers=None),
             expect("S1", None, PREVENTABLE_RATE, status=None, target=None),
         ),
     )
@@ -650,8 +658,10 @@ def top_performers_quartile() -> Scenario:
             expect("P4", "US", PREVENTABLE_RATE, value=40.0, status="fair", **bench),
             expect("P5", "US", PREVENTABLE_RATE, value=None, status="na", **bench),
             expect("P6", "US", PREVENTABLE_RATE, value=60.0, status="poor", **bench),
-            # Too few self-fulfilled contacts a month to rank anyone: no cohort.
-            expect("P1", "US", RESPONSE_TIME, value=0.0, top_performers=None, status="good"),
+            # No seller has 5 contacts needing a reply in the window (1 to 4 each): below
+            # the privacy floor, neither figure is shown and the status is na.
+            expect("P1", "US", RESPONSE_TIME, value=0.0, store_average=None, status="na"),
+            expect("P1", "US", RESPONSE_TIME, top_performers=None, target=None),
             expect("P1", "US", CSDR, value=None, store_average=None, top_performers=None),
         ),
     )
@@ -660,7 +670,8 @@ def top_performers_quartile() -> Scenario:
 def top_performers_descending_as_of_month_end() -> Scenario:
     """24 h rate ranks highest first; a month is judged as of its end (a reply the next
     month leaves the contact pending in its month); lower-is-better response time ties
-    the top-performer figure exactly."""
+    the top-performer figure exactly; a seller new this month is not ranked and only
+    moves the store average."""
     events: list[dict[str, Any]] = []
 
     def block(seller: str, day: str, within: int, slow: int) -> None:
@@ -685,6 +696,9 @@ def top_performers_descending_as_of_month_end() -> Scenario:
     }.items():
         for day, (within, slow) in zip([aug, sep, oct_, nov], pattern, strict=True):
             block(seller, day, within, slow)
+    # R5 is new this month: the fifth seller of the store average (at 70 % and 9.7 h it
+    # leaves both where R1 to R4 put them), and not ranked in any month.
+    block("R5", nov, 7, 3)
     events.append(order_placed("late-sep", "2026-09-30T22:00:00Z", seller="R4", store="US"))
     events.extend(
         answered(
@@ -702,7 +716,7 @@ def top_performers_descending_as_of_month_end() -> Scenario:
     rt = dict(store_average=9.7, top_performers=12.6)
     return Scenario(
         events,
-        {f"R{i}": ["US"] for i in range(1, 5)},
+        {f"R{i}": ["US"] for i in range(1, 6)},
         merge(
             expect("R1", "US", WITHIN_24H, value=80.0, status="fair", **h24),
             expect("R2", "US", WITHIN_24H, value=100.0, status="good", **h24),
@@ -712,6 +726,8 @@ def top_performers_descending_as_of_month_end() -> Scenario:
             expect("R2", "US", RESPONSE_TIME, value=1.0, status="good", **rt),
             expect("R3", "US", RESPONSE_TIME, value=12.6, status="good", **rt),
             expect("R4", "US", RESPONSE_TIME, value=18.4, status="poor", **rt),
+            expect("R5", "US", WITHIN_24H, value=70.0, status="poor", **h24),
+            expect("R5", "US", RESPONSE_TIME, value=9.7, status="good", **rt),
             expect(
                 "R4", "US", RESPONSE_TIME, target={"value": 12.6, "condition": "less_than_or_equal"}
             ),
@@ -721,7 +737,9 @@ def top_performers_descending_as_of_month_end() -> Scenario:
 
 def empty_cohort() -> Scenario:
     """No seller is in the best quartile all 3 months (Oct, Sep, Aug as of 1 November):
-    no top-performer figure, statuses against the store average alone."""
+    no top-performer figure, statuses against the store average alone. E3 to E5, new in
+    October, fill the store average: October's best quartile (rank 2 of 5 is 0 %) is E1
+    and E3, but only E1 and E2 were ranked before, each in one month."""
     aug, sep, oct_ = "2026-08-10", "2026-09-10", "2026-10-10"
     events = [
         *month_block("E1", aug, 5, 0, 1),
@@ -730,7 +748,11 @@ def empty_cohort() -> Scenario:
         *month_block("E2", sep, 5, 0, 1),
         *month_block("E1", oct_, 5, 0, 1),
         *month_block("E2", oct_, 5, 1),
+        *month_block("E3", oct_, 5, 0, 1),
+        *month_block("E4", oct_, 10, 1),
+        *month_block("E5", oct_, 5, 1),
     ]
+    # (0 + 20 + 0 + 10 + 20) / 5.
     bench = dict(
         store_average=10.0,
         top_performers=None,
@@ -738,10 +760,12 @@ def empty_cohort() -> Scenario:
     )
     return Scenario(
         events,
-        {"E1": ["US"], "E2": ["US"]},
+        {f"E{i}": ["US"] for i in range(1, 6)},
         merge(
             expect("E1", "US", PREVENTABLE_RATE, value=0.0, status="good", **bench),
             expect("E2", "US", PREVENTABLE_RATE, value=20.0, status="fair", **bench),
+            expect("E3", "US", PREVENTABLE_RATE, value=0.0, status="good", **bench),
+            expect("E4", "US", PREVENTABLE_RATE, value=10.0, status="good", **bench),
         ),
         as_of=datetime(2026, 11, 1, tzinfo=UTC),
     )

@@ -1,8 +1,9 @@
 """The scheduled computation, in the three steps the state machine fans out:
 
 1. `compute_seller`: per seller, per store, read the aggregate deltas once and keep the
-   windowed counts (all orders, each served window), the self-fulfilled counts of the
-   benchmark window and of each of the last three calendar months;
+   windowed counts (all orders, each served window), the counts of the window just before
+   each as they stood at its own end, the self-fulfilled counts of the benchmark window
+   and of each of the last three calendar months;
 2. `compute_store_benchmarks`: per store, store average and top performers from every
    seller's step-1 result;
 3. `publish_seller`: per seller, the snapshot the API reads (counts + benchmarks) and the
@@ -34,10 +35,17 @@ from csinsights.store.run import RunStore
 RANKING_MONTHS = 3
 
 
-def lookback_start(day: date) -> date:
-    """First day any figure as of the end of `day` needs."""
+def activity_start(day: date) -> date:
+    """First day whose items make a store part of a seller's figures as of the end of
+    `day`: the longest window, or back to the first of the ranking months."""
     months = last_complete_months(day, RANKING_MONTHS)
     return min(day - timedelta(days=max(WINDOWS) - 1), months[-1][0])
+
+
+def lookback_start(day: date) -> date:
+    """First day any figure as of the end of `day` needs: the previous period of the
+    longest window starts two of its lengths back."""
+    return min(day - timedelta(days=2 * max(WINDOWS) - 1), activity_start(day))
 
 
 @dataclass
@@ -45,10 +53,13 @@ class SellerStoreCounts:
     windows: dict[int, Counts]
     self_fulfilled: Counts
     months: list[Counts]
+    previous: dict[int, Counts]
+    """Per window `w`, the counts over the `w` days before it, as of that period's end."""
 
     def to_json(self) -> dict[str, Any]:
         return {
             "windows": {str(w): c.to_json() for w, c in self.windows.items()},
+            "previous": {str(w): c.to_json() for w, c in self.previous.items()},
             "self_fulfilled": self.self_fulfilled.to_json(),
             "months": [c.to_json() for c in self.months],
         }
@@ -59,6 +70,7 @@ class SellerStoreCounts:
             {int(w): Counts.from_json(c) for w, c in data["windows"].items()},
             Counts.from_json(data["self_fulfilled"]),
             [Counts.from_json(c) for c in data["months"]],
+            {int(w): Counts.from_json(c) for w, c in data["previous"].items()},
         )
 
 
@@ -67,12 +79,23 @@ def seller_store_counts(
 ) -> SellerStoreCounts:
     current = as_of(items, day)
     windows = {w: window_counts(current, "all", day - timedelta(days=w - 1), day) for w in WINDOWS}
+    # What the dashboard showed at the previous period's end: a vote changed or a reply
+    # sent after it belongs to today's figures only.
+    previous = {
+        w: window_counts(
+            as_of(items, day - timedelta(days=w)),
+            "all",
+            day - timedelta(days=2 * w - 1),
+            day - timedelta(days=w),
+        )
+        for w in WINDOWS
+    }
     self_fulfilled = window_counts(current, "sf", day - timedelta(days=BENCHMARK_WINDOW - 1), day)
     months = [
         window_counts(as_of(items, last), "sf", first, last)
         for first, last in last_complete_months(day, RANKING_MONTHS)
     ]
-    return SellerStoreCounts(windows, self_fulfilled, months)
+    return SellerStoreCounts(windows, self_fulfilled, months, previous)
 
 
 class MetricsRun:
@@ -92,7 +115,7 @@ class MetricsRun:
     def compute_seller(self, seller: str, stores: list[str], day: date) -> list[str]:
         """Step 1; returns the stores the seller was active in (any counted item in the
         lookback, visible as of `day`)."""
-        first = lookback_start(day)
+        first, activity = lookback_start(day), activity_start(day)
         active = []
         for store in stores:
             items = [
@@ -100,7 +123,7 @@ class MetricsRun:
                 for i in self.repository.aggregates(seller, store, first, day)
                 if i.effective <= day
             ]
-            if not items:
+            if not any(belongs >= activity for belongs, _, _ in items):
                 continue
             active.append(store)
             counts = seller_store_counts(items, day)
@@ -113,10 +136,13 @@ class MetricsRun:
             seller: SellerStoreCounts.from_json(data)
             for seller, data in self.repository.store_seller_counts(day, store)
         }
+        settings = self.repository.settings
         benchmarks = store_benchmarks(
             {s: c.windows[BENCHMARK_WINDOW] for s, c in everyone.items()},
             {s: c.self_fulfilled for s, c in everyone.items()},
             {s: c.months for s, c in everyone.items()},
+            min_volume=settings.min_volume,
+            min_peers=settings.min_peers,
         )
         self.repository.put_benchmarks(day, store, benchmarks)
         return benchmarks
@@ -128,14 +154,15 @@ class MetricsRun:
         if not per_store:
             return None
         benchmarks = self.repository.benchmarks(day, list(per_store))
+        counts = {
+            store: SellerStoreCounts.from_json(data) for store, data in sorted(per_store.items())
+        }
         snapshot = Snapshot(
             seller,
             day,
-            {
-                store: SellerStoreCounts.from_json(data).windows
-                for store, data in sorted(per_store.items())
-            },
+            {store: c.windows for store, c in counts.items()},
             dict(sorted(benchmarks.items())),
+            {store: c.previous for store, c in counts.items()},
         )
         self.repository.put_snapshot(seller, day, snapshot)
         if self.reports is not None:

@@ -161,6 +161,7 @@ class Queries:
                 metric: {
                     "store_average": rounded(b.store_average),
                     "top_performers": rounded(b.top_performers),
+                    "reason": b.reason,
                 }
                 for metric, b in marks.items()
             },

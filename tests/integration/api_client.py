@@ -2,9 +2,9 @@
 that calls the real handler on the deployed template (moto) and checks each answer against
 the OpenAPI document, and the check of a pre-signed report link.
 
-The seeded stack (the `api` fixture of tests/integration/conftest.py), one per module:
-sellers S1 (stores US, CA) and S2 (US), computed as of 2026-11-20T00:00:00Z and as of
-2026-11-19T00:00:00Z (two days of snapshots and reports). S2's events all happen on 19
+The seeded stack (`seeded`, the `api` fixture of tests/integration/conftest.py), one per
+module: sellers S1 (stores US, CA) and S2 (US), computed as of 2026-11-20T00:00:00Z and as
+of 2026-11-19T00:00:00Z (two days of snapshots and reports). S2's events all happen on 19
 November, so S2 has nothing as of 2026-11-19T00:00:00Z: the older report exists for S1
 only.
 """
@@ -12,6 +12,7 @@ only.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -19,15 +20,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import pytest
 from jsonschema import Draft202012Validator
+from moto import mock_aws
 
 from csinsights.config import Settings
 from csinsights.models.records import Snapshot
 from csinsights.store.read import ReadStore
 from csinsights.store.reports import ReportsStore
 from csinsights_local.openapi import render
-from csinsights_local.stack import Deployment
-from tests.api_events import api_event, operator_claims, seller_claims
+from csinsights_local.pipeline import ingest_direct
+from csinsights_local.run import run_metrics
+from csinsights_local.stack import Deployment, deploy
+from tests.api_events import api_event, operator_claims, seed_events, seller_claims
 
 ROOT = Path(__file__).resolve().parents[2]
 T = "2026-11-20T00:00:00Z"
@@ -78,6 +83,22 @@ def check_against_openapi(method: str, resource: str, status: int, body: Any) ->
 
 
 # ---------------------------------------------------------------- the seeded stack
+
+
+def seeded(environment: dict[str, str] | None = None) -> Iterator[Api]:
+    """The seed events ingested and the runs as of T and T_PREV done, with `environment`
+    set for the runs (settings the template leaves at their defaults)."""
+    with mock_aws(), pytest.MonkeyPatch.context() as patch:
+        stack = deploy()
+        events = seed_events()
+        summary = ingest_direct(stack, events)
+        assert (summary.accepted, summary.rejected) == (len(events), 0)
+        for name, value in (environment or {}).items():
+            patch.setenv(name, value)
+        run_metrics(stack, T)
+        run_metrics(stack, T_PREV)
+        patch.undo()
+        yield Api(stack)
 
 
 @dataclass

@@ -135,6 +135,7 @@ def test_vote_before_its_self_fulfilled_order_counts_in_sf_once_the_order_is_in(
             ("all", day(3), "responses"): 1,
             ("all", day(3), "dissatisfied"): 1,
             ("all", day(2), "contacts"): 1,
+            ("all", day(2), "reason:product_quality"): 1,
             ("all", day(2), "preventable"): 1,
             ("all", day(2), "bdr_dissatisfied"): 1,
             ("all", day(2), "unanswered_c:12"): 1,
@@ -151,6 +152,7 @@ def test_vote_before_its_self_fulfilled_order_counts_in_sf_once_the_order_is_in(
         {
             **both(day(1), "orders"),
             **both(day(2), "contacts"),
+            **both(day(2), "reason:product_quality"),
             **both(day(2), "preventable"),
             **both(day(2), "unanswered_c:12"),
         },
@@ -164,6 +166,7 @@ def test_vote_before_its_self_fulfilled_order_counts_in_sf_once_the_order_is_in(
             **both(day(3), "responses"),
             **both(day(3), "dissatisfied"),
             **both(day(2), "contacts"),
+            **both(day(2), "reason:product_quality"),
             **both(day(2), "preventable"),
             **both(day(2), "bdr_dissatisfied"),
             **both(day(2), "unanswered_c:12"),
@@ -193,6 +196,8 @@ def test_reply_arriving_before_its_contact_counts_once_both_are_in(stack: Deploy
         day(2),
         {
             ("all", day(2), "contacts"): 2,
+            ("all", day(2), "reason:shipping"): 1,
+            ("all", day(2), "reason:change_of_mind"): 1,
             ("all", day(2), "preventable"): 1,
             ("all", day(2), "answered_h:5"): 1,
             ("all", day(2), "within_24h"): 1,
@@ -202,6 +207,8 @@ def test_reply_arriving_before_its_contact_counts_once_both_are_in(stack: Deploy
     # c2 answered after 26 h 15 the next day: counted in its own day, not within 24 h.
     answered = {
         ("all", day(2), "contacts"): 2,
+        ("all", day(2), "reason:shipping"): 1,
+        ("all", day(2), "reason:change_of_mind"): 1,
         ("all", day(2), "preventable"): 1,
         ("all", day(2), "answered_h:5"): 1,
         ("all", day(2), "answered_h:26"): 1,
@@ -225,6 +232,8 @@ def test_no_response_needed_leaves_needs_reply_counters_from_its_day_on(
     events = [marked, waiting, not_needed, reply_anyway]
     before = {
         ("all", day(2), "contacts"): 2,
+        ("all", day(2), "reason:other"): 1,
+        ("all", day(2), "reason:shipping"): 1,
         ("all", day(2), "preventable"): 1,
         ("all", day(2), "unanswered_c:7"): 1,
         ("all", day(2), "unanswered_c:11"): 1,
@@ -233,6 +242,8 @@ def test_no_response_needed_leaves_needs_reply_counters_from_its_day_on(
     check(stack, events, day(3), before)
     after = {
         ("all", day(2), "contacts"): 2,
+        ("all", day(2), "reason:other"): 1,
+        ("all", day(2), "reason:shipping"): 1,
         ("all", day(2), "preventable"): 1,
         ("all", day(2), "unanswered_c:11"): 1,
     }
@@ -501,6 +512,7 @@ def test_full_batch_for_one_store_is_split_across_transactions_and_counted_once(
     expected = {
         ("all", day(1), "orders"): 50,
         ("all", day(2), "contacts"): 50,
+        ("all", day(2), "reason:shipping"): 50,
         ("all", day(2), "preventable"): 50,
         ("all", day(2), "unanswered_c:9"): 50,
     }
@@ -551,6 +563,7 @@ def test_events_put_on_the_bus_reach_the_queue_and_are_stored(stack: Deployment)
         {
             **both(day(1), "orders"),
             **both(day(1), "contacts"),
+            **both(day(1), "reason:fulfillment"),
             **both(day(1), "preventable"),
             **both(day(1), "answered_h:1"),
             **both(day(1), "within_24h"),

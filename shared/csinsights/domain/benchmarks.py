@@ -18,6 +18,9 @@ from csinsights.domain.metrics import (
 )
 
 MIN_RANKING_DENOMINATOR = 5
+"""A seller's monthly denominator needed to be ranked for top performers (fixed by the
+specification, independent of `min_volume`)."""
+TOO_FEW_SELLERS = "too_few_sellers"
 
 
 def benchmark_status(value: Fraction | None, average: Fraction | None, top: Fraction | None) -> str:
@@ -69,9 +72,15 @@ def store_benchmarks(
     current: Mapping[str, Counts],
     current_self_fulfilled: Mapping[str, Counts],
     monthly_self_fulfilled: Mapping[str, list[Counts]],
+    *,
+    min_volume: int,
+    min_peers: int,
 ) -> dict[str, Benchmark]:
-    """Per metric: the mean over the store's sellers with a value, and the median current
-    self-fulfilled value of the sellers in the best quartile of each of the last months."""
+    """Per metric: the mean over the store's sellers with a value and a denominator of at
+    least `min_volume` (one seller with a single contact must not move the average), and
+    the median current self-fulfilled value of the sellers in the best quartile of each of
+    the last months. Below `min_peers` sellers in the average both are withheld, so no
+    seller can work out a rival's figure from its own and the average."""
     values = {seller: compute(counts) for seller, counts in current.items()}
     sf_values = {seller: compute(counts) for seller, counts in current_self_fulfilled.items()}
     monthly = {
@@ -80,7 +89,14 @@ def store_benchmarks(
     months = max((len(m) for m in monthly.values()), default=0)
     out = {}
     for metric in COMPARED_METRICS:
-        average = mean(v[metric].value for v in values.values() if v[metric].value is not None)
+        qualifying = [
+            figure.value
+            for v in values.values()
+            if (figure := v[metric]).value is not None and figure.denominator >= min_volume
+        ]
+        if len(qualifying) < min_peers:
+            out[metric] = Benchmark(reason=TOO_FEW_SELLERS)
+            continue
         cohort: set[str] | None = None
         for index in range(months):
             ranked = {}
@@ -96,5 +112,5 @@ def store_benchmarks(
             if (v := sf_values.get(seller, {}).get(metric, MetricValue(None)).value) is not None
         ]
         top = median(cohort_values) if cohort_values else None
-        out[metric] = Benchmark(average, top)
+        out[metric] = Benchmark(mean(qualifying), top)
     return out

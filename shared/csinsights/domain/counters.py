@@ -8,8 +8,9 @@ effect on or before D gives exactly the as-of-D figures: late votes, replies sen
 later and vote changes never leak backwards.
 
 Counter names (each per scope, `all` or `sf` = self-fulfilled orders only):
-  orders, responses, dissatisfied, contacts, preventable, bdr_dissatisfied,
-  answered_h:<whole hours>, within_24h, answered_late, unanswered_c:<ceil hours into day>.
+  orders, responses, dissatisfied, contacts, reason:<reason of the earliest message>,
+  preventable, bdr_dissatisfied, answered_h:<whole hours>, within_24h, answered_late,
+  unanswered_c:<ceil hours into day>.
 An unanswered contact's age in whole hours as of D is 24*k - c, k being the days from its
 received day to the end of D, so the counters stay constant between events.
 """
@@ -93,6 +94,7 @@ def contact_counters(
     first_reply = min(_visible(contact.responded, as_of), default=None)
     for scope in scopes:
         out[(scope, day, "contacts")] += 1
+        out[(scope, day, f"reason:{received.reason}")] += 1
         if received.reason in PREVENTABLE_REASONS:
             out[(scope, day, "preventable")] += 1
         if vote is not None and vote.dissatisfied:

@@ -100,6 +100,8 @@ def window_counts(
                 counts.unanswered_over_24h += value
             if days >= 3:
                 counts.unanswered_over_48h += value
+        elif name.startswith("reason:"):
+            counts.by_reason[name.split(":", 1)[1]] += value
         else:
             setattr(counts, name, getattr(counts, name) + value)
     return counts

@@ -253,6 +253,16 @@ class History(_Exact):
 class StoreBenchmark(_Exact):
     store_average: float | None
     top_performers: float | None
+    reason: Literal["too_few_sellers"] | None = Field(
+        description=(
+            "Why both figures are null although sellers of the store have values: "
+            "`too_few_sellers` when fewer sellers than the privacy floor (5 by default) have "
+            "a value with enough volume (a denominator of at least 5 by default) to count in "
+            "the store average, so that no seller could work out a rival's figure; null when "
+            "the figures are published (a null figure then means there is nothing to show, "
+            "e.g. no top-performer cohort)."
+        )
+    )
 
 
 class Benchmarks(_Exact):
