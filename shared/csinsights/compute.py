@@ -87,7 +87,7 @@ def seller_store_counts(
             "all",
             day - timedelta(days=2 * w - 1),
             day - timedelta(days=w),
-        )
+        ).summarised()
         for w in WINDOWS
     }
     self_fulfilled = window_counts(current, "sf", day - timedelta(days=BENCHMARK_WINDOW - 1), day)

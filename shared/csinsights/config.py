@@ -120,10 +120,6 @@ class Settings(BaseModel):
     def _capped(cls, seconds: int) -> int:
         return min(seconds, MAX_LINK_EXPIRY_SECONDS)
 
-    def __hash__(self) -> int:
-        """By value, nested overrides included, so a configuration keys its clients."""
-        return hash(self.model_dump_json())
-
     def required(self, field: str) -> str:
         """An optional setting a store cannot work without."""
         value = getattr(self, field)

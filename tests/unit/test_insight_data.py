@@ -19,7 +19,7 @@ from csinsights.config import Settings
 from csinsights.domain.benchmarks import Benchmark, store_benchmarks
 from csinsights.domain.catalogue import WINDOWS
 from csinsights.domain.documents import rounded
-from csinsights.domain.metrics import COMPARED_METRICS, Counts
+from csinsights.domain.metrics import COMPARED_METRICS, Counts, compute
 from csinsights.ingest import Ingestor, Message
 from csinsights.models.records import Snapshot
 from tests import reference
@@ -94,6 +94,13 @@ def as_counts(f: reference.Figures) -> dict[str, Any]:
     }
 
 
+def totals(counts: dict[str, Any]) -> dict[str, Any]:
+    """A previous period keeps its whole hours only as their sum and count (what its mean
+    response time needs): compare those."""
+    hours = counts["hours"]
+    return counts | {"hours": (sum(h * n for h, n in hours.items()), sum(hours.values()))}
+
+
 def of(c: Counts) -> dict[str, Any]:
     return {
         "orders": c.orders,
@@ -139,21 +146,23 @@ def test_previous_period_is_counted_as_of_its_own_end() -> None:
     snapshots, _ = run(ingested(previous_period_events(late=True)), DAY)
     before = snapshots["A1SELLER"].previous["US"][28]
     # As of 23 October: the vote is still "no", c2 unanswered and 58 h old (late).
-    assert of(before) == {
-        "orders": 1,
-        "responses": 1,
-        "dissatisfied": 1,
-        "contacts": 2,
-        "preventable": 1,
-        "bdr_dissatisfied": 1,
-        "by_reason": Counter(shipping=1, other=1),
-        "hours": Counter({3: 1, 58: 1}),
-        "unanswered": 1,
-        "counted_in_24h_rate": 2,
-        "within_24h": 1,
-        "answered_late": 0,
-        "unanswered_late": 1,
-    }
+    assert totals(of(before)) == totals(
+        {
+            "orders": 1,
+            "responses": 1,
+            "dissatisfied": 1,
+            "contacts": 2,
+            "preventable": 1,
+            "bdr_dissatisfied": 1,
+            "by_reason": Counter(shipping=1, other=1),
+            "hours": Counter({3: 1, 58: 1}),
+            "unanswered": 1,
+            "counted_in_24h_rate": 2,
+            "within_24h": 1,
+            "answered_late": 0,
+            "unanswered_late": 1,
+        }
+    )
     # As of T the changed vote belongs to 25 October, in the current window.
     now = snapshots["A1SELLER"].stores["US"][28]
     assert (now.orders, now.responses, now.dissatisfied, now.contacts) == (1, 1, 0, 0)
@@ -323,7 +332,10 @@ def test_counts_and_benchmarks_equal_the_reference(
                 assert of(windows[w]) == as_counts(now), (seller, store_id, w)
                 earlier = start - timedelta(days=w)
                 before = reference.figures(world(events, seller, store_id, start), earlier, start)
-                assert of(snapshot.previous[store_id][w]) == as_counts(before), (seller, w)
+                assert totals(of(snapshot.previous[store_id][w])) == totals(as_counts(before)), (
+                    seller,
+                    w,
+                )
     for store_id, got in marks.items():
         expected = reference.benchmarks(
             events, store_id, as_of, min_volume=min_volume, min_peers=min_peers
@@ -336,3 +348,26 @@ def test_counts_and_benchmarks_equal_the_reference(
             }
             for metric, b in got.items()
         } == expected, store_id
+
+
+@given(
+    st.dictionaries(st.integers(0, 2000), st.integers(1, 30), max_size=40),
+    st.integers(0, 5),
+    st.integers(0, 5),
+)
+@settings(max_examples=examples(200, 2000), deadline=None)
+def test_a_summarised_previous_period_shows_the_same_figures(hours, answered, late):
+    counts = Counts(
+        orders=7, contacts=9, within_24h=answered, answered_late=late, hours=Counter(hours)
+    )
+    counts.answered = min(answered, sum(counts.hours.values()))
+    summary = counts.summarised()
+    assert len(+summary.hours) <= 2
+    assert summary.unanswered == counts.unanswered
+    for metric, figure in compute(summary).items():
+        full = compute(counts)[metric]
+        assert (figure.value, figure.numerator, figure.denominator) == (
+            full.value,
+            full.numerator,
+            full.denominator,
+        ), metric
