@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import pytest
 from jsonschema import Draft202012Validator
 from moto import mock_aws
 
@@ -87,17 +86,18 @@ def check_against_openapi(method: str, resource: str, status: int, body: Any) ->
 
 def seeded(environment: dict[str, str] | None = None) -> Iterator[Api]:
     """The seed events ingested and the runs as of T and T_PREV done, with `environment`
-    set for the runs (settings the template leaves at their defaults)."""
-    with mock_aws(), pytest.MonkeyPatch.context() as patch:
+    given to the functions for the runs, as a template parameter would."""
+    with mock_aws():
         stack = deploy()
         events = seed_events()
         summary = ingest_direct(stack, events)
         assert (summary.accepted, summary.rejected) == (len(events), 0)
-        for name, value in (environment or {}).items():
-            patch.setenv(name, value)
+        saved = {name: dict(env) for name, env in stack.function_environments.items()}
+        for env in stack.function_environments.values():
+            env.update(environment or {})
         run_metrics(stack, T)
         run_metrics(stack, T_PREV)
-        patch.undo()
+        stack.function_environments.update(saved)
         yield Api(stack)
 
 

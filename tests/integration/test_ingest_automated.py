@@ -69,6 +69,7 @@ ANSWERED_IN_5H = {
     **both(day(1), "orders"),
     **both(day(1), "contacts"),
     **both(day(1), "preventable"),
+    **both(day(1), "reason:shipping"),
     **both(day(1), "answered_h:5"),
     **both(day(1), "within_24h"),
 }
@@ -85,6 +86,7 @@ def test_an_auto_reply_alone_leaves_the_contact_unanswered_open_and_overdue(
         **both(day(1), "orders"),
         **both(day(1), "contacts"),
         **both(day(1), "preventable"),
+        **both(day(1), "reason:shipping"),
         # received at 10:00: 10 hours into its day, its age counts on from there
         **both(day(1), "unanswered_c:10"),
     }

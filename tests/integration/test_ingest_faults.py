@@ -167,6 +167,8 @@ US_EXPECTED_DAY_4 = {
     ("sf", day(2), "contacts"): 1,
     ("all", day(2), "preventable"): 1,
     ("sf", day(2), "preventable"): 1,
+    ("all", day(2), "reason:shipping"): 1,
+    ("sf", day(2), "reason:shipping"): 1,
     ("all", day(2), "answered_h:2"): 1,
     ("sf", day(2), "answered_h:2"): 1,
     ("all", day(2), "within_24h"): 1,
