@@ -38,7 +38,8 @@ def marketplace_streams(draw: st.DrawFn) -> tuple[datetime, int, list[dict[str, 
     """(as_of, window_days, distinct events) of 3-6 sellers in 1-2 stores over the four
     months before T: busy sellers have enough self-fulfilled orders and contacts a month
     to be ranked; exact 24 h / 48 h edges, ties, votes changed, replies and marks after
-    T, repeated `order.placed` / `contact.received`, pre-sale contacts, orphan votes."""
+    T, auto-replies anywhere, repeated `order.placed` / `contact.received`, pre-sale
+    contacts, orphan votes."""
     # One drawn seed drives the bulk: drawing every choice would make the smallest
     # example huge; Hypothesis still varies the shape below and replays failures.
     rnd = random.Random(draw(st.integers(0, 2**32 - 1)))
@@ -91,6 +92,11 @@ def marketplace_streams(draw: st.DrawFn) -> tuple[datetime, int, list[dict[str, 
         if rnd.random() < 0.04:
             again = {**data, "reason": rnd.choice(REASONS)}
             add("contact.received", at + rnd.choice(EDGES), again, seller, store)
+        for _ in range(rnd.choice([0, 0, 0, 0, 1, 1, 2])):
+            # An auto-responder's reply, before, after or instead of the real one: never a
+            # response.
+            auto = {"contact_id": cid, "automated": True}
+            add("contact.responded", at + delay(), auto, seller, store)
         outcome = rnd.random()
         if outcome < 0.1:
             mark = at + timedelta(minutes=rnd.randint(0, 3 * 24 * 60))

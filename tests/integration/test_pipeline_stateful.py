@@ -35,7 +35,7 @@ from tests.state import table_items
 from tests.strategies import marketplace_streams
 
 # The attributes of order and contact items that hold their events, id first.
-EVENT_SETS = ("placed", "votes", "received", "responded", "no_response_needed")
+EVENT_SETS = ("placed", "votes", "received", "responded", "auto_replied", "no_response_needed")
 
 
 class Pipeline(RuleBasedStateMachine):
