@@ -101,6 +101,20 @@ def open_contact_index(
     }
 
 
+def contact_index(
+    seller: str, store: str, contact_id: str, contact: ContactState
+) -> dict[str, Any]:
+    """Index of every contact by its first received time: a seller store's contacts of a
+    period without a scan (the index projects the contact's state)."""
+    first = contact.first_received()
+    if first is None:
+        return {}
+    return {
+        keys.CONTACTS_PK: {"S": keys.contacts_pk(seller, store)},
+        keys.CONTACTS_SK: {"S": f"{iso(first.stamp.at)}#{contact_id}"},
+    }
+
+
 def open_contact(store: str, item: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "contact_id": item["contact_id"]["S"],

@@ -134,6 +134,7 @@ class IngestStore(TableStore):
                 "contact_id": {"S": cid},
                 **codecs.encode_contact(contact),
                 **codecs.open_contact_index(seller, store, cid, contact),
+                **codecs.contact_index(seller, store, cid, contact),
             }
             last = _latest_event_day(
                 (r.stamp for r in contact.received),

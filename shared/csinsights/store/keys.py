@@ -14,7 +14,10 @@ Single table, keys `pk`/`sk`, TTL on `expires_at`:
 
 Sparse indexes: OpenContacts (`open_pk` OPEN#<seller>#<store>, `open_sk`
 <received at>#<contact id>) and VotedOrders (`voted_pk` VOTED#<seller>#<store>,
-`voted_sk` <latest vote at>#<order id>).
+`voted_sk` <latest vote at>#<order id>). Contacts (`contacts_pk` CONTACTS#<seller>#<store>,
+`contacts_sk` <first received at>#<contact id>): every contact of a seller store by received
+time, with its state projected, for the contacts report and anything judged as of an
+instant (overdue contacts, reply-due alerts).
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ OPEN_CONTACTS = "OpenContacts"
 OPEN_PK, OPEN_SK = "open_pk", "open_sk"
 VOTED_ORDERS = "VotedOrders"
 VOTED_PK, VOTED_SK = "voted_pk", "voted_sk"
+CONTACTS = "Contacts"
+CONTACTS_PK, CONTACTS_SK = "contacts_pk", "contacts_sk"
 
 
 def key(pk: str, sk: str) -> dict[str, Any]:
@@ -105,6 +110,10 @@ def report_pk(seller: str) -> str:
 
 def open_pk(seller: str, store: str) -> str:
     return f"OPEN#{seller}#{store}"
+
+
+def contacts_pk(seller: str, store: str) -> str:
+    return f"CONTACTS#{seller}#{store}"
 
 
 def voted_pk(seller: str, store: str) -> str:
