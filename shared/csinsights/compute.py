@@ -28,11 +28,15 @@ from csinsights.domain.metrics import Counts, last_complete_months, window_count
 from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.domain.targets import RenderRules
 from csinsights.models.records import ReportRecord, Snapshot
-from csinsights.reports import to_csv, to_html
+from csinsights.render.charts import Trend
+from csinsights.render.html import to_html
+from csinsights.reports import to_csv
 from csinsights.store.reports import ReportsStore
 from csinsights.store.run import RunStore
 
 RANKING_MONTHS = 3
+TREND_DAYS = 28
+"""The days the insights page charts, ending with the run's."""
 
 
 def activity_start(day: date) -> date:
@@ -171,19 +175,22 @@ class MetricsRun:
 
     def _publish_reports(self, seller: str, day: date, snapshot: Snapshot) -> None:
         assert self.reports is not None
-        document = document_from_snapshot(
-            snapshot, rules=RenderRules.from_settings(self.repository.settings)
-        )
-        trend: dict[str, list[float | None]] = {}
-        for past in self.repository.snapshots(seller, day - timedelta(days=27), day):
-            for metric, figure in document_from_snapshot(past)["metrics"].items():
-                trend.setdefault(metric, []).append(figure.get("value"))
+        rules = RenderRules.from_settings(self.repository.settings)
+        document = document_from_snapshot(snapshot, rules=rules)
+        first = day - timedelta(days=TREND_DAYS - 1)
+        past = {
+            p.as_of_day: document_from_snapshot(p, rules=rules)
+            for p in self.repository.snapshots(seller, first, day)
+        }
+        trend = Trend.from_documents(first, day, past | {day: document})
         prefix = self.reports.insights_prefix(seller, day)
         self.reports.put(
             prefix + "insights.json", json.dumps(document, indent=2), "application/json"
         )
         self.reports.put(prefix + "insights.csv", to_csv(document), "text/csv")
-        self.reports.put(prefix + "insights.html", to_html(document, trend), "text/html")
+        self.reports.put(
+            prefix + "insights.html", to_html(document, trend, rules=rules), "text/html"
+        )
         report = ReportRecord.insights(
             f"{day.strftime('%Y%m%d')}-insights",
             document["as_of"],

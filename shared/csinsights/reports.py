@@ -1,41 +1,99 @@
-"""Render a seller's daily insights report: JSON (the metrics document), CSV, HTML."""
+"""The product's CSV files, safe in any spreadsheet, and the insights CSV itself.
+
+Every CSV the product writes goes through `write_csv`, each cell through `safe_cell`: a
+cell a spreadsheet would evaluate is prefixed with a quote, and so is every piece of text
+a reader splitting on `;` (spreadsheets in many locales do) would cut out of a cell. A
+file written with `,` and read with `;` is split wherever a `;` stands, whatever the
+quoting, and a line break outside quotes starts a row there: an order id
+`x;=cmd|'/Ccalc'!A0` written as it is would become a live `=cmd|…` cell.
+"""
 
 from __future__ import annotations
 
 import csv
-import html
 import io
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from csinsights.domain.catalogue import CATALOGUE
 from csinsights.domain.figures import REASONS
 from csinsights.domain.insights import DISTRIBUTION_BANDS
+from csinsights.render.words import target_text
 
 BAND_LABELS = tuple(label for label, _, _ in DISTRIBUTION_BANDS)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-BADGES = {
-    "good": ("#1e7d32", "✔"),
-    "fair": ("#b7791f", "!"),
-    "poor": ("#c53030", "✖"),
-    "na": ("#666", "-"),
-}
+"""What makes a spreadsheet evaluate a cell that starts with it."""
+_UNSAFE = re.compile(r"""(^|[;,\r\n])(?=[" ]*[=+\-@\t\r])""")
+"""A cell's start, or a point where a `,` or `;` reader may start a cell (after a
+separator or a line break), followed (past any quotes or spaces a reader drops or a
+spreadsheet trims) by a formula's first character."""
 
 
-def neutralise(value: Any) -> Any:
-    """A cell a spreadsheet would run as a formula is prefixed with a quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+def safe_cell(value: Any) -> str | int | float:
+    """One cell of any CSV the product writes. Numbers stay numbers (a negative change is
+    a number, not a formula), `None` is empty, a flag is `yes`/`no`; text gets a `'`
+    before each place a spreadsheet could read the start of a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return value
+    return _UNSAFE.sub(r"\1'", str(value))
 
 
-def _yes_no(flag: bool | None) -> str | None:
-    return None if flag is None else "yes" if flag else "no"
+def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """A CSV file with a header of `columns` and one line per row, every cell safe; a row
+    with a key not in `columns` is an error, a missing key an empty cell."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({key: safe_cell(value) for key, value in row.items()})
+    return buffer.getvalue()
+
+
+INSIGHTS_COLUMNS = (
+    "seller_id",
+    "as_of",
+    "window_days",
+    "store",
+    "metric",
+    "metric_label",
+    "unit",
+    "value",
+    "numerator",
+    "denominator",
+    "median",
+    "p90",
+    "status",
+    "target",
+    "target_condition",
+    "target_text",
+    "store_average",
+    "top_performers",
+    "reason",
+    "data_through",
+    "to_target",
+    "low_sample",
+    "previous_value",
+    "previous_numerator",
+    "previous_denominator",
+    "change",
+    "trend",
+    "answered_late",
+    "unanswered_late",
+    "unanswered",
+    *(f"hours_{band}" for band in BAND_LABELS),
+    *(f"contacts_{reason}" for reason in REASONS),
+)
 
 
 def _rows(document: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per scope (`all`, then each store) and metric; a cell that does not apply to
-    a metric (the bands beyond the response time, say) is empty. The insight details'
-    columns follow the original ones, so a sheet reading those by position keeps working."""
+    a metric (the bands beyond the response time, say) is empty. The metric's label and
+    unit stand beside its key, its target as a number, a condition and in words."""
     rows = []
     scopes = [("all", document["metrics"])] + [
         (s["store_id"], s["metrics"]) for s in document["by_store"]
@@ -54,6 +112,8 @@ def _rows(document: dict[str, Any]) -> list[dict[str, Any]]:
                     "window_days": document["window"]["days"],
                     "store": scope,
                     "metric": metric.name,
+                    "metric_label": metric.label,
+                    "unit": metric.unit,
                     "value": m.get("value"),
                     "numerator": m.get("numerator"),
                     "denominator": m.get("denominator"),
@@ -62,12 +122,13 @@ def _rows(document: dict[str, Any]) -> list[dict[str, Any]]:
                     "status": m.get("status"),
                     "target": target.get("value"),
                     "target_condition": target.get("condition"),
+                    "target_text": target_text(metric, m.get("target")),
                     "store_average": m.get("store_average"),
                     "top_performers": m.get("top_performers"),
                     "reason": m.get("reason"),
                     "data_through": document["data_through"],
                     "to_target": m.get("to_target"),
-                    "low_sample": _yes_no(m.get("low_sample")),
+                    "low_sample": m.get("low_sample"),
                     "previous_value": previous.get("value"),
                     "previous_numerator": previous.get("numerator"),
                     "previous_denominator": previous.get("denominator"),
@@ -84,71 +145,4 @@ def _rows(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def to_csv(document: dict[str, Any]) -> str:
-    buffer = io.StringIO()
-    rows = _rows(document)
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if v is None else neutralise(v) for k, v in row.items()})
-    return buffer.getvalue()
-
-
-def _fmt(value: Any) -> str:
-    return "NA" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def _sparkline(points: list[float | None], width: int = 220, height: int = 40) -> str:
-    values = [p for p in points if p is not None]
-    if len(values) < 2:
-        return ""
-    low, high = min(values), max(values)
-    span = (high - low) or 1.0
-    step = width / max(len(points) - 1, 1)
-    coords = " ".join(
-        f"{i * step:.1f},{height - (p - low) / span * (height - 4) - 2:.1f}"
-        for i, p in enumerate(points)
-        if p is not None
-    )
-    return (
-        f'<svg width="{width}" height="{height}" role="img" aria-label="28-day trend">'
-        f'<polyline fill="none" stroke="#2b6cb0" stroke-width="2" points="{coords}"/></svg>'
-    )
-
-
-def to_html(document: dict[str, Any], trend: dict[str, list[float | None]] | None = None) -> str:
-    """A page a seller opens: a status badge per metric and store, and 28-day trends."""
-    trend = trend or {}
-    seller = html.escape(document["seller_id"])
-    head = [
-        "Metric",
-        "All stores",
-        *[html.escape(s["store_id"]) for s in document["by_store"]],
-        "28-day trend",
-    ]
-    lines = [
-        "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>Customer service insights: {seller}</title>",
-        "<style>body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ddd;padding:6px 10px;text-align:right}"
-        "td:first-child{text-align:left}"
-        ".b{color:#fff;border-radius:3px;padding:0 5px;margin-right:4px}</style></head><body>",
-        f"<h1>Customer service insights — {seller}</h1>",
-        f"<p>As of {html.escape(document['as_of'])}, last {document['window']['days']} days.</p>",
-        "<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>",
-    ]
-    for metric in CATALOGUE:
-        cells = [html.escape(metric.label)]
-        for metrics in [document["metrics"]] + [s["metrics"] for s in document["by_store"]]:
-            m = metrics[metric.name]
-            status = m.get("status")
-            badge = ""
-            if status:
-                colour, mark = BADGES[status]
-                badge = (
-                    f"<span class='b' style='background:{colour}' title='{status}'>{mark}</span>"
-                )
-            cells.append(badge + html.escape(_fmt(m.get("value"))))
-        cells.append(_sparkline(trend.get(metric.name, [])))
-        lines.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-    lines.append("</table></body></html>")
-    return "\n".join(lines)
+    return write_csv(_rows(document), INSIGHTS_COLUMNS)

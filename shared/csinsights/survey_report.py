@@ -3,8 +3,6 @@ order, with the latest answer, when, whether it changed and from what, and the c
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,19 +10,23 @@ from typing import Any
 
 from csinsights.domain.entities import OrderState
 from csinsights.models.records import ReportRecord, ReportRequest
-from csinsights.reports import neutralise
+from csinsights.reports import write_csv
 from csinsights.store.reports import ReportsStore
 
 COLUMNS = [
     "order_id",
     "store_id",
-    "latest_answer",
+    "vote",
+    "rating",
     "dissatisfied",
     "voted_at",
     "changed",
     "previous_answer",
     "contact_id",
 ]
+"""`vote` is the latest yes/no answer, `rating` the latest 1-5 one (one of them is empty);
+`previous_answer` (`yes`, `no` or `1`-`5`) is the answer the latest replaced, given only
+when `changed` is `yes`."""
 
 
 def new_report_id(now: datetime) -> str:
@@ -32,47 +34,46 @@ def new_report_id(now: datetime) -> str:
 
 
 def _voted_at(at: datetime) -> str:
-    """A vote's moment to the microsecond, as the events gave it."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _answer(answer: str) -> str:
-    return answer if answer in ("yes", "no") else f"rating {answer}"
+    """To the second, the one timestamp format a spreadsheet reads as a time."""
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def rows(store: str, orders: list[tuple[str, OrderState]]) -> list[dict[str, Any]]:
+    """One row per order with its latest vote. It changed when an earlier vote gave
+    another answer; `previous_answer` is the latest such answer (a "no" changed to "yes"
+    and voted "yes" again still changed from "no")."""
     out = []
     for order_id, order in orders:
         votes = sorted(order.votes)
         latest = votes[-1]
-        previous = votes[-2] if len(votes) > 1 else None
+        previous = next((v.answer for v in reversed(votes) if v.answer != latest.answer), None)
         contact = (
             latest.contact_id
             or next((v.contact_id for v in reversed(votes) if v.contact_id), None)
             or (sorted(order.contacts)[0] if order.contacts else None)
         )
+        rating = latest.answer not in ("yes", "no")
         out.append(
             {
                 "order_id": order_id,
                 "store_id": store,
-                "latest_answer": _answer(latest.answer),
-                "dissatisfied": "yes" if latest.dissatisfied else "no",
+                "vote": None if rating else latest.answer,
+                "rating": int(latest.answer) if rating else None,
+                "dissatisfied": latest.dissatisfied,
                 "voted_at": _voted_at(latest.stamp.at),
-                "changed": "yes" if previous and previous.answer != latest.answer else "no",
-                "previous_answer": _answer(previous.answer) if previous else "",
-                "contact_id": contact or "",
+                "changed": previous is not None,
+                "previous_answer": previous,
+                "contact_id": contact,
             }
         )
     return out
 
 
 def to_csv(all_rows: list[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row in all_rows:
-        writer.writerow({k: neutralise(v) for k, v in row.items()})
-    return buffer.getvalue()
+    """Newest vote first across every store (the same second: by store, then order)."""
+    ordered = sorted(all_rows, key=lambda r: (r["store_id"], r["order_id"]))
+    ordered.sort(key=lambda r: r["voted_at"], reverse=True)
+    return write_csv(ordered, COLUMNS)
 
 
 @dataclass

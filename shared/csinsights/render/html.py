@@ -1,0 +1,341 @@
+"""The daily insights report as a page a seller would rather look at than read.
+
+A headline per metric for all stores, then each store's figures with their comparisons,
+the contacts that are about to be (or are) late, and a legend of statuses and thresholds.
+The page is one self-contained file (inline CSS and SVG, no script, no font, no link to
+fetch), readable from a phone's 390 px to a desktop's 1280 px without sideways scrolling,
+and escapes every text it shows: ids come from outside.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from csinsights.domain.catalogue import CATALOGUE, CSDR, LATE, RESPONSE_TIME, WITHIN_24H, Metric
+from csinsights.domain.figures import PREVENTABLE_RATE
+from csinsights.domain.targets import FIXED_TARGET_METRICS, RenderRules, Targets, plain
+from csinsights.render.charts import Trend, chart
+from csinsights.render.words import (
+    NOT_JUDGED,
+    STATUS_WORDS,
+    amount,
+    change_text,
+    day_text,
+    na_reason,
+    number,
+    target_text,
+    to_target_text,
+)
+
+DENOMINATORS = {
+    CSDR: "survey responses",
+    "buyer_dissatisfaction_rate": "contacts",
+    PREVENTABLE_RATE: "orders",
+    RESPONSE_TIME: "contacts needing a reply",
+    WITHIN_24H: "contacts answered or older than 24 h",
+}
+STYLE = (
+    "*{box-sizing:border-box}"
+    "body{font:16px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0;"
+    "color:#1a202c;background:#f4f5f7}"
+    "main{max-width:1240px;margin:0 auto;padding:16px}"
+    "h1{font-size:1.5rem;margin:.2em 0}h2{font-size:1.25rem;margin:1.4em 0 .5em}"
+    "h3{font-size:1rem;margin:0 0 .3em}p{margin:.3em 0}"
+    ".id,dd,td,h1,h2,h3,p{overflow-wrap:anywhere}"
+    ".grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,18rem),1fr));"
+    "gap:12px}"
+    ".metric,.box{background:#fff;border:1px solid #d9dce3;border-radius:8px;padding:12px;"
+    "min-width:0}"
+    ".value{font-size:1.6rem;font-weight:650;margin-right:.3em}"
+    ".status{display:inline-block;border-radius:4px;padding:0 .45em;font-weight:600;"
+    "color:#fff;white-space:nowrap}"
+    ".good{background:#1e6b2e}.fair{background:#8a5300}.poor{background:#b42318}"
+    ".na,.unjudged{background:#4a5160}"
+    "dl{margin:.5em 0}dt{font-size:.8rem;color:#4a5160;margin-top:.4em}dd{margin:0}"
+    ".reason,.low{font-weight:600}.low{color:#8a5300}"
+    "figure{margin:.5em 0 0}figcaption{font-size:.85rem;color:#4a5160}"
+    ".trend svg{display:block;width:100%;height:auto;background:#f8f9fb}"
+    "polyline{fill:none;stroke:#1f5fa8;stroke-width:2}circle{fill:#1f5fa8}"
+    ".axis{stroke:#c9ccd3}text{font-size:11px;fill:#1a202c}"
+    "table{border-collapse:collapse;width:100%;table-layout:fixed}"
+    "th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #e3e5ea;vertical-align:top}"
+)
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _badge(status: str | None) -> str:
+    symbol, word = STATUS_WORDS[status] if status else NOT_JUDGED
+    css = status if status else "unjudged"
+    return f"<span class='status {css}'>{_e(symbol)} {_e(word)}</span>"
+
+
+def _comparison(metric: Metric, value: float | None, what: str) -> str:
+    if value is not None:
+        return _e(amount(metric, value))
+    if what == "store_average":
+        return "not published: fewer than 5 sellers of the store to compare with"
+    return "none: no seller of the store was in its best quarter all of the last 3 months"
+
+
+def _details(metric: Metric, m: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The insight details of the metrics that carry them."""
+    rows = []
+    if metric.name == RESPONSE_TIME and m.get("value") is not None:
+        rows.append(
+            (
+                "Median · 90th percentile",
+                f"{_e(amount(metric, m['median']))} · {_e(amount(metric, m['p90']))}",
+            )
+        )
+        bands = " · ".join(f"{_e(b)} h: {n}" for b, n in (m.get("distribution") or {}).items())
+        rows.append(("Hours to reply", bands))
+        rows.append(("Still unanswered", str(m.get("unanswered", 0))))
+    if metric.name == PREVENTABLE_RATE and m.get("by_reason"):
+        reasons = " · ".join(
+            f"{_e(r.replace('_', ' '))}: {n}" for r, n in m["by_reason"].items() if n
+        )
+        rows.append(("Contacts by reason", reasons or "none"))
+    if metric.name == LATE:
+        rows.append(("Answered after 48 h", str(m.get("answered_late", 0))))
+        rows.append(("Unanswered past 48 h", str(m.get("unanswered_late", 0))))
+    return rows
+
+
+def _card(
+    metric: Metric,
+    m: Mapping[str, Any],
+    days: int,
+    by_store: bool,
+    min_sample: int,
+    trend: tuple[Sequence[date], Sequence[float | None]] | None,
+) -> str:
+    value = m.get("value")
+    status = m.get("status")
+    out = [
+        f"<article class='metric' data-metric='{_e(metric.name)}' "
+        f"data-status='{_e(status or 'not_judged')}'>",
+        f"<h3>{_e(metric.label)}</h3>",
+        f"<p><span class='value'>{_e(amount(metric, value))}</span>{_badge(status)}</p>",
+    ]
+    if value is None:
+        out.append(f"<p class='reason'>NA: {_e(na_reason(m.get('reason'), days))}</p>")
+    if m.get("low_sample"):
+        out.append(
+            f"<p class='low'>⚠ Low sample: {m.get('denominator', 0)} "
+            f"{_e(DENOMINATORS.get(metric.name, ''))}, fewer than {min_sample}; trust it less."
+            "</p>"
+        )
+    rows: list[tuple[str, str]] = []
+    if metric.name in FIXED_TARGET_METRICS or by_store:
+        target = target_text(metric, m.get("target"))
+        rows.append(("Target", _e(target) if target else "none: no store comparison to judge by"))
+    else:
+        rows.append(("Target", "judged per store, against each store's sellers"))
+    if by_store and metric.name != LATE:
+        rows.append(("Store average", _comparison(metric, m.get("store_average"), "store_average")))
+        rows.append(("Top performers", _comparison(metric, m.get("top_performers"), "top")))
+    if metric.name in DENOMINATORS:
+        rows.append(
+            (
+                "Based on",
+                f"{m.get('numerator', 0)} of {m.get('denominator', 0)} "
+                f"{_e(DENOMINATORS[metric.name])}",
+            )
+            if metric.kind == "rate"
+            else ("Based on", f"{m.get('denominator', 0)} {_e(DENOMINATORS[metric.name])}")
+        )
+    rows.append((f"Against the {days} days before", _e(change_text(metric, dict(m)))))
+    to_target = to_target_text(metric, dict(m))
+    if to_target:
+        rows.append(("To meet the target", _e(to_target)))
+    rows += _details(metric, m)
+    out.append("<dl>" + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>")
+    if trend is not None:
+        out.append(chart(metric, *trend))
+    out.append("</article>")
+    return "".join(out)
+
+
+def _section(
+    title: str,
+    intro: str,
+    metrics: Mapping[str, Any],
+    document: Mapping[str, Any],
+    scope: str | None,
+    trend: Trend | None,
+    min_sample: int,
+) -> str:
+    days = document["window"]["days"]
+    cards = [
+        _card(
+            metric,
+            metrics[metric.name],
+            days,
+            scope is not None,
+            min_sample,
+            (trend.days, trend.series(scope, metric.name)) if trend else None,
+        )
+        for metric in CATALOGUE
+    ]
+    store = f" data-store='{_e(scope)}'" if scope is not None else ""
+    return (
+        f"<section class='scope'{store}><h2>{title}</h2><p>{intro}</p>"
+        f"<div class='grid'>{''.join(cards)}</div></section>"
+    )
+
+
+def _when(received_at: str) -> str:
+    try:
+        at = datetime.strptime(received_at, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return _e(received_at)
+    return f"{_e(day_text(at.date()))} {at:%H:%M} UTC"
+
+
+def _overdue(overdue: Sequence[Mapping[str, Any]] | None, seller: str) -> str:
+    head = "<section id='overdue'><h2>Contacts near or past 48 hours</h2>"
+    if overdue is None:
+        return head + (
+            "<p class='none-listed'>None listed: this report was built without the open "
+            f"contacts. The live list: GET /v1/sellers/{_e(seller)}/contacts/overdue.</p>"
+            "</section>"
+        )
+    if not overdue:
+        return (
+            head
+            + "<p class='none-listed'>None: no unanswered contact is near 48 hours.</p></section>"
+        )
+    rows = []
+    for c in sorted(overdue, key=lambda c: (c["hours_left"], str(c["contact_id"]))):
+        left = c["hours_left"]
+        state = (
+            f"{_badge('poor')} late by {_e(number(-left))} h"
+            if left <= 0
+            else f"{_badge('fair')} {_e(number(left))} h left"
+        )
+        rows.append(
+            f"<tr><td class='id'>{_e(c['contact_id'])}</td><td class='id'>{_e(c['store_id'])}</td>"
+            f"<td>{_when(str(c['received_at']))}</td><td>{state}</td></tr>"
+        )
+    return head + (
+        "<p>Past 48 hours without a reply a buyer can file an A-to-z claim.</p>"
+        "<table><thead><tr><th>Contact</th><th>Store</th><th>Received</th>"
+        f"<th>Before 48 h</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
+
+def _bands(metric: str, targets: Targets) -> tuple[str, str, str]:
+    edges = targets.thresholds[metric]
+    good, fair = number(plain(edges.good)), number(plain(edges.fair))
+    if metric == CSDR:
+        return f"below {good} %", f"{good} % to below {fair} %", f"{fair} % or more"
+    if metric == WITHIN_24H:
+        return f"{good} % or more", f"{fair} % to below {good} %", f"below {fair} %"
+    return "0", f"1 to {fair}" if edges.fair >= 1 else "never", f"more than {fair}"
+
+
+def _legend(document: Mapping[str, Any], rules: RenderRules) -> str:
+    statuses = "".join(
+        f"<li>{_badge(s)} {_e(meaning)}</li>"
+        for s, meaning in (
+            ("good", "meets the target"),
+            ("fair", "misses it"),
+            ("poor", "misses it badly"),
+            ("na", "no figure to judge"),
+            (None, "no status in this view (comparisons are per store, over 28 days)"),
+        )
+    )
+    rows = []
+    views: list[tuple[str, Targets]] = [
+        ("All stores and stores without their own", rules.targets(None))
+    ]
+    views += [
+        (f"Store {_e(s['store_id'])}", rules.targets(s["store_id"]))
+        for s in document["by_store"]
+        if s["store_id"] in rules.store_targets
+    ]
+    for metric in CATALOGUE:
+        if metric.name in FIXED_TARGET_METRICS:
+            for view, targets in views:
+                good, fair, poor = _bands(metric.name, targets)
+                rows.append(
+                    f"<tr><td>{_e(metric.label)} · {view}</td><td>{_e(good)}</td>"
+                    f"<td>{_e(fair)}</td><td>{_e(poor)}</td></tr>"
+                )
+        else:
+            rows.append(
+                f"<tr><td>{_e(metric.label)}</td><td>at or better than the store's top "
+                "performers</td><td>at or better than the store average</td>"
+                "<td>worse than the store average</td></tr>"
+            )
+    return (
+        "<section id='legend'><h2>Legend: statuses and thresholds</h2><div class='box'>"
+        f"<ul>{statuses}</ul><table><thead><tr><th>Metric</th><th>✔ Good</th><th>! Fair</th>"
+        f"<th>✖ Poor</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<p>Low sample: fewer than {rules.min_sample} behind a figure. Store averages count "
+        "sellers with at least 5; they and the top performers are published only where "
+        "at least 5 sellers of the store qualify. Missing a target carries no penalty.</p>"
+        "</div></section>"
+    )
+
+
+def to_html(
+    document: dict[str, Any],
+    trend: Trend | None = None,
+    overdue: Sequence[Mapping[str, Any]] | None = None,
+    rules: RenderRules | None = None,
+) -> str:
+    """The page of one metrics document. `trend`: each view's daily figures for the
+    charts (none drawn without it); `overdue`: the unanswered contacts near or past 48 h,
+    each `{contact_id, store_id, received_at, hours_left}` (`None`: not known to the
+    caller, and the page says so); `rules`: the thresholds the document was judged by."""
+    rules = rules or RenderRules()
+    seller = document["seller_id"]
+    days = document["window"]["days"]
+    through = date.fromisoformat(document["data_through"])
+    start = date.fromisoformat(document["window"]["start"][:10])
+    stores = [s["store_id"] for s in document["by_store"]]
+    sections = [
+        _section(
+            "All stores",
+            f"{_e(', '.join(stores))}, pooled. Comparisons with other sellers are per store.",
+            document["metrics"],
+            document,
+            None,
+            trend,
+            rules.min_sample,
+        ),
+        _overdue(overdue, seller),
+        *(
+            _section(
+                f"Store <span class='id'>{_e(s['store_id'])}</span>",
+                "This store alone, against the store's other sellers.",
+                s["metrics"],
+                document,
+                s["store_id"],
+                trend,
+                rules.min_sample,
+            )
+            for s in document["by_store"]
+        ),
+        _legend(document, rules),
+    ]
+    return "".join(
+        [
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+            "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+            f"<title>Customer service insights: {_e(seller)}</title>",
+            f"<style>{STYLE}</style></head><body><main>",
+            f"<header><h1>Customer service insights</h1><p class='id'>Seller {_e(seller)}</p>",
+            f"<p id='data-through'>Data through {_e(day_text(through))} · the last {days} "
+            f"days, {_e(day_text(start))} to {_e(day_text(through))}</p></header>",
+            *sections,
+            "</main></body></html>",
+        ]
+    )

@@ -1,0 +1,97 @@
+"""A figure of the metrics document in words a seller reads: its value with its unit, its
+target, why it is NA, which way it moved. Shared by the CSV's text columns and the page."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from csinsights.domain.catalogue import Metric
+
+STATUS_WORDS = {
+    "good": ("✔", "Good"),
+    "fair": ("!", "Fair"),
+    "poor": ("✖", "Poor"),
+    "na": ("∅", "No status"),
+}
+"""The symbol and the word of each status: a page never says it by colour alone."""
+NOT_JUDGED = ("·", "Not judged")
+NA_REASONS = {
+    "no_responses": "no survey responses in the last {days} days",
+    "no_contacts": "no contacts in the last {days} days",
+    "no_orders": "contacts but no orders in the last {days} days",
+}
+
+
+def number(value: int | float) -> str:
+    """25, not 25.0; 12.5 stays 12.5."""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def amount(metric: Metric, value: int | float | None) -> str:
+    """A figure with its unit: 12.5 %, 3 hours, 1 contact."""
+    if value is None:
+        return "NA"
+    if metric.kind == "rate":
+        return f"{number(value)} %"
+    if metric.kind == "hours":
+        return f"{number(value)} h"
+    return f"{number(value)} contact" + ("" if value == 1 else "s")
+
+
+def target_text(metric: Metric, target: dict[str, Any] | None) -> str | None:
+    """The `good` threshold as a sentence: below 25 %, at least 90 %, 0 contacts; for a
+    benchmark-judged metric the store's reference (top performers, else the average)."""
+    if not target:
+        return None
+    value, condition = target["value"], target["condition"]
+    if condition == "less_than":
+        return f"below {amount(metric, value)}"
+    if condition == "greater_than_or_equal":
+        return f"at least {amount(metric, value)}"
+    if condition == "equal_to":
+        return amount(metric, value)
+    return f"at or below {amount(metric, value)}"
+
+
+def na_reason(reason: str | None, days: int) -> str:
+    """Why a figure is NA, spelled out: NA is not zero."""
+    if reason is None:
+        return "not measured"
+    return NA_REASONS.get(reason, reason.replace("_", " ")).format(days=days)
+
+
+def change_text(metric: Metric, figure: dict[str, Any]) -> str:
+    """The change against the previous period with its direction: "2.5 percentage points
+    better (was 10 %)"; a figure with nothing to compare says so."""
+    previous = (figure.get("previous") or {}).get("value")
+    change, trend = figure.get("change"), figure.get("trend")
+    if change is None or trend is None:
+        return "no previous figure to compare" if previous is None else "not comparable"
+    if trend == "same":
+        return f"unchanged (was {amount(metric, previous)})"
+    size = (
+        f"{number(abs(change))} percentage points"
+        if metric.kind == "rate"
+        else amount(metric, abs(change))
+    )
+    return f"{size} {trend} (was {amount(metric, previous)})"
+
+
+def to_target_text(metric: Metric, figure: dict[str, Any]) -> str | None:
+    """What it takes to meet the target, for the two rates that say it."""
+    if "to_target" not in figure:
+        return None
+    k = figure["to_target"]
+    if k is None:
+        return None if figure.get("value") is None else "not reachable by more replies alone"
+    if k == 0:
+        return "target met"
+    if metric.higher_is_better:
+        return f"{k} more contact{'s' if k != 1 else ''} answered within 24 h"
+    return f"{k} more satisfied response{'s' if k != 1 else ''}, no new dissatisfied one"
+
+
+def day_text(day: date) -> str:
+    """25 Nov 2026: a date no reader takes for an instant or misreads by locale."""
+    return f"{day.day} {day.strftime('%b %Y')}"
