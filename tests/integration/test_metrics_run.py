@@ -109,7 +109,9 @@ def test_a_run_writes_a_snapshot_and_reports_per_seller(stack: Deployment) -> No
 
         page = body(bucket, report_key(seller, DAY, "html"))
         assert seller in page
-        assert any(f"title='{status}'" in page for status in ("good", "fair", "poor"))
+        assert any(f"data-status='{status}'" in page for status in ("good", "fair", "poor"))
+        assert "Data through 19 Nov 2026" in page
+        assert "<figure class='trend'>" in page  # the run's own day, at least, is charted
 
     s3 = boto3.client("s3")
     content_types = {"json": "application/json", "csv": "text/csv", "html": "text/html"}

@@ -67,7 +67,9 @@ def change_text(metric: Metric, figure: dict[str, Any]) -> str:
     previous = (figure.get("previous") or {}).get("value")
     change, trend = figure.get("change"), figure.get("trend")
     if change is None or trend is None:
-        return "no previous figure to compare" if previous is None else "not comparable"
+        if previous is None:
+            return "no previous figure to compare"
+        return f"no figure this period to compare (was {amount(metric, previous)})"
     if trend == "same":
         return f"unchanged (was {amount(metric, previous)})"
     size = (

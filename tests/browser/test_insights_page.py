@@ -1,0 +1,117 @@
+"""The insights page in a real browser (headless Chromium): what it shows, that no id ever
+runs as code, and that it fits a phone's 390 px and a desktop's 1280 px without sideways
+scrolling. `make browser-test` runs these and regenerates docs/screenshots/; `make test`
+does not collect them (pyproject's norecursedirs): it stays pure Python."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from csinsights.domain.catalogue import CATALOGUE
+from tests.chromium import Chromium, executable
+from tests.report_samples import FORMULA_ID, HOSTILE_ID, LONG_ID, PWNED, cases
+
+CASES = cases()
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+WIDTHS = (390, 1280)
+STATUS_WORDS = ("✔ Good", "! Fair", "✖ Poor", "∅ No status", "· Not judged")
+
+
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory: pytest.TempPathFactory) -> Chromium:
+    return Chromium(executable(), tmp_path_factory.mktemp("framed"))
+
+
+@pytest.fixture(scope="module")
+def seen(chromium: Chromium) -> dict[tuple[str, int], dict[str, Any]]:
+    """Every case at every width, one browser run each."""
+    return {
+        (name, width): chromium.view(sample.html(), width)
+        for name, sample in CASES.items()
+        for width in WIDTHS
+    }
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_nothing_overflows_the_viewport(
+    seen: dict[tuple[str, int], dict[str, Any]], name: str, width: int
+) -> None:
+    layout = seen[name, width]
+    assert layout["viewport"] == width
+    assert layout["scroll_width"] <= width, layout["overflowing"]
+    assert layout["overflowing"] == []
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_metric_shows_its_status_target_and_comparisons_in_words(
+    seen: dict[tuple[str, int], dict[str, Any]], name: str
+) -> None:
+    for width in WIDTHS:
+        text = seen[name, width]["text"]
+        scopes = 1 + len(CASES[name].document["by_store"])
+        for metric in CATALOGUE:
+            assert text.count(metric.label) >= scopes, metric.label
+        assert sum(text.count(w) for w in STATUS_WORDS) >= scopes * len(CATALOGUE)
+        assert text.count("Target") >= scopes * len(CATALOGUE)
+        stores_rated = (scopes - 1) * (len(CATALOGUE) - 1)  # late contacts have none
+        assert text.count("Store average") >= stores_rated
+        assert text.count("Top performers") >= stores_rated
+        assert "Data through 25 Nov 2026" in text and "T00:00:00Z" not in text
+        assert "Legend: statuses and thresholds" in text
+
+
+def test_the_typical_page_shows_values_changes_and_overdue_contacts(
+    seen: dict[tuple[str, int], dict[str, Any]],
+) -> None:
+    text = seen["typical", 390]["text"]
+    ca = CASES["typical"].document["by_store"][0]["metrics"]["buyer_dissatisfaction_rate"]
+    assert f"Store average {ca['store_average']:g} %" in text
+    assert f"Top performers {ca['top_performers']:g} %" in text
+    assert "percentage points better" in text or "percentage points worse" in text
+    assert "late by 12.5 h" in text and "4.5 h left" in text
+    assert "To meet the target" in text and "2 days without a figure" in text
+
+
+def test_na_and_low_samples_are_spelled_out(seen: dict[tuple[str, int], dict[str, Any]]) -> None:
+    na = seen["na-everywhere", 1280]["text"]
+    assert "NA: no contacts in the last 28 days" in na
+    assert "NA: no survey responses in the last 28 days" in na
+    assert "not published: fewer than 5 sellers" in na
+    low = seen["low-samples", 1280]["text"]
+    assert "Low sample: 2 survey responses, fewer than 40" in low
+    assert "None: no unanswered contact is near 48 hours." in low
+
+
+def test_hostile_ids_are_shown_as_text_and_never_run(
+    seen: dict[tuple[str, int], dict[str, Any]],
+) -> None:
+    page = seen["hostile-ids", 1280]
+    assert "script" not in page["tags"] and "img" not in page["tags"]
+    assert HOSTILE_ID in page["text"] and FORMULA_ID in page["text"] and PWNED in page["text"]
+    assert page["pwned"] is None
+
+
+def test_the_checks_would_see_a_hostile_id_that_ran_and_a_page_too_wide(
+    chromium: Chromium,
+) -> None:
+    """The controls: the same id written raw runs, an unbreakable id in a table overflows."""
+    raw = chromium.view(f"<!doctype html><html><body><p>{PWNED}</p></body></html>", 390)
+    assert raw["pwned"] == "1" and "img" in raw["tags"]
+    wide = chromium.view(f"<table><tr><td>{LONG_ID}</td></tr></table>", 390)
+    assert wide["scroll_width"] > 390 and wide["overflowing"]
+
+
+@pytest.mark.parametrize(("width", "name"), [(1280, "desktop"), (390, "phone")])
+def test_screenshots(
+    chromium: Chromium, seen: dict[tuple[str, int], dict[str, Any]], width: int, name: str
+) -> None:
+    """docs/screenshots/insights-{desktop,phone}.png: the typical page, its first 4,000
+    pixels at most (the headline, the overdue contacts and the first store)."""
+    height = min(seen["typical", width]["height"], 4000)
+    out = SCREENSHOTS / f"insights-{name}.png"
+    page = CASES["typical"].html()
+    assert chromium.screenshot(page, out, width, height) == (width, height)

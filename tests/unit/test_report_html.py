@@ -1,0 +1,149 @@
+"""The insights page, read as text: what a seller sees for every figure, the charts drawn
+honestly, every id escaped, nothing fetched or run. (tests/browser opens the same pages
+in Chromium and checks what it shows and how it lays out.)"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from csinsights.domain.catalogue import CATALOGUE, CSDR
+from csinsights.domain.documents import render_document
+from csinsights.domain.metrics import Counts
+from csinsights.render.charts import HEIGHT, Trend, chart
+from csinsights.render.html import to_html
+from tests.report_samples import FORMULA_ID, HOSTILE_ID, OVERDUE, PWNED, cases, sample
+
+CASES = cases()
+METRIC = next(m for m in CATALOGUE if m.name == CSDR)
+DAYS = [date(2026, 11, 1) + timedelta(days=i) for i in range(6)]
+
+
+def cards(page: str) -> list[str]:
+    return re.findall(r"<article class='metric'.*?</article>", page)
+
+
+def test_every_figure_has_a_status_in_a_word_and_a_symbol() -> None:
+    page = CASES["typical"].html()
+    found = cards(page)
+    assert len(found) == 3 * len(CATALOGUE)  # all stores, then US and CA
+    for card in found:
+        status = re.search(r"data-status='(\w+)'", card)
+        assert status
+        word = {
+            "good": "✔ Good",
+            "fair": "! Fair",
+            "poor": "✖ Poor",
+            "na": "∅ No status",
+            "not_judged": "· Not judged",
+        }[status.group(1)]
+        assert word in card
+
+
+def test_the_data_through_day_is_a_date_not_an_instant() -> None:
+    page = CASES["typical"].html()
+    assert "Data through 25 Nov 2026" in page
+    assert "29 Oct 2026 to 25 Nov 2026" in page
+    assert "T00:00:00Z" not in page
+
+
+def test_a_store_card_shows_target_comparisons_change_and_what_it_takes() -> None:
+    s = CASES["typical"]
+    us = s.document["by_store"][1]
+    assert us["store_id"] == "US"
+    figure = us["metrics"][CSDR]
+    section = s.html().split("data-store='US'")[1].split("</section>")[0]
+    csdr = next(c for c in cards(section) if f"data-metric='{CSDR}'" in c)
+    assert "<dt>Target</dt><dd>below 20 %</dd>" in csdr  # US has its own threshold
+    assert f"<dt>Store average</dt><dd>{figure['store_average']:g} %</dd>" in csdr
+    assert f"<dt>Top performers</dt><dd>{figure['top_performers']:g} %</dd>" in csdr
+    assert f"{abs(figure['change']):g} percentage points {figure['trend']}" in csdr
+    assert f"(was {figure['previous']['value']:g} %)" in csdr
+    assert figure["to_target"] > 0
+    assert f"{figure['to_target']} more satisfied response" in csdr
+    assert f"{figure['numerator']} of {figure['denominator']} survey responses" in csdr
+
+
+def test_na_is_spelled_out_and_unpublished_comparisons_say_why() -> None:
+    page = CASES["na-everywhere"].html()
+    assert "NA: no survey responses in the last 28 days" in page
+    assert "NA: no contacts in the last 28 days" in page
+    assert "not published: fewer than 5 sellers" in page
+    assert "no figure this period to compare (was " in page
+    assert ">0 contacts<" in page  # late contacts are never NA
+    assert ">NA<" in page
+
+
+def test_a_low_sample_is_flagged_with_its_size() -> None:
+    page = CASES["low-samples"].html()
+    assert "Low sample: 2 survey responses, fewer than 40" in page
+    assert "Low sample" not in "".join(c for c in cards(page) if "data-metric='late_contacts'" in c)
+
+
+def test_overdue_contacts_most_urgent_first_and_none_said_plainly() -> None:
+    page = CASES["typical"].html()
+    section = page.split("id='overdue'")[1].split("</section>")[0]
+    assert section.index("c-17") < section.index("c-41")
+    assert "late by 12.5 h" in section and "4.5 h left" in section
+    assert "23 Nov 2026 09:30 UTC" in section
+    assert "None: no unanswered contact" in CASES["low-samples"].html()
+    assert "None listed" in CASES["na-everywhere"].html()  # the caller passed nothing
+
+
+def test_the_legend_states_each_threshold_and_the_store_s_own() -> None:
+    page = CASES["typical"].html()
+    legend = page.split("id='legend'")[1]
+    assert "below 25 %</td><td>25 % to below 50 %</td><td>50 % or more" in legend
+    assert "Store US</td><td>below 20 %</td><td>20 % to below 40 %" in legend
+    assert "90 % or more</td><td>75 % to below 90 %</td><td>below 75 %" in legend
+    assert "1 to 2</td><td>more than 2" in legend
+
+
+def test_hostile_ids_are_text_and_the_page_fetches_and_runs_nothing() -> None:
+    page = CASES["hostile-ids"].html()
+    assert "<script" not in page and "<img" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=&quot;document.body" in page
+    assert "x;=cmd|&#x27;/Ccalc&#x27;!A0" in page
+    assert page.count(f"data-store='{HOSTILE_ID}'") == 0
+    assert PWNED not in page and FORMULA_ID not in page
+    for name, s in CASES.items():
+        text = s.html()
+        assert not re.search(r"<[^>]*\s(src|href)\s*=|@import|url\(|<link|<script", text), name
+
+
+def test_a_flat_series_is_drawn_across_the_middle_with_its_value() -> None:
+    svg = chart(METRIC, DAYS, [4.0] * 6)
+    ys = {float(y) for y in re.findall(r"[\d.]+,([\d.]+)", svg)}
+    assert ys == {HEIGHT / 2}
+    assert ">4 %</text>" in svg and "constant at 4 %" in svg
+
+
+def test_missing_days_are_gaps_and_the_scale_is_labelled() -> None:
+    svg = chart(METRIC, DAYS, [1.0, 2.0, None, 3.0, None, 5.0])
+    assert svg.count("<polyline") == 1 and svg.count("<circle") == 2
+    assert "lowest 1 %, highest 5 %; 2 days without a figure" in svg
+    assert "1 Nov 2026 to 6 Nov 2026" in svg
+    lowest, highest = (float(re.findall(r"[\d.]+,([\d.]+)", svg)[i]) for i in (0, 1))
+    assert lowest > highest  # SVG y grows downwards: a higher value is drawn higher
+    assert "no figure on any day" in chart(METRIC, DAYS, [None] * 6)
+
+
+def test_a_trend_aligns_each_document_with_its_day() -> None:
+    counts = {"US": Counts(responses=4, dissatisfied=1), "CA": Counts(responses=2)}
+    documents = {
+        DAYS[0]: render_document("S", DAYS[0], 28, counts, {}),
+        DAYS[3]: render_document("S", DAYS[3], 28, {"US": Counts(responses=1)}, {}),
+    }
+    trend = Trend.from_documents(DAYS[0], DAYS[-1], documents)
+    assert trend.days == tuple(DAYS)
+    assert list(trend.series(None, CSDR)) == [16.67, None, None, 0.0, None, None]
+    assert list(trend.series("US", CSDR)) == [25.0, None, None, 0.0, None, None]
+    assert list(trend.series("CA", CSDR)) == [0.0] + [None] * 5
+    assert list(trend.series("JP", CSDR)) == [None] * 6
+
+
+def test_without_a_trend_no_chart_is_drawn() -> None:
+    page = to_html(sample(trend=False).document)
+    assert "<svg" not in page and "<figure" not in page
+    assert OVERDUE[0]["contact_id"] not in page
