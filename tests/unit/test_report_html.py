@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
+from html.parser import HTMLParser
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from csinsights.domain.catalogue import CATALOGUE, CSDR
 from csinsights.domain.documents import render_document
 from csinsights.domain.metrics import Counts
 from csinsights.render.charts import HEIGHT, Trend, chart
 from csinsights.render.html import to_html
+from tests.profiles import examples
 from tests.report_samples import FORMULA_ID, HOSTILE_ID, OVERDUE, PWNED, cases, sample
 
 CASES = cases()
@@ -147,3 +152,103 @@ def test_without_a_trend_no_chart_is_drawn() -> None:
     page = to_html(sample(trend=False).document)
     assert "<svg" not in page and "<figure" not in page
     assert OVERDUE[0]["contact_id"] not in page
+
+
+class Parsed(HTMLParser):
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: set[str] = set()
+        self.attributes: set[str] = set()
+        self.text: list[str] = []
+        self.feed(page)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+        self.attributes |= {name for name, _ in attrs}
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+PAGE_TAGS = set(
+    [
+        "html",
+        "head",
+        "meta",
+        "title",
+        "style",
+        "body",
+        "main",
+        "header",
+        "h1",
+        "h2",
+        "h3",
+        "p",
+        "span",
+        "section",
+        "div",
+        "article",
+        "dl",
+        "dt",
+        "dd",
+        "figure",
+        "svg",
+        "line",
+        "polyline",
+        "circle",
+        "text",
+        "figcaption",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "ul",
+        "li",
+    ]
+)
+PAGE_ATTRIBUTES = set(
+    [
+        "lang",
+        "charset",
+        "name",
+        "content",
+        "class",
+        "id",
+        "data-metric",
+        "data-status",
+        "data-store",
+        "viewbox",
+        "role",
+        "aria-label",
+        "x1",
+        "y1",
+        "x2",
+        "y2",
+        "points",
+        "cx",
+        "cy",
+        "r",
+        "x",
+        "y",
+        "text-anchor",
+    ]
+)
+
+
+@settings(max_examples=examples(40, 400), deadline=None)
+@given(
+    seller=st.text(min_size=1, max_size=20),
+    store=st.text(min_size=1, max_size=20),
+    contact=st.text(min_size=1, max_size=20),
+)
+def test_any_id_stays_text_in_the_page(seller: str, store: str, contact: str) -> None:
+    overdue = [{**OVERDUE[0], "contact_id": contact, "store_id": store}]
+    s = sample(seller=seller, stores=(store,), trend=False, overdue=overdue)
+    page = Parsed(s.html())
+    assert page.tags <= PAGE_TAGS
+    assert page.attributes <= PAGE_ATTRIBUTES
+    text = "".join(page.text)
+    for value in (seller, store, contact):
+        assert value.replace("\r\n", "\n").replace("\r", "\n") in text.replace("\r", "\n")
