@@ -252,3 +252,11 @@ def test_any_id_stays_text_in_the_page(seller: str, store: str, contact: str) ->
     text = "".join(page.text)
     for value in (seller, store, contact):
         assert value.replace("\r\n", "\n").replace("\r", "\n") in text.replace("\r", "\n")
+
+
+def test_outside_the_benchmark_window_comparisons_say_so() -> None:
+    counts = {"US": Counts(responses=4, dissatisfied=1, contacts=2, orders=3)}
+    page = to_html(render_document("S", DAYS[0], 7, counts, {}))
+    assert "Data through 1 Nov 2026 · the last 7 days, 26 Oct 2026 to 1 Nov 2026" in page
+    assert "compared over 28 days only" in page
+    assert "Against the 7 days before" in page

@@ -14,7 +14,15 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from csinsights.domain.catalogue import CATALOGUE, CSDR, LATE, RESPONSE_TIME, WITHIN_24H, Metric
+from csinsights.domain.catalogue import (
+    BENCHMARK_WINDOW,
+    CATALOGUE,
+    CSDR,
+    LATE,
+    RESPONSE_TIME,
+    WITHIN_24H,
+    Metric,
+)
 from csinsights.domain.figures import PREVENTABLE_RATE
 from csinsights.domain.targets import FIXED_TARGET_METRICS, RenderRules, Targets, plain
 from csinsights.render.charts import Trend, chart
@@ -75,9 +83,11 @@ def _badge(status: str | None) -> str:
     return f"<span class='status {css}'>{_e(symbol)} {_e(word)}</span>"
 
 
-def _comparison(metric: Metric, value: float | None, what: str) -> str:
+def _comparison(metric: Metric, value: float | None, what: str, days: int) -> str:
     if value is not None:
         return _e(amount(metric, value))
+    if days != BENCHMARK_WINDOW:
+        return f"compared over {BENCHMARK_WINDOW} days only"
     if what == "store_average":
         return "not published: fewer than 5 sellers of the store to compare with"
     return "none: no seller of the store was in its best quarter all of the last 3 months"
@@ -138,8 +148,10 @@ def _card(
     else:
         rows.append(("Target", "judged per store, against each store's sellers"))
     if by_store and metric.name != LATE:
-        rows.append(("Store average", _comparison(metric, m.get("store_average"), "store_average")))
-        rows.append(("Top performers", _comparison(metric, m.get("top_performers"), "top")))
+        rows.append(
+            ("Store average", _comparison(metric, m.get("store_average"), "store_average", days))
+        )
+        rows.append(("Top performers", _comparison(metric, m.get("top_performers"), "top", days)))
     if metric.name in DENOMINATORS:
         rows.append(
             (
