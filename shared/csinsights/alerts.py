@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime
 
 from csinsights.domain.alerts import CLAIM_LEASE, OpenContact, ReplyDue, due, open_as_of, window
@@ -85,10 +86,8 @@ class ReplyDueAlerts:
             failed += refused
         self.store.record_sent(published, now)
         for alert in failed:
-            try:
+            with suppress(Busy):  # its lease runs out instead
                 self.store.release(alert, lease_until)
-            except Busy:
-                pass  # its lease runs out instead
         if left or failed:
             raise AlertsLeftForNextRun(
                 f"{left + len(failed)} alerts left for the next run ({len(published)} published)"

@@ -146,5 +146,5 @@ def due(contact: OpenContact, at: datetime, thresholds: tuple[int, ...]) -> Repl
 
 
 def window(at: datetime, thresholds: tuple[int, ...]) -> tuple[datetime, datetime]:
-    """The first received times a run at `at` can alert: [at − 48 h, at − lowest threshold)."""
+    """The first received times a run at `at` can alert: [at - 48 h, at - lowest threshold)."""
     return at - LATE_AFTER, at - timedelta(hours=min(thresholds))
