@@ -5,7 +5,6 @@ an overlapping run publishes nothing twice, and that the ingest rule never takes
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import boto3
 
