@@ -4,13 +4,15 @@ an overlapping run publishes nothing twice, and that the ingest rule never takes
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import boto3
 
 from csinsights.domain.alerts import CLAIM_LEASE, ReplyDue, alert_id
 from csinsights.store.alerts import AlertStore
-from csinsights_local.alerts import run_alerts, subscribe_alerts
+from csinsights_local.alerts import AlertSchedule, run_alerts, subscribe_alerts
 from csinsights_local.stack import Deployment
 from tests.alerting import Clock, alert_run
 from tests.builders import contact_received, contact_responded, no_response_needed, order_placed
@@ -148,3 +150,22 @@ def test_a_run_late_by_days_alerts_nothing_past_48_hours(stack: Deployment) -> N
     assert run_alerts(stack, T + timedelta(hours=18, seconds=1)) == []
     edge = run_alerts(stack, T + timedelta(hours=18))  # exactly 48:00:00: not yet late
     assert [(a["threshold_hours"], a["hours_left"]) for a in edge] == [(40, 0.0)]
+
+
+def test_the_local_schedule_runs_the_alert_function_on_its_clock(stack: Deployment) -> None:
+    now = datetime.now(UTC)
+    ingest(stack, [contact_received("c1", at(now - timedelta(hours=30)))])
+    inbox = subscribe_alerts(stack)
+    schedule = AlertSchedule(stack, seconds=0.05)
+    schedule.start()
+    try:
+        deadline = time.monotonic() + 30
+        arrived: list[dict[str, Any]] = []
+        while not arrived and time.monotonic() < deadline:
+            time.sleep(0.1)
+            arrived = inbox.read()
+    finally:
+        schedule.stopped.set()
+        schedule.join()
+    assert [a["contact_id"] for a in arrived] == ["c1"]
+    assert inbox.read() == []  # later runs found it sent
