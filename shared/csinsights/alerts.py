@@ -67,7 +67,9 @@ class ReplyDueAlerts:
         run published."""
         candidates = self.due(at)
         now = self.clock()
-        claims = self.store.claims(candidates)
+        claims = {}
+        for seller, store in sorted({(a.seller_id, a.store_id) for a in candidates}):
+            claims |= self.store.claims(seller, store)
         lease_until = int((now + CLAIM_LEASE).timestamp())
         taken, left = [], 0
         for alert in candidates:

@@ -34,10 +34,10 @@ EVENTS = [
 ]
 ALERTS = 12
 # Every AWS call of the run, in order (checked below): 10 registry shards, the Contacts index
-# of each seller store, the claims, a claim per alert, 2 PutEvents (10 + 2), the record.
+# of each seller store, each seller store's claims, a claim per alert, 2 PutEvents (10 + 2),
+# the record.
 CALLS = (
-    [("dynamodb", "Query")] * 12
-    + [("dynamodb", "BatchGetItem")]
+    [("dynamodb", "Query")] * 14
     + [("dynamodb", "PutItem")] * ALERTS
     + [("events", "PutEvents")] * 2
     + [("dynamodb", "BatchWriteItem")]

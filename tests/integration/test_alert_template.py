@@ -103,9 +103,9 @@ def test_the_alert_role_publishes_to_the_product_bus_only_and_touches_only_its_i
     ]
     claims = granted["ClaimAndRecordAlerts"]
     assert sorted(claims["Action"]) == [
-        "dynamodb:BatchGetItem",
         "dynamodb:BatchWriteItem",
         "dynamodb:PutItem",
+        "dynamodb:Query",
         "dynamodb:UpdateItem",
     ]
     assert claims["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["ALERT#*"]}}

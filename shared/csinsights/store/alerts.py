@@ -10,7 +10,6 @@ recorded as sent and no run publishes it again.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -84,12 +83,12 @@ class AlertStore(TableStore):
         )
         return [(item["contact_id"]["S"], codecs.decode_contact(item)) for item in items]
 
-    def claims(self, alerts: Iterable[ReplyDue]) -> dict[str, Claim]:
-        """The claims these alerts have, by alert id. Eventually consistent: a stale answer
-        only sends a run to take a claim whose condition then refuses it."""
-        wanted = [_key(a) for a in alerts]
+    def claims(self, seller: str, store: str) -> dict[str, Claim]:
+        """The seller store's alert claims (those of the last days: they expire), by alert
+        id. Eventually consistent: a stale answer only sends a run to take a claim whose
+        condition then refuses it."""
         found = {}
-        for item in self.table.batch_get(wanted, consistent=False):
+        for item in self.table.query_partition(keys.alert_pk(seller, store)):
             found[item["alert_id"]["S"]] = Claim(
                 "sent_at" in item, int(item.get("lease_until", {"N": "0"})["N"])
             )

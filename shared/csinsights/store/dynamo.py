@@ -73,16 +73,12 @@ class Table:
             )
         return response["Items"], response.get("LastEvaluatedKey")
 
-    def batch_get(self, keys: list[dict[str, Any]], consistent: bool = True) -> Iterator[Any]:
-        """Reads of `keys` (consistent unless told), in as few requests as DynamoDB allows;
-        the keys it leaves unprocessed are asked again with backoff (`Busy` if they never
-        come)."""
+    def batch_get(self, keys: list[dict[str, Any]]) -> Iterator[Any]:
+        """Consistent reads of `keys`, in as few requests as DynamoDB allows; the keys it
+        leaves unprocessed are asked again with backoff (`Busy` if they never come)."""
         for start in range(0, len(keys), MAX_BATCH_GET):
             request: dict[str, Any] = {
-                self.name: {
-                    "Keys": keys[start : start + MAX_BATCH_GET],
-                    "ConsistentRead": consistent,
-                }
+                self.name: {"Keys": keys[start : start + MAX_BATCH_GET], "ConsistentRead": True}
             }
             for attempt in range(UNPROCESSED_ATTEMPTS):
                 with translated():
