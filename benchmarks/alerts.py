@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
+from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import boto3
 
 from benchmarks.meter import Meter
 from csinsights_local.alerts import ALERT_FUNCTION, run_alerts
@@ -63,7 +65,9 @@ def stream(now: datetime, open_contacts: int, noise: int) -> list[dict[str, Any]
     return events
 
 
-def _phase_figures(meter: Meter, name: str, alerts: int, open_contacts: int) -> dict[str, Any]:
+def _phase_figures(
+    meter: Meter, name: str, alerts: int, put_events: int, open_contacts: int
+) -> dict[str, Any]:
     phase = meter.get(name)
     scale = PER / open_contacts
     return {
@@ -73,8 +77,8 @@ def _phase_figures(meter: Meter, name: str, alerts: int, open_contacts: int) -> 
         "rru_per_1000_open": phase.rru * scale,
         "rru_by_operation": dict(phase.rru_by_op),
         "wru_per_1000_open": phase.wru_standard * scale,
-        "put_events_per_1000_open": math.ceil(alerts / 10) * scale,
-        "query_items": phase.query_items,
+        "put_events_per_1000_open": put_events * scale,
+        "items_read_per_1000_open": phase.query_items * scale,
     }
 
 
@@ -92,6 +96,10 @@ def alert_cost(
         "seller_stores": len(SELLER_STORES),
     }
     with metered(False) as meter:
+        put_events: Counter[str] = Counter()
+        boto3.DEFAULT_SESSION.events.register(
+            "before-call.events.PutEvents", lambda **_: put_events.update([meter.phase])
+        )
         deployment = deploy()
         meter.phase = "setup"
         ingest_direct(deployment, events)
@@ -104,7 +112,9 @@ def alert_cost(
             meter.phase = label
             published = run_alerts(deployment, instant)
             meter.phase = "setup"
-            results[label] = _phase_figures(meter, label, len(published), open_contacts)
+            results[label] = _phase_figures(
+                meter, label, len(published), put_events[label], open_contacts
+            )
         del deployment.logs[ALERT_FUNCTION]
     return results
 
@@ -126,11 +136,16 @@ def alert_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for label in RUNS:
         figures = result[label]
-        for figure, unit in (("requests", "req"), ("rru", "RRU"), ("wru", "WRU")):
+        for figure, what, unit in (
+            ("requests", "DynamoDB requests", "req"),
+            ("rru", "RRU", "RRU"),
+            ("wru", "WRU", "WRU"),
+            ("put_events", "PutEvents", "req"),
+            ("items_read", "items read", "items"),
+        ):
             out.append(
                 {
-                    "name": f"alerts {label}: {unit if figure != 'requests' else 'requests'}"
-                    " / 1,000 open contacts",
+                    "name": f"alerts {label}: {what} / 1,000 open contacts",
                     "value": round(figures[f"{figure}_per_1000_open"], 3),
                     "unit": unit,
                     "goal": "",

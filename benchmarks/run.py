@@ -14,6 +14,9 @@ replay throughput, measured on the local stack (in-process moto).
    `import boto3` (coldstart.py).
 6. Cost model: dollars per million events ingested and per million lookups, from the
    figures above and stated prices (costmodel.py).
+7. Reply-due alert runs: requests and read units per run per 1,000 open contacts, live and
+   as of an instant, publishing and in the steady state (alerts.py; alone:
+   `python -m benchmarks.alerts`).
 
 Prints a table and writes benchmarks/results.json. See benchmarks/README.md.
 """
