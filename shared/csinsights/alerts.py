@@ -47,12 +47,7 @@ class ReplyDueAlerts:
         alerts = []
         for seller, store in self.store.seller_stores():
             if at is None:
-                contacts = [
-                    OpenContact(
-                        seller, store, c["contact_id"], c["order_id"], c["reason"], c["received_at"]
-                    )
-                    for c in self.store.open_contacts(seller, store, first, last)
-                ]
+                contacts = self.store.open_contacts(seller, store, first, last)
             else:
                 contacts = [
                     OpenContact.of(seller, store, contact_id, received)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from csinsights.config import Settings
-from csinsights.domain.alerts import DETAIL_TYPE, SOURCE, ReplyDue
+from csinsights.domain.alerts import DETAIL_TYPE, SOURCE, OpenContact, ReplyDue
 from csinsights.domain.entities import ContactState
 from csinsights.errors import Conflict
 from csinsights.store import codecs, keys
@@ -60,7 +60,7 @@ class AlertStore(TableStore):
 
     def open_contacts(
         self, seller: str, store: str, first: datetime, last: datetime
-    ) -> list[dict[str, Any]]:
+    ) -> list[OpenContact]:
         """Contacts waiting for a reply now, first received in [first, last), oldest first."""
         values = {":pk": {"S": keys.open_pk(seller, store)}, **_window(first, last)}
         items = self.table.query(
@@ -68,7 +68,12 @@ class AlertStore(TableStore):
             values,
             IndexName=keys.OPEN_CONTACTS,
         )
-        return [codecs.open_contact(store, item) for item in items]
+        return [
+            OpenContact(
+                seller, store, c["contact_id"], c["order_id"], c["reason"], c["received_at"]
+            )
+            for c in (codecs.open_contact(store, item) for item in items)
+        ]
 
     def contacts(
         self, seller: str, store: str, first: datetime, last: datetime
