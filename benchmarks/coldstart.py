@@ -33,6 +33,7 @@ HANDLER_MODULES = (
     "functions.metrics.app",
     "functions.api.app",
     "functions.reports.app",
+    "functions.alerts.app",
 )
 BASELINE = "boto3"
 GOAL_RATIO = 1.3

@@ -14,6 +14,9 @@ replay throughput, measured on the local stack (in-process moto).
    `import boto3` (coldstart.py).
 6. Cost model: dollars per million events ingested and per million lookups, from the
    figures above and stated prices (costmodel.py).
+7. Reply-due alert runs: requests and read units per run per 1,000 open contacts, live and
+   as of an instant, publishing and in the steady state (alerts.py; alone:
+   `python -m benchmarks.alerts`).
 
 Prints a table and writes benchmarks/results.json. See benchmarks/README.md.
 """
@@ -39,6 +42,7 @@ import boto3
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from benchmarks.alerts import alert_cost, alert_rows
 from benchmarks.coldstart import cold_start
 from benchmarks.costmodel import cost_model
 from benchmarks.lookups import GOAL_REQUESTS_PER_LOOKUP, HISTORY_DAYS, LookupConfig, lookup_cost
@@ -800,8 +804,10 @@ def main(argv: list[str] | None = None) -> int:
     cold = cold_start(cfg.coldstart_runs)
     cold["wall_seconds"] = round(time.perf_counter() - started_step, 1)
     cost = cost_model(step1, naive, lookups)
+    _say("[+] reply-due alert runs per 1,000 open contacts (python -m benchmarks.alerts) ...")
+    alerts = alert_cost(metered_moto, open_contacts=200 if args.quick else 1000)
 
-    table = rows(step1, naive, step2, step3, lookups, cold, cost)
+    table = rows(step1, naive, step2, step3, lookups, cold, cost) + alert_rows(alerts)
     runtime = time.perf_counter() - started
     command = "python -m benchmarks" + (" --quick" if args.quick else "")
     results = {
@@ -833,6 +839,7 @@ def main(argv: list[str] | None = None) -> int:
         "step4_lookups": lookups,
         "step5_cold_start": cold,
         "step6_cost_model": cost,
+        "alert_runs": alerts,
     }
     args.output.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(render(table))

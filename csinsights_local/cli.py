@@ -247,7 +247,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from csinsights_local.replay import replay_events
 
     items = read_jsonl(Path(args.events))
-    result = replay_events(items, args.as_of, args.window_days)
+    result = replay_events(items, args.as_of, args.window_days, alerts=args.alerts)
     json.dump(result, sys.stdout, indent=2 if args.pretty else None)
     sys.stdout.write("\n")
     return 0
@@ -259,6 +259,7 @@ def _seed(deployment: Any, items: list[Any], as_of: str | None) -> dict[str, Any
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from csinsights_local.alerts import AlertSchedule
     from csinsights_local.serve import ReportWorker, start_server
 
     with local_stack() as (_, deployment):
@@ -267,6 +268,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server, url = start_server(deployment, args.port)
         worker = ReportWorker(deployment)
         worker.start()
+        AlertSchedule(deployment, args.alert_seconds).start()
         print(f"Serving on {url}", flush=True)
         print(
             f"OpenAPI: {url}/v1/docs (Swagger UI); tokens: csinsights token SELLER_ID",
@@ -354,6 +356,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay.add_argument("--window-days", type=int, default=BENCHMARK_WINDOW, choices=list(WINDOWS))
     replay.add_argument("--pretty", action="store_true")
+    replay.add_argument(
+        "--alerts",
+        action="store_true",
+        help="run the reply-due alert function once at T too; adds what it published",
+    )
     replay.set_defaults(func=cmd_replay)
 
     serve = sub.add_parser("serve", help="the local stack and the API over HTTP on 127.0.0.1")
@@ -361,6 +368,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--events", help="JSONL archive to ingest first")
     serve.add_argument(
         "--as-of", type=_as_of_argument, help="compute as of T (default: the end of yesterday)"
+    )
+    serve.add_argument(
+        "--alert-seconds",
+        type=float,
+        default=60.0,
+        help="seconds between two reply-due alert runs (deployed: every 15 minutes)",
     )
     serve.set_defaults(func=cmd_serve)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from moto import mock_aws
@@ -13,6 +13,7 @@ from csinsights.domain.asof import parse_as_of
 from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.domain.targets import RenderRules
 from csinsights.store.read import ReadStore
+from csinsights_local.alerts import run_alerts
 from csinsights_local.pipeline import ingest_direct
 from csinsights_local.run import run_metrics
 from csinsights_local.stack import FAKE_CREDENTIALS, Deployment, deploy
@@ -42,12 +43,13 @@ def documents(
 
 
 def replay_events(
-    items: list[Any], as_of: datetime | date | str, window_days: int = 28
+    items: list[Any], as_of: datetime | date | str, window_days: int = 28, alerts: bool = False
 ) -> dict[str, Any]:
     """Ingest `items` (events, or raw lines) through the ingest handler into a fresh local
-    stack, run the scheduled computation as of `as_of`, return the spec's output."""
+    stack, run the scheduled computation as of `as_of`, return the spec's output; with
+    `alerts`, run the alert function once at `as_of` too and add what it published."""
     as_of_text = _as_of_text(as_of)
-    parse_as_of(as_of_text)  # fail early on a bad as_of
+    day = parse_as_of(as_of_text)  # fail early on a bad as_of
     for name, value in FAKE_CREDENTIALS.items():
         os.environ.setdefault(name, value)
     os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -55,4 +57,8 @@ def replay_events(
         deployment = deploy()
         summary = ingest_direct(deployment, items)
         plan = run_metrics(deployment, as_of_text)
-        return {"ingest": summary.as_dict(), "sellers": documents(deployment, plan, window_days)}
+        result = {"ingest": summary.as_dict(), "sellers": documents(deployment, plan, window_days)}
+        if alerts:
+            instant = datetime.combine(day + timedelta(days=1), time(), UTC)
+            result["alerts"] = run_alerts(deployment, instant)
+        return result

@@ -48,6 +48,7 @@ HANDLERS = {
     "MetricsPublishFunction": ("functions.metrics.app", "publish_handler"),
     "ApiFunction": ("functions.api.app", "handler"),
     "ReportWorkerFunction": ("functions.reports.app", "handler"),
+    "AlertFunction": ("functions.alerts.app", "handler"),
 }
 
 

@@ -7,7 +7,8 @@ service error (throttling, internal error, S3 `SlowDown`...) or a `Crash`, stand
 the function dying mid-step (timeout, out of memory): calls before it took effect, the
 rest never happen. With the `+after` suffix the call takes effect first and then the error
 or crash happens (the caller cannot tell whether its write landed). `UnprocessedKeys`
-makes a `BatchGetItem` answer for half its keys only."""
+makes a `BatchGetItem` answer for half its keys only; `FailedEntries` makes a `PutEvents`
+take only its first entry and refuse the others (`FailedEntryCount`)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,22 @@ def _half_unprocessed(
         partial = {**params, "RequestItems": {table: {**request, "Keys": answered}}}
         response = real(client, operation, partial)
     response["UnprocessedKeys"] = {table: {**request, "Keys": left}}
+    return response
+
+
+FAILED_ENTRIES = "FailedEntries"
+"""Not an error: `PutEvents` publishes some entries and reports the others failed, as
+EventBridge does when throttled per entry."""
+
+
+def _first_entry_only(
+    real: Callable[..., Any], client: BaseClient, operation: str, params: dict[str, Any]
+) -> Any:
+    first, rest = params["Entries"][:1], params["Entries"][1:]
+    response = real(client, operation, {**params, "Entries": first})
+    refused = {"ErrorCode": "ThrottlingException", "ErrorMessage": "injected per-entry failure"}
+    response["Entries"] = response["Entries"] + [dict(refused) for _ in rest]
+    response["FailedEntryCount"] = response.get("FailedEntryCount", 0) + len(rest)
     return response
 
 
@@ -113,6 +130,8 @@ class Faults:
                     return lambda real: _then_fail(real, client, operation, params, error)
                 if fault.error == UNPROCESSED and operation == "BatchGetItem":
                     return lambda real: _half_unprocessed(real, client, operation, params)
+                if fault.error == FAILED_ENTRIES and operation == "PutEvents":
+                    return lambda real: _first_entry_only(real, client, operation, params)
                 raise _error(fault.error, operation)
         return None
 

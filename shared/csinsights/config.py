@@ -12,7 +12,9 @@ of talking to a resource that does not exist:
 - `REPORTS_BUCKET`, by the stores that touch report files (the template sets it for all
   functions; only ingest never uses it), checked when such a store is made;
 - `REPORT_REQUESTS_QUEUE_URL`, by the report requests queue (only the API sends to it,
-  and only the API's environment sets it), checked when the queue is made.
+  and only the API's environment sets it), checked when the queue is made;
+- `EVENT_BUS_NAME`, by the reply-due alerts' publisher (only the alert function's
+  environment sets it), checked when the publisher is made.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from csinsights.domain.alerts import DEFAULT_THRESHOLDS_HOURS, valid_thresholds
 from csinsights.domain.targets import store_targets
 
 T = TypeVar("T")
@@ -44,6 +47,8 @@ ENVIRONMENT = {
     "min_volume": "MIN_VOLUME",
     "min_peers": "MIN_PEERS",
     "store_targets": "STORE_TARGETS",
+    "event_bus_name": "EVENT_BUS_NAME",
+    "alert_thresholds_hours": "ALERT_THRESHOLDS_HOURS",
 }
 """Each setting's environment variable."""
 
@@ -76,6 +81,11 @@ class Settings(BaseModel):
     """Per store, overrides of the fixed targets' thresholds (JSON in STORE_TARGETS), e.g.
     `{"DE": {"customer_service_dissatisfaction_rate": {"good": 20, "fair": 40}}}`; one the
     table has no room for fails the function's start with the store and metric named."""
+    event_bus_name: str | None = None
+    alert_thresholds_hours: tuple[int, ...] = DEFAULT_THRESHOLDS_HOURS
+    """Ages (whole hours, 1 to 47) at which a contact still unanswered gets a reply-due
+    alert ("24,40" in ALERT_THRESHOLDS_HOURS); none, or one of 48 h or more, fails the
+    function's start with the variable named."""
 
     @model_validator(mode="before")
     @classmethod
@@ -109,6 +119,22 @@ class Settings(BaseModel):
         except ValueError as exc:
             raise ValueError(f"{ENVIRONMENT['store_targets']}: {exc}") from exc
         return overrides
+
+    @field_validator("alert_thresholds_hours", mode="before")
+    @classmethod
+    def _thresholds(cls, value: Any) -> Any:
+        name = ENVIRONMENT["alert_thresholds_hours"]
+        if isinstance(value, str):
+            try:
+                value = [int(part) for part in value.split(",") if part.strip()]
+            except ValueError:
+                raise ValueError(
+                    f"{name}: whole hours separated by commas, e.g. 24,40; got {value!r}"
+                ) from None
+        try:
+            return valid_thresholds(value)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name}: {exc}") from exc
 
     def __hash__(self) -> int:
         """Functions cache their clients per configuration; `store_targets` is a mapping,

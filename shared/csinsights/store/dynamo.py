@@ -16,6 +16,7 @@ from csinsights.store.aws import translated
 
 MAX_TRANSACTION_ITEMS = 100
 MAX_BATCH_GET = 100
+MAX_BATCH_WRITE = 25
 UNPROCESSED_ATTEMPTS = 8
 
 
@@ -90,6 +91,25 @@ class Table:
             else:
                 raise Busy("DynamoDB left keys unprocessed after retries")
 
+    def batch_put(self, items: list[dict[str, Any]]) -> None:
+        """Unconditional puts, 25 a request; unprocessed items are sent again with backoff
+        (`Busy` if they never go)."""
+        for start in range(0, len(items), MAX_BATCH_WRITE):
+            request: dict[str, Any] = {
+                self.name: [
+                    {"PutRequest": {"Item": i}} for i in items[start : start + MAX_BATCH_WRITE]
+                ]
+            }
+            for attempt in range(UNPROCESSED_ATTEMPTS):
+                with translated():
+                    response = self.client.batch_write_item(RequestItems=request)
+                request = response.get("UnprocessedItems") or {}
+                if not request:
+                    break
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+            else:
+                raise Busy("DynamoDB left items unprocessed after retries")
+
     def transact_write(self, actions: list[dict[str, Any]]) -> None:
         with translated():
             self.client.transact_write_items(TransactItems=actions)
@@ -97,6 +117,10 @@ class Table:
     def put(self, item: dict[str, Any], **condition: Any) -> None:
         with translated():
             self.client.put_item(TableName=self.name, Item=item, **condition)
+
+    def update(self, key: dict[str, Any], **update: Any) -> None:
+        with translated():
+            self.client.update_item(TableName=self.name, Key=key, **update)
 
     def get(self, key: dict[str, Any]) -> dict[str, Any] | None:
         with translated():

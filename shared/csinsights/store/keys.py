@@ -11,6 +11,7 @@ Single table, keys `pk`/`sk`, TTL on `expires_at`:
   BENCH#<store>                         <day>              a store's daily benchmarks
   SNAP#<seller>                         <day>              what the API serves
   REPORT#<seller>                       <report id>        report records
+  ALERT#<seller>#<store>                <contact>#<hours>  a reply-due alert's claim
 
 Sparse indexes: OpenContacts (`open_pk` OPEN#<seller>#<store>, `open_sk`
 <received at>#<contact id>) and VotedOrders (`voted_pk` VOTED#<seller>#<store>,
@@ -114,6 +115,17 @@ def open_pk(seller: str, store: str) -> str:
 
 def contacts_pk(seller: str, store: str) -> str:
     return f"CONTACTS#{seller}#{store}"
+
+
+def alert_pk(seller: str, store: str) -> str:
+    """A seller store's alert claims share a partition: a run reads them in one query."""
+    return f"ALERT#{seller}#{store}"
+
+
+def alert_key(seller: str, store: str, contact_id: str, threshold_hours: int) -> dict[str, Any]:
+    """One item per contact and threshold (never by time: a contact's first received time
+    can move earlier), the alert's claim, then its record of being sent."""
+    return key(alert_pk(seller, store), f"{contact_id}#{threshold_hours}")
 
 
 def voted_pk(seller: str, store: str) -> str:

@@ -50,17 +50,22 @@ def snapshots_between(
         yield snapshot_of(item)
 
 
+def seller_stores(store: TableStore) -> list[tuple[str, str]]:
+    """Every registered (seller, store): one query per registry shard."""
+    return [
+        (item["seller_id"]["S"], item["store_id"]["S"])
+        for shard in range(keys.REGISTRY_SHARDS)
+        for item in store.table.query_partition(keys.registry_pk_of_shard(shard))
+    ]
+
+
 def benchmarks_of(item: dict[str, Any]) -> dict[str, Benchmark]:
     return benchmarks_from_json(codecs.data_of(item))
 
 
 class RunStore(TableStore):
     def seller_stores(self) -> list[tuple[str, str]]:
-        return [
-            (item["seller_id"]["S"], item["store_id"]["S"])
-            for shard in range(keys.REGISTRY_SHARDS)
-            for item in self.table.query_partition(keys.registry_pk_of_shard(shard))
-        ]
+        return seller_stores(self)
 
     def aggregates(
         self, seller: str, store: str, first_day: date, last_day: date

@@ -1,0 +1,90 @@
+"""Reply-due alerts on the local stack: run the alert function as its schedule would (once
+at an instant, or every few seconds in the background), and subscribe a queue to the bus to
+read the `contact.reply_due` events that reach subscribers."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+
+from csinsights.domain.alerts import DETAIL_TYPE, SOURCE
+from csinsights_local.stack import Deployment
+
+ALERT_FUNCTION = "AlertFunction"
+
+
+def run_alerts(deployment: Deployment, as_of: datetime | None = None) -> list[dict[str, Any]]:
+    """One run of the alert function (live, or as of `as_of`): the details it published."""
+    event: dict[str, Any] = {"detail-type": "Scheduled Event", "source": "aws.events"}
+    if as_of is not None:
+        event["as_of"] = as_of.astimezone(UTC).isoformat()
+    return list(deployment.invoke(ALERT_FUNCTION, event)["alerts"])
+
+
+@dataclass
+class AlertInbox:
+    """An SQS queue subscribed to the bus for `contact.reply_due` (moto delivers events to
+    SQS targets), as a subscriber's rule would be."""
+
+    queue_url: str
+    sqs: Any
+
+    def read(self) -> list[dict[str, Any]]:
+        """The alert events' details that arrived since the last read, oldest first."""
+        details = []
+        while True:
+            messages = self.sqs.receive_message(
+                QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+            ).get("Messages", [])
+            if not messages:
+                return details
+            for message in messages:
+                details.append(json.loads(message["Body"])["detail"])
+                self.sqs.delete_message(
+                    QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
+
+
+def subscribe_alerts(deployment: Deployment) -> AlertInbox:
+    """Subscribe a new queue to the product's bus for `contact.reply_due` events."""
+    sqs, events = boto3.client("sqs"), boto3.client("events")
+    name = f"reply-due-{uuid.uuid4().hex[:8]}"
+    queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+    bus = deployment.outputs["EventBusName"]
+    events.put_rule(
+        Name=name,
+        EventBusName=bus,
+        EventPattern=json.dumps({"source": [SOURCE], "detail-type": [DETAIL_TYPE]}),
+    )
+    events.put_targets(
+        Rule=name,
+        EventBusName=bus,
+        Targets=[{"Id": "inbox", "Arn": arn["Attributes"]["QueueArn"]}],
+    )
+    return AlertInbox(queue_url, sqs)
+
+
+class AlertSchedule(threading.Thread):
+    """Runs the alert function every `seconds`, as its schedule does (locally, more often)."""
+
+    def __init__(self, deployment: Deployment, seconds: float = 60.0) -> None:
+        super().__init__(daemon=True)
+        self.deployment = deployment
+        self.seconds = seconds
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.wait(self.seconds):
+            try:
+                run_alerts(self.deployment)
+            except Exception:  # noqa: BLE001 - a failed run is logged; the next one catches up
+                self.deployment.logs.setdefault(ALERT_FUNCTION, []).append(
+                    {"level": "ERROR", "message": "reply-due alert run failed"}
+                )

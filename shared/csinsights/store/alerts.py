@@ -1,0 +1,168 @@
+"""What the reply-due alert run reads and writes: the registry, each seller store's contacts
+of the alert window (the sparse `OpenContacts` index live, the `Contacts` index as of a past
+instant), the alerts' claims (`ALERT#`), and the product's event bus it publishes to.
+
+A claim is one item per contact and threshold. Taken with a condition (absent, or unsent
+with its lease run out), it lets one run at a time publish the alert; once published it is
+recorded as sent and no run publishes it again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from csinsights.config import Settings
+from csinsights.domain.alerts import DETAIL_TYPE, SOURCE, OpenContact, ReplyDue
+from csinsights.domain.entities import ContactState
+from csinsights.errors import Conflict
+from csinsights.store import codecs, keys
+from csinsights.store.aws import client as aws_client
+from csinsights.store.aws import translated
+from csinsights.store.dynamo import TableStore, expires_at
+from csinsights.store.run import seller_stores
+
+MAX_ENTRIES = 10
+"""Entries of one `PutEvents` request."""
+CLAIM_KEPT_DAYS = 1
+"""A claim or sent record outlives the alert's due time by this (after it, no run alerts
+the contact again: it is late)."""
+
+TAKE = "attribute_not_exists(pk) OR (attribute_not_exists(sent_at) AND lease_until < :now)"
+
+
+@dataclass(frozen=True)
+class Claim:
+    sent: bool
+    lease_until: int
+
+    def takeable(self, now: datetime) -> bool:
+        return not self.sent and self.lease_until < int(now.timestamp())
+
+
+def _window(first: datetime, last: datetime) -> dict[str, Any]:
+    """Index sort keys `<received at>#<contact id>` with first ≤ received at < last."""
+    return {":lo": {"S": codecs.iso(first)}, ":hi": {"S": codecs.iso(last)}}
+
+
+class AlertStore(TableStore):
+    def __init__(
+        self, client: Any = None, settings: Settings | None = None, events: Any = None
+    ) -> None:
+        super().__init__(client, settings)
+        self.bus = self.settings.required("event_bus_name")
+        self.events = events or aws_client("events")
+
+    def seller_stores(self) -> list[tuple[str, str]]:
+        return seller_stores(self)
+
+    def open_contacts(
+        self, seller: str, store: str, first: datetime, last: datetime
+    ) -> list[OpenContact]:
+        """Contacts waiting for a reply now, first received in [first, last), oldest first."""
+        values = {":pk": {"S": keys.open_pk(seller, store)}, **_window(first, last)}
+        items = self.table.query(
+            f"{keys.OPEN_PK} = :pk AND {keys.OPEN_SK} BETWEEN :lo AND :hi",
+            values,
+            IndexName=keys.OPEN_CONTACTS,
+        )
+        return [
+            OpenContact(
+                seller, store, c["contact_id"], c["order_id"], c["reason"], c["received_at"]
+            )
+            for c in (codecs.open_contact(store, item) for item in items)
+        ]
+
+    def contacts(
+        self, seller: str, store: str, first: datetime, last: datetime
+    ) -> list[tuple[str, ContactState]]:
+        """Every contact first received in [first, last), with all its events (the caller
+        judges them as of an instant)."""
+        values = {":pk": {"S": keys.contacts_pk(seller, store)}, **_window(first, last)}
+        items = self.table.query(
+            f"{keys.CONTACTS_PK} = :pk AND {keys.CONTACTS_SK} BETWEEN :lo AND :hi",
+            values,
+            IndexName=keys.CONTACTS,
+        )
+        return [(item["contact_id"]["S"], codecs.decode_contact(item)) for item in items]
+
+    def claims(self, seller: str, store: str) -> dict[str, Claim]:
+        """The seller store's alert claims (those of the last days: they expire), by alert
+        id. Eventually consistent: a stale answer only sends a run to take a claim whose
+        condition then refuses it."""
+        found = {}
+        for item in self.table.query_partition(keys.alert_pk(seller, store)):
+            found[item["alert_id"]["S"]] = Claim(
+                "sent_at" in item, int(item.get("lease_until", {"N": "0"})["N"])
+            )
+        return found
+
+    def claim(self, alert: ReplyDue, lease_until: int, now: datetime) -> bool:
+        """Take the alert for this run until `lease_until` (epoch seconds): False when
+        another run has sent it or holds it."""
+        item = {
+            **_key(alert),
+            "alert_id": {"S": alert.alert_id},
+            "lease_until": {"N": str(lease_until)},
+            "expires_at": expires_at(alert.due_at, CLAIM_KEPT_DAYS),
+        }
+        try:
+            self.table.put(
+                item,
+                ConditionExpression=TAKE,
+                ExpressionAttributeValues={":now": {"N": str(int(now.timestamp()))}},
+            )
+        except Conflict:
+            return False
+        return True
+
+    def release(self, alert: ReplyDue, lease_until: int) -> None:
+        """Give back a claim this run took but could not publish, so the next run takes it
+        at once (if it is still this run's and unsent)."""
+        try:
+            self.table.update(
+                _key(alert),
+                UpdateExpression="SET lease_until = :zero",
+                ConditionExpression="attribute_not_exists(sent_at) AND lease_until = :mine",
+                ExpressionAttributeValues={":zero": {"N": "0"}, ":mine": {"N": str(lease_until)}},
+            )
+        except Conflict:
+            return
+
+    def record_sent(self, alerts: list[ReplyDue], now: datetime) -> None:
+        self.table.batch_put(
+            [
+                {
+                    **_key(a),
+                    "alert_id": {"S": a.alert_id},
+                    "sent_at": {"S": codecs.iso(now)},
+                    "expires_at": expires_at(a.due_at, CLAIM_KEPT_DAYS),
+                }
+                for a in alerts
+            ]
+        )
+
+    def publish(self, alerts: list[ReplyDue]) -> list[ReplyDue]:
+        """One `PutEvents` of up to 10 alerts; returns those the bus did not take."""
+        assert len(alerts) <= MAX_ENTRIES
+        entries = [
+            {
+                "Source": SOURCE,
+                "DetailType": DETAIL_TYPE,
+                "Detail": json.dumps(a.detail(), separators=(",", ":")),
+                "EventBusName": self.bus,
+                "Time": a.at,
+            }
+            for a in alerts
+        ]
+        with translated():
+            response = self.events.put_events(Entries=entries)
+        if not response.get("FailedEntryCount"):
+            return []
+        return [a for a, r in zip(alerts, response["Entries"], strict=True) if r.get("ErrorCode")]
+
+
+def _key(alert: ReplyDue) -> dict[str, Any]:
+    return keys.alert_key(alert.seller_id, alert.store_id, alert.contact_id, alert.threshold_hours)

@@ -1,0 +1,136 @@
+"""Faults during a reply-due alert run: a crash or an AWS error at each AWS call of the run
+(the registry, the contacts of the window, the claims read, each claim, each `PutEvents`,
+the record of what was sent), before or after the call takes effect.
+
+Then the next run (once the leases have run out) and one more: every alert reaches the bus,
+and an alert reaches it twice only when the fault fell between its publication and its
+record, always under the same id. A `PutEvents` that refuses some entries is retried; what
+it keeps refusing is given back and published by the very next run.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from contextlib import suppress
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from csinsights.alerts import AlertsLeftForNextRun
+from csinsights.domain.alerts import CLAIM_LEASE
+from csinsights_local.alerts import run_alerts, subscribe_alerts
+from csinsights_local.stack import Deployment
+from tests.alerting import Clock, alert_run
+from tests.builders import contact_received
+from tests.faults import AFTER, FAILED_ENTRIES, inject
+from tests.marketplace import ingest
+from tests.profiles import PROFILE
+
+T = datetime(2026, 11, 20, tzinfo=UTC)
+EVENTS = [
+    *(contact_received(f"c{i:02}", "2026-11-18T18:00:00Z", seller="A1SELLER") for i in range(11)),
+    contact_received("d1", "2026-11-18T07:00:00Z", store="CA", seller="B2SELLER"),
+]
+ALERTS = 12
+# Every AWS call of the run, in order (checked below): 10 registry shards, the Contacts index
+# of each seller store, each seller store's claims, a claim per alert, 2 PutEvents (10 + 2),
+# the record.
+CALLS = (
+    [("dynamodb", "Query")] * 14
+    + [("dynamodb", "PutItem")] * ALERTS
+    + [("events", "PutEvents")] * 2
+    + [("dynamodb", "BatchWriteItem")]
+)
+KINDS = ("crash", "crash" + AFTER, "ThrottlingException", "InternalServerError" + AFTER)
+PUBLISH_AND_RECORD = {i for i, (_, op) in enumerate(CALLS) if op in ("PutEvents", "BatchWriteItem")}
+CASES = [
+    (index, kind)
+    for index in range(len(CALLS))
+    for kind in KINDS
+    if PROFILE == "soak" or kind == KINDS[index % len(KINDS)] or index in PUBLISH_AND_RECORD
+]
+
+
+def repeats(index: int, kind: str) -> int:
+    """How many alerts reach the bus twice: those published before the fault and never
+    recorded (a crash, or a record that failed), or a chunk published whose answer was lost
+    (then published again at once)."""
+    operation = CALLS[index][1]
+    if operation == "BatchWriteItem":
+        return 0 if kind.endswith(AFTER) else ALERTS
+    if operation != "PutEvents":
+        return 0
+    chunk = index - CALLS.index(("events", "PutEvents"))
+    sizes = (10, 2)
+    if kind == "crash":
+        return sum(sizes[:chunk])
+    if kind == "crash" + AFTER:
+        return sum(sizes[: chunk + 1])
+    return sizes[chunk] if kind.endswith(AFTER) else 0
+
+
+def test_a_clean_run_makes_the_calls_the_matrix_covers(stack: Deployment) -> None:
+    ingest(stack, EVENTS)
+    with inject() as faults:
+        assert len(run_alerts(stack, T)) == ALERTS
+    assert faults.log == CALLS
+
+
+@pytest.mark.parametrize(("index", "kind"), CASES)
+def test_a_fault_loses_no_alert_and_repeats_one_only_between_publish_and_record(
+    stack: Deployment, index: int, kind: str, tally: Any
+) -> None:
+    ingest(stack, EVENTS)
+    inbox = subscribe_alerts(stack)
+    with inject() as faults:
+        faults.arm_at(index, lambda service: kind)
+        with suppress(Exception):  # the run may fail: the next one makes up for it
+            run_alerts(stack, T)
+    assert faults.injected == 1
+    clock = Clock()
+    clock.advance(CLAIM_LEASE + timedelta(seconds=1))
+    alert_run(stack, clock).run(T)
+    clock.advance(CLAIM_LEASE + timedelta(seconds=1))
+    assert alert_run(stack, clock).run(T) == []
+
+    arrived = inbox.read()
+    counts = Counter(d["alert_id"] for d in arrived)
+    assert len(counts) == ALERTS  # nothing lost
+    assert sum(counts.values()) - ALERTS == repeats(index, kind)
+    assert max(counts.values()) <= 2
+    for alert_id in counts:  # a repeat is the same alert
+        assert len({tuple(sorted(d.items())) for d in arrived if d["alert_id"] == alert_id}) == 1
+    tally["faults injected (reply-due alerts)"] += faults.injected
+
+
+def test_refused_entries_are_retried_then_given_back_to_the_next_run(stack: Deployment) -> None:
+    ingest(stack, EVENTS)
+    inbox = subscribe_alerts(stack)
+    reads = CALLS.index(("dynamodb", "PutItem"))  # the calls before the first claim
+    clock = Clock()
+    with inject() as faults:
+        # Once: the refused entries go out on the second attempt.
+        faults.arm_at(reads + ALERTS, lambda service: FAILED_ENTRIES)
+        assert len(alert_run(stack, clock).run(T)) == ALERTS
+    assert faults.injected == 1
+    assert Counter(d["alert_id"] for d in inbox.read()).most_common(1)[0][1] == 1
+
+    ingest(stack, [contact_received(f"e{i}", "2026-11-18T18:00:00Z") for i in range(3)])
+    with inject() as faults:
+        # Every attempt takes one entry only: three attempts publish three.
+        faults.arm_at(reads + 3, lambda service: FAILED_ENTRIES, times=3)
+        assert len(alert_run(stack, clock).run(T)) == 3
+    assert faults.injected == 3
+    assert len(inbox.read()) == 3
+
+    ingest(stack, [contact_received(f"f{i}", "2026-11-18T18:00:00Z") for i in range(5)])
+    with inject() as faults:
+        faults.arm_at(reads + 5, lambda service: FAILED_ENTRIES, times=3)
+        with pytest.raises(AlertsLeftForNextRun, match="2 alerts left"):
+            alert_run(stack, clock).run(T)
+    assert [op for _, op in faults.log].count("UpdateItem") == 2  # given back
+    assert len(inbox.read()) == 3
+    # Given back: the next run takes them at once, without waiting for the lease.
+    assert sorted(a.contact_id for a in alert_run(stack, clock).run(T)) == ["f3", "f4"]
+    assert sorted(d["contact_id"] for d in inbox.read()) == ["f3", "f4"]
