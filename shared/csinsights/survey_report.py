@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,10 +24,6 @@ COLUMNS = [
     "previous_answer",
     "contact_id",
 ]
-
-
-def new_report_id(now: datetime) -> str:
-    return f"{now.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}-survey-{secrets.token_hex(4)}"
 
 
 def _voted_at(at: datetime) -> str:
@@ -89,6 +84,6 @@ class SurveyReportBuilder:
             all_rows += rows(store_id, list(self.reports.voted_orders(seller, store_id, since)))
         key = self.reports.survey_key(seller, request.report_id)
         self.reports.put(key, to_csv(all_rows), "text/csv")
-        report = ReportRecord.survey(request, {"csv": key}, len(all_rows), now)
+        report = ReportRecord.requested(request, {"csv": key}, len(all_rows), now)
         self.reports.put_report(seller, report)
         return report
