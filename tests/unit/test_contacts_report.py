@@ -23,8 +23,13 @@ from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.ingest import Ingestor, Message
 from csinsights.models.records import ReportRecord, ReportRequest
 from tests import contacts_rows, reference
-from tests.builders import contact_received, contact_responded, no_response_needed
-from tests.builders import order_placed, survey_vote
+from tests.builders import (
+    contact_received,
+    contact_responded,
+    no_response_needed,
+    order_placed,
+    survey_vote,
+)
 from tests.memory_store import MemoryReports, MemoryStore
 from tests.profiles import examples
 from tests.strategies import marketplace_streams
