@@ -62,8 +62,7 @@ def test_a_requested_contacts_report_rebuilds_the_documents_contact_figures(api:
         "fulfillment,latest_vote,latest_vote_at",
         "US,c3,o3,product_quality,yes,2026-11-19T22:00:00Z,yes,,2,pending,no,unanswered,0,"
         "seller,,",  # its reply and the vote on o3 come after T; ties: store, newest first
-        "CA,c3,o3,product_quality,yes,2026-11-19T22:00:00Z,yes,,2,pending,no,unanswered,0,"
-        "seller,,",
+        "CA,c3,o3,product_quality,yes,2026-11-19T22:00:00Z,yes,,2,pending,no,unanswered,0,seller,,",
     ]
     document = document_from_snapshot(api.snapshot("A1SELLER", datetime(2026, 11, 19).date()))
     assert contacts_rows.from_rows(rows) == contacts_rows.from_document(document["metrics"])
