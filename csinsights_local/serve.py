@@ -109,9 +109,7 @@ def proxy_event(
     }
 
 
-def make_handler(
-    deployment: Deployment, as_of: str | None = None
-) -> type[BaseHTTPRequestHandler]:
+def make_handler(deployment: Deployment, as_of: str | None = None) -> type[BaseHTTPRequestHandler]:
     lock = threading.Lock()
     routes = declared_routes()
 
