@@ -879,8 +879,8 @@ def contacts_report_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
                 "info",
             ),
             (
-                f"contacts report: time, {large['contacts']:,} contacts (traced)",
-                large["wall_seconds_traced"],
+                f"contacts report: CPU time, {large['contacts']:,} contacts (traced)",
+                large["cpu_seconds_traced"],
                 "s",
                 "",
                 "info",
