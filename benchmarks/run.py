@@ -44,6 +44,7 @@ from moto import mock_aws
 
 from benchmarks.alerts import alert_cost, alert_rows
 from benchmarks.coldstart import cold_start
+from benchmarks.contacts_report import contacts_report_cost
 from benchmarks.costmodel import cost_model
 from benchmarks.lookups import GOAL_REQUESTS_PER_LOOKUP, HISTORY_DAYS, LookupConfig, lookup_cost
 from benchmarks.meter import Meter, Phase, table_sizes
@@ -164,8 +165,11 @@ def _per(value: float, count: int) -> float:
 
 
 # ---- step 1 -------------------------------------------------------------------------
-def ingest_cost(stream: list[dict[str, Any]], as_of: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Step 1, then the scheduled run on the same stack (step 2's 10x figures)."""
+def ingest_cost(
+    stream: list[dict[str, Any]], as_of: str, with_run: bool = True
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Step 1, then (`with_run`) the scheduled run on the same stack (step 2's 10x
+    figures)."""
     with metered_moto(peek=True) as meter:
         deployment = deploy()
         calls: Counter[str] = Counter()
@@ -226,6 +230,10 @@ def ingest_cost(stream: list[dict[str, Any]], as_of: str) -> tuple[dict[str, Any
                 "wru_post_commit": _per(phase.wru_post_commit, events),
                 "wru_larger_of_before_after": _per(phase.wru_table_larger_of_before_after, events),
                 "wru_gsi": _per(phase.wru_gsi, events),
+                "wru_gsi_by_index": {
+                    name: _per(units, events)
+                    for name, units in sorted(phase.wru_gsi_by_index.items())
+                },
                 "wru_upper_bound_incl_gsi": _per(upper["wru_total"] + phase.wru_gsi, events),
                 "rru_batch_get": _per(phase.rru_by_op["BatchGetItem"], events),
                 "rru_total": _per(phase.rru, events),
@@ -238,7 +246,7 @@ def ingest_cost(stream: list[dict[str, Any]], as_of: str) -> tuple[dict[str, Any
                 "events": _per(events, phase.requests["TransactWriteItems"]),
             },
         }
-        run = scheduled_run(deployment, meter, walls, as_of)
+        run = scheduled_run(deployment, meter, walls, as_of) if with_run else {}
         return ingest, run
 
 
@@ -743,8 +751,17 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m benchmarks", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--quick", action="store_true", help="smaller streams (about a minute)")
-    parser.add_argument("--output", type=Path, default=HERE / "results.json", help="results file")
+    parser.add_argument("--output", type=Path, help="results file (default: results.json)")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=sorted(CASES),
+        help="run only these cases and print their figures (results.json is left alone "
+        "unless --output is given)",
+    )
     args = parser.parse_args(argv)
+    if args.only:
+        return only(args.only, args.quick, args.output)
     started = time.perf_counter()
     started_at = datetime.now(UTC)
     self_check()
@@ -757,20 +774,20 @@ def main(argv: list[str] | None = None) -> int:
     one_shape = replace(cfg.shape, orders_per_day=cfg.shape.orders_per_day / 10)
     stream_1x = generate(one_shape)
 
-    _say(f"[1/8] ingest cost + 10x run: {len(stream)} events ...")
+    _say(f"[1/9] ingest cost + 10x run: {len(stream)} events ...")
     step1, run_10x = ingest_cost(stream, as_of)
-    _say(f"[2/8] same events in time order: {len(stream)} events ...")
+    _say(f"[2/9] same events in time order: {len(stream)} events ...")
     live = ingest_variant(sorted(stream, key=lambda e: (e["occurred_at"], e["event_id"])))
     many_stream = generate(cfg.many_sellers)
-    _say(f"[3/8] many sellers: {len(many_stream)} events ...")
+    _say(f"[3/9] many sellers: {len(many_stream)} events ...")
     many = ingest_variant(many_stream)
     step1["variants"] = {
         "time_ordered": live | {"stream": "the step-1 events sorted by occurred_at"},
         "many_sellers": many | {"stream": _shape(cfg.many_sellers)},
     }
-    _say(f"[4/8] naive baseline: {len(stream)} events ...")
+    _say(f"[4/9] naive baseline: {len(stream)} events ...")
     naive = naive_baseline(stream)
-    _say(f"[5/8] 1x run: {len(stream_1x)} events ...")
+    _say(f"[5/9] 1x run: {len(stream_1x)} events ...")
     run_1x = run_reads_1x(stream_1x, as_of)
     run_10x = {"events": len(stream), "outcomes": step1["outcomes"]} | run_10x
     step2 = {
@@ -790,7 +807,7 @@ def main(argv: list[str] | None = None) -> int:
             / run_1x["total"]["wall_seconds_per_seller"],
         },
     }
-    _say(f"[6/8] replay throughput: {len(stream)} events ...")
+    _say(f"[6/9] replay throughput: {len(stream)} events ...")
     step3 = replay_throughput(stream, as_of)
     lk = cfg.lookups
     _say(
@@ -799,15 +816,21 @@ def main(argv: list[str] | None = None) -> int:
     started_step = time.perf_counter()
     lookups = lookup_cost(lk, cfg.shape.end, metered_moto)
     lookups["wall_seconds"] = round(time.perf_counter() - started_step, 1)
-    _say(f"[8/8] cold start: {cfg.coldstart_runs} run(s) per module ...")
+    _say(f"[8/9] cold start: {cfg.coldstart_runs} run(s) per module ...")
     started_step = time.perf_counter()
     cold = cold_start(cfg.coldstart_runs)
     cold["wall_seconds"] = round(time.perf_counter() - started_step, 1)
+    _say("[9/9] contacts report of a large seller ...")
+    contacts = _contacts_report(cfg.mode == "quick")
     cost = cost_model(step1, naive, lookups)
     _say("[+] reply-due alert runs per 1,000 open contacts (python -m benchmarks.alerts) ...")
     alerts = alert_cost(metered_moto, open_contacts=200 if args.quick else 1000)
 
-    table = rows(step1, naive, step2, step3, lookups, cold, cost) + alert_rows(alerts)
+    table = (
+        rows(step1, naive, step2, step3, lookups, cold, cost)
+        + alert_rows(alerts)
+        + contacts_report_rows(contacts)
+    )
     runtime = time.perf_counter() - started
     command = "python -m benchmarks" + (" --quick" if args.quick else "")
     results = {
@@ -840,13 +863,85 @@ def main(argv: list[str] | None = None) -> int:
         "step5_cold_start": cold,
         "step6_cost_model": cost,
         "alert_runs": alerts,
+        "step9_contacts_report": contacts,
     }
-    args.output.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    output = args.output or HERE / "results.json"
+    output.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(render(table))
-    print(
-        f"\n{command}: {runtime:.1f} s on {os.cpu_count()} CPUs; results in {_display(args.output)}"
-    )
+    print(f"\n{command}: {runtime:.1f} s on {os.cpu_count()} CPUs; results in {_display(output)}")
     return 0
+
+
+def _contacts_report(quick: bool) -> dict[str, Any]:
+    return contacts_report_cost(*((500, (2_000, 20_000)) if quick else (2_000, (10_000, 100_000))))
+
+
+def contacts_report_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    small, large = report["large"][0], report["large"][-1]
+    end_to_end = report["end_to_end"]
+    return [
+        {"name": name, "value": value, "unit": unit, "goal": goal, "verdict": verdict}
+        for name, value, unit, goal, verdict in (
+            (
+                f"contacts report: peak memory, {large['contacts']:,} contacts",
+                large["peak_traced_mib"],
+                "MiB",
+                "",
+                "info",
+            ),
+            (
+                f"contacts report: CPU time, {large['contacts']:,} contacts (traced)",
+                large["cpu_seconds_traced"],
+                "s",
+                "",
+                "info",
+            ),
+            (
+                f"contacts report: peak {large['contacts']:,} / {small['contacts']:,} contacts",
+                report["peak_ratio_largest_over_smallest"],
+                "ratio",
+                "< 2",
+                _verdict(report["peak_ratio_largest_over_smallest"] < 2),
+            ),
+            (
+                f"contacts report: end to end, {end_to_end['contacts']:,} contacts (moto)",
+                end_to_end["worker_wall_seconds"],
+                "s",
+                "",
+                "info",
+            ),
+        )
+    ]
+
+
+def only(cases: list[str], quick: bool, output: Path | None) -> int:
+    """Some cases alone, e.g. what the Contacts index costs ingest, or the large report."""
+    self_check()
+    _environment()
+    cfg = config(quick)
+    results: dict[str, Any] = {
+        "command": "python -m benchmarks"
+        + (" --quick" if quick else "")
+        + " --only "
+        + " ".join(cases),
+        "mode": cfg.mode,
+    }
+    if "ingest" in cases:
+        stream = generate(cfg.shape)
+        _say(f"ingest cost: {len(stream)} events ...")
+        ingest, _ = ingest_cost(stream, cfg.shape.end.isoformat(), with_run=False)
+        results["step1_ingest"] = ingest
+        print(json.dumps({"events": len(stream), "per_event": ingest["per_event"]}, indent=2))
+    if "contacts_report" in cases:
+        _say("contacts report of a large seller ...")
+        results["step9_contacts_report"] = _contacts_report(quick)
+        print(render(contacts_report_rows(results["step9_contacts_report"])))
+    if output is not None:
+        output.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    return 0
+
+
+CASES = ("ingest", "contacts_report")
 
 
 def _shape(shape: StreamShape) -> dict[str, Any]:

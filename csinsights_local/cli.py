@@ -265,7 +265,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     with local_stack() as (_, deployment):
         if args.events:
             _seed(deployment, read_jsonl(Path(args.events)), args.as_of)
-        server, url = start_server(deployment, args.port)
+        server, url = start_server(deployment, args.port, args.as_of)
         worker = ReportWorker(deployment)
         worker.start()
         AlertSchedule(deployment, args.alert_seconds).start()
@@ -367,7 +367,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=0)
     serve.add_argument("--events", help="JSONL archive to ingest first")
     serve.add_argument(
-        "--as-of", type=_as_of_argument, help="compute as of T (default: the end of yesterday)"
+        "--as-of",
+        type=_as_of_argument,
+        help="compute, and serve overdue contacts, as of T (default: the end of yesterday; "
+        "overdue contacts live)",
     )
     serve.add_argument(
         "--alert-seconds",

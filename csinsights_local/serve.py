@@ -16,7 +16,7 @@ import uuid
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import boto3
 
@@ -30,6 +30,16 @@ API_FUNCTION = "ApiFunction"
 DOCS = "/v1/docs"  # the Swagger UI: served locally only, needs no identity
 # API Gateway's payload limit for REST APIs.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+OVERDUE = re.compile(r"/v1/sellers/[^/]+/contacts/overdue")
+
+
+def as_of_by_default(raw_path: str, as_of: str | None) -> str:
+    """The overdue contacts, live by default, as of `as_of` when served as of it (an
+    `as_of` the request gives stands)."""
+    parts = urlsplit(raw_path)
+    if as_of is None or not OVERDUE.fullmatch(parts.path) or "as_of" in parse_qs(parts.query):
+        return raw_path
+    return raw_path + ("&" if parts.query else "?") + urlencode({"as_of": as_of})
 
 
 @cache
@@ -99,7 +109,7 @@ def proxy_event(
     }
 
 
-def make_handler(deployment: Deployment) -> type[BaseHTTPRequestHandler]:
+def make_handler(deployment: Deployment, as_of: str | None = None) -> type[BaseHTTPRequestHandler]:
     lock = threading.Lock()
     routes = declared_routes()
 
@@ -170,7 +180,8 @@ def make_handler(deployment: Deployment) -> type[BaseHTTPRequestHandler]:
                 self._gateway(UNAUTHORIZED)
                 return
             headers = {k: v for k, v in self.headers.items()}
-            event = proxy_event(self.command, self.path, headers, body, claims)
+            raw_path = as_of_by_default(self.path, as_of)
+            event = proxy_event(self.command, raw_path, headers, body, claims)
             try:
                 with lock:  # one invocation at a time, like a single warm container
                     response = deployment.invoke(API_FUNCTION, event)
@@ -209,10 +220,13 @@ class ReportWorker(threading.Thread):
             self.drain()
 
 
-def start_server(deployment: Deployment, port: int = 0) -> tuple[ThreadingHTTPServer, str]:
+def start_server(
+    deployment: Deployment, port: int = 0, as_of: str | None = None
+) -> tuple[ThreadingHTTPServer, str]:
+    """`as_of`: what the overdue contacts are served as of when a request does not say."""
     if deployment.max_log_lines is None:  # serving until Ctrl-C: logs must not grow forever
         deployment.max_log_lines = 10_000
-    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(deployment))
+    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(deployment, as_of))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     host, bound = server.server_address[:2]
     return server, f"http://{host}:{bound}"

@@ -16,18 +16,19 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from csinsights.config import Settings
 from csinsights.domain.batch import Plan, Stored
 from csinsights.domain.benchmarks import Benchmark
 from csinsights.domain.entities import ContactState, OrderState
 from csinsights.errors import Conflict
-from csinsights.models.records import Snapshot
+from csinsights.models.records import ReportRecord, Snapshot
 
 # What the store layer names; the only imports from it.
 from csinsights.store.ingest import Entities, EntityRequest, TooManyItems
 from csinsights.store.keys import REGISTRY_SHARDS
+from csinsights.store.reports import ReportsStore
 from csinsights.store.run import AggregateItem
 
 MAX_TRANSACTION_ITEMS = 100
@@ -173,3 +174,43 @@ class MemoryStore:
             for day, data in sorted(self.snaps[seller].items())
             if first_day <= day <= last_day
         ]
+
+
+@dataclass
+class MemoryReports:
+    """What a report builder reads and writes, over a `MemoryStore`'s entities: the
+    `Contacts` index (contacts by first received time), the orders by id, files and
+    records kept in dictionaries."""
+
+    store: MemoryStore
+    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    records: dict[tuple[str, str], ReportRecord] = field(default_factory=dict)
+
+    def contacts(
+        self, seller: str, store: str, start: datetime, end: datetime
+    ) -> Iterator[tuple[str, ContactState]]:
+        """Newest first by (first received time, contact id), as the index sorts."""
+        found = []
+        for (s, st, contact_id), stored in self.store.contacts.items():
+            first = stored.state.first_received() if stored.state else None
+            if (s, st) == (seller, store) and first and start <= first.stamp.at < end:
+                found.append((first.stamp.at, contact_id, stored.state))
+        for _, contact_id, state in sorted(found, key=lambda f: f[:2], reverse=True):
+            yield contact_id, state
+
+    def orders(self, seller: str, store: str, order_ids: Iterable[str]) -> dict[str, OrderState]:
+        out = {}
+        for order_id in order_ids:
+            stored = self.store.orders.get((seller, store, order_id))
+            if stored is not None and stored.state is not None:
+                out[order_id] = stored.state
+        return out
+
+    def upload(self, key: str, body: IO[bytes], content_type: str) -> None:
+        self.files[key] = (body.read(), content_type)
+
+    contacts_key = staticmethod(ReportsStore.contacts_key)
+
+    def put_report(self, seller: str, report: ReportRecord, only_if_new: bool = False) -> bool:
+        self.records[(seller, report.report_id)] = report
+        return True

@@ -1,4 +1,4 @@
-"""Builds requested survey responses reports from the report requests queue."""
+"""Builds requested survey responses and contacts reports from the report requests queue."""
 
 from __future__ import annotations
 
@@ -14,19 +14,22 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from csinsights.config import PerSettings
+from csinsights.contacts_report import ContactsReportBuilder
 from csinsights.models.records import ReportRequest
 from csinsights.observability import logger
 from csinsights.store.reports import ReportsStore
 from csinsights.survey_report import SurveyReportBuilder
 
 processor = BatchProcessor(event_type=EventType.SQS)
-builder = PerSettings(lambda settings: SurveyReportBuilder(ReportsStore(settings=settings)))
+surveys = PerSettings(lambda settings: SurveyReportBuilder(ReportsStore(settings=settings)))
+contacts = PerSettings(lambda settings: ContactsReportBuilder(ReportsStore(settings=settings)))
 
 
 def build(record: SQSRecord) -> None:
     request = ReportRequest.from_json(json.loads(record.body))
-    report = builder().build(request)
-    logger.info("survey report built", report_id=report.report_id, rows=report.rows)
+    builder = contacts() if request.type == "contacts" else surveys()
+    report = builder.build(request)
+    logger.info("report built", report_id=report.report_id, type=report.type, rows=report.rows)
 
 
 @logger.inject_lambda_context

@@ -7,21 +7,33 @@ from fractions import Fraction
 from typing import Any
 
 from csinsights.config import Settings
+from csinsights.domain.asof import last_complete_day
 from csinsights.domain.catalogue import LATE_AFTER
+from csinsights.domain.contacts import contact_as_of
 from csinsights.domain.documents import rounded
 from csinsights.domain.metrics import METRICS
 from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.domain.targets import RenderRules
 from csinsights.errors import InvalidRequest, NotFound
-from csinsights.models.records import ReportRecord, ReportRequest
+from csinsights.models.records import (
+    ReportRecord,
+    ReportRequest,
+    RequestedType,
+    end_of,
+    new_report_id,
+    timestamp,
+)
 from csinsights.observability import logger
 from csinsights.store.aws import FAILED_CALL
 from csinsights.store.read import ReadStore
 from csinsights.store.reports import ReportRequests, ReportsStore
-from csinsights.survey_report import new_report_id
 
 MAX_HISTORY_DAYS = 366
 REPORT_FORMATS = ("csv", "json", "html")
+OVERDUE_LOOKBACK = timedelta(days=90)
+"""How far before a past `T` the overdue list looks for contacts still unanswered at `T`:
+the longest window any figure covers (a contact received earlier is in no window)."""
+REPORT_ID_KINDS: dict[RequestedType, str] = {"survey_responses": "survey", "contacts": "contacts"}
 
 
 class Queries:
@@ -46,24 +58,34 @@ class Queries:
         )
 
     def overdue_contacts(
-        self, seller: str, store: str | None, limit: int, now: datetime | None = None
+        self,
+        seller: str,
+        store: str | None,
+        limit: int,
+        as_of_day: date | None = None,
+        now: datetime | None = None,
     ) -> dict[str, Any]:
         """Unanswered contacts needing a reply, oldest first, with the hours left before
-        the buyer can file an A-to-z claim (48 h; negative once past)."""
+        the buyer can file an A-to-z claim (48 h; negative once past): live (as of `now`),
+        or as they stood at the end of `as_of_day`."""
         now = now or datetime.now(UTC)
+        at = now if as_of_day is None else self._past(as_of_day, now)
         stores = [store] if store else self.repository.stores_of(seller)
         contacts = []
         for store_id in stores:
-            contacts += self.repository.open_contacts(seller, store_id, limit)
+            if as_of_day is None:
+                contacts += self.repository.open_contacts(seller, store_id, limit)
+            else:
+                contacts += self._unanswered_at(seller, store_id, at, limit)
         contacts.sort(key=lambda c: (c["received_at"], c["contact_id"]))
         out = []
         for contact in contacts[:limit]:
-            age = now - contact["received_at"]
+            age = at - contact["received_at"]
             seconds = age // timedelta(seconds=1)
             out.append(
                 {
                     **contact,
-                    "received_at": contact["received_at"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "received_at": timestamp(contact["received_at"]),
                     "age_hours": rounded(Fraction(seconds, 3600)),
                     "hours_left": rounded(
                         Fraction(LATE_AFTER // timedelta(seconds=1) - seconds, 3600)
@@ -71,21 +93,66 @@ class Queries:
                     "overdue": age > LATE_AFTER,
                 }
             )
-        return {"seller_id": seller, "as_of": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "contacts": out}
+        return {"seller_id": seller, "as_of": timestamp(at), "contacts": out}
 
-    def request_survey_report(
-        self, seller: str, stores: list[str] | None, days: int, now: datetime | None = None
+    @staticmethod
+    def _past(as_of_day: date, now: datetime) -> datetime:
+        if as_of_day > last_complete_day(now):
+            raise InvalidRequest("as_of", "as_of must not be in the future")
+        return end_of(as_of_day)
+
+    def _unanswered_at(
+        self, seller: str, store: str, at: datetime, limit: int
+    ) -> list[dict[str, Any]]:
+        """The `limit` oldest contacts of [at - OVERDUE_LOOKBACK, at) unanswered at `at`,
+        each judged from its events before `at` (the live index says how it stands now)."""
+        found: list[dict[str, Any]] = []
+        for contact_id, contact in self.repository.contacts(
+            seller, store, at - OVERDUE_LOOKBACK, at
+        ):
+            judged = contact_as_of(store, contact_id, contact, None, at)
+            if judged is None or judged.state != "unanswered":
+                continue
+            found.append(
+                {
+                    "contact_id": contact_id,
+                    "store_id": store,
+                    "order_id": judged.order_id,
+                    "reason": judged.reason,
+                    "received_at": judged.received_at,
+                }
+            )
+            if len(found) == limit:
+                break
+        return found
+
+    def request_report(
+        self,
+        seller: str,
+        kind: RequestedType,
+        stores: list[str] | None,
+        days: int,
+        as_of_day: date | None = None,
+        now: datetime | None = None,
     ) -> dict[str, Any]:
+        """Queue a survey responses or contacts report (a contacts report is as of the end
+        of `as_of_day`, by default the last complete day)."""
         if self.requests is None:
             raise RuntimeError("no report requests queue configured")
         now = (now or datetime.now(UTC)).replace(microsecond=0)
+        if kind == "contacts":
+            as_of_day = as_of_day or last_complete_day(now)
+            self._past(as_of_day, now)
+        elif as_of_day is not None:
+            raise InvalidRequest("as_of", "only a contacts report is as of a day")
         known = self.repository.stores_of(seller)
         chosen = sorted(set(stores)) if stores else known
         unknown = sorted(set(chosen) - set(known))
         if unknown:
             raise NotFound(f"seller {seller} has no data in store(s) {', '.join(unknown)}")
-        request = ReportRequest(seller, new_report_id(now), tuple(chosen), days, now)
-        report = ReportRecord.survey(request)
+        report_id = new_report_id(now, REPORT_ID_KINDS[kind])
+        request = ReportRequest(seller, report_id, tuple(chosen), days, now, kind, as_of_day)
+        report = ReportRecord.requested(request)
         # The request is queued first: if queueing fails, nothing is left behind (no
         # `pending` record that no worker will ever complete). Once it is queued the report
         # will be built and its worker writes the whole record, so the `pending` record is

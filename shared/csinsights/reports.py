@@ -40,7 +40,9 @@ def safe_cell(value: Any) -> str | int | float:
         return "yes" if value else "no"
     if isinstance(value, int | float):
         return value
-    return _UNSAFE.sub(r"\1'", str(value))
+    # A bare CR would end the row for a reader (the writer quotes only `\n`): one line break.
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _UNSAFE.sub(r"\1'", text)
 
 
 def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:

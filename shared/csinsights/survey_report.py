@@ -3,7 +3,6 @@ order, with the latest answer, when, whether it changed and from what, and the c
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,10 +26,6 @@ COLUMNS = [
 """`vote` is the latest yes/no answer, `rating` the latest 1-5 one (one of them is empty);
 `previous_answer` (`yes`, `no` or `1`-`5`) is the answer the latest replaced, given only
 when `changed` is `yes`."""
-
-
-def new_report_id(now: datetime) -> str:
-    return f"{now.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}-survey-{secrets.token_hex(4)}"
 
 
 def _voted_at(at: datetime) -> str:
@@ -90,6 +85,6 @@ class SurveyReportBuilder:
             all_rows += rows(store_id, list(self.reports.voted_orders(seller, store_id, since)))
         key = self.reports.survey_key(seller, request.report_id)
         self.reports.put(key, to_csv(all_rows), "text/csv")
-        report = ReportRecord.survey(request, {"csv": key}, len(all_rows), now)
+        report = ReportRecord.requested(request, {"csv": key}, len(all_rows), now)
         self.reports.put_report(seller, report)
         return report

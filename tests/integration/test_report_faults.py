@@ -1,12 +1,14 @@
-"""Faults while a requested survey responses report is built: a crash or an AWS error at
-each AWS call of the worker (the voted-orders queries, the S3 put of the file, the report
-record). The request is never lost: the message is reported as a batch item failure (SQS
-redelivers it, then parks it in the dead-letter queue), the seller sees the report as
-pending with no link until it is complete, and the redelivery builds it whole."""
+"""Faults while a requested report is built, a survey responses or a contacts report: a
+crash or an AWS error at each AWS call of the worker (the voted-orders or contacts index
+queries, the orders the contacts name, the S3 puts of the files, the report record). The
+request is never lost: the message is reported as a batch item failure (SQS redelivers
+it, then parks it in the dead-letter queue), the seller sees the report as pending with no
+link until it is complete, and the redelivery builds it whole."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,7 +18,7 @@ import pytest
 from csinsights_local.driver import sqs_record
 from csinsights_local.stack import Deployment
 from tests.api_events import api_event, seller_claims
-from tests.builders import order_placed, survey_vote
+from tests.builders import contact_received, contact_responded, order_placed, survey_vote
 from tests.faults import inject
 from tests.marketplace import ingest
 from tests.profiles import PROFILE
@@ -37,20 +39,57 @@ EVENTS = [
         order_placed("o2", days_ago(9), seller=SELLER, store=store),
         survey_vote("o1", days_ago(8), vote="no", seller=SELLER, store=store),
         survey_vote("o2", days_ago(7), rating=5, seller=SELLER, store=store),
+        contact_received("c1", days_ago(9), "shipping", "o1", seller=SELLER, store=store),
+        contact_responded("c1", days_ago(8), seller=SELLER, store=store),
+        contact_received("c2", days_ago(6), "other", "o2", seller=SELLER, store=store),
         order_placed("o1", days_ago(10), seller=OTHER, store=store),
         survey_vote("o1", days_ago(8), vote="yes", seller=OTHER, store=store),
     )
 ]
-CALLS_PER_BUILD = 4  # two voted-orders queries (CA, US), the file, the record (checked below)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A report type as the matrix sees it: its request, the AWS calls of one seller's
+    build in order (checked on a clean build), and its CSV file."""
+
+    request: dict[str, Any]
+    calls: tuple[tuple[str, str], ...]
+    folder: str
+
+    @property
+    def puts(self) -> list[int]:
+        return [i for i, call in enumerate(self.calls) if call == ("s3", "PutObject")]
+
+    def key(self, report_id: str) -> str:
+        return f"reports/{SELLER}/{self.folder}/{report_id}.csv"
+
+
+QUERY, BATCH_GET = ("dynamodb", "Query"), ("dynamodb", "BatchGetItem")
+RECORD, PUT = ("dynamodb", "PutItem"), ("s3", "PutObject")
+KINDS = {
+    # two voted-orders queries (CA, US), the file, the record
+    "survey_responses": Kind(
+        {"type": "survey_responses", "days": 30}, (QUERY, QUERY, PUT, RECORD), "survey"
+    ),
+    # per store (CA, US) the contacts index and the orders the contacts name; CSV, JSON,
+    # the record
+    "contacts": Kind(
+        {"type": "contacts", "days": 30},
+        (QUERY, BATCH_GET, QUERY, BATCH_GET, PUT, PUT, RECORD),
+        "contacts",
+    ),
+}
 ERRORS = {
     "dynamodb": ["crash", "ThrottlingException", "InternalServerError"],
     "s3": ["crash", "SlowDown", "InternalError"],
 }
 CASES = [
-    (index, kind)
-    for index in range(CALLS_PER_BUILD)
-    for kind in range(3)
-    if PROFILE == "soak" or kind == index % 3 or index == 2  # every kind on the S3 put
+    (name, index, error)
+    for name, kind in KINDS.items()
+    for index in range(len(kind.calls))
+    for error in range(3)
+    if PROFILE == "soak" or error == index % 3 or index in kind.puts  # every error on a put
 ]
 
 
@@ -69,7 +108,7 @@ def api(  # type: ignore[no-untyped-def]
     return response["statusCode"], json.loads(response["body"])
 
 
-def requested(stack: Deployment) -> tuple[dict[str, str], dict[str, Any]]:
+def requested(stack: Deployment, kind: Kind) -> tuple[dict[str, str], dict[str, Any]]:
     """Each seller's request through the API (the faulty build's seller first), and the
     worker's batch holding both messages."""
     ingest(stack, EVENTS)
@@ -80,7 +119,7 @@ def requested(stack: Deployment) -> tuple[dict[str, str], dict[str, Any]]:
             seller,
             "POST",
             "/v1/sellers/{seller_id}/reports",
-            json.dumps({"type": "survey_responses", "days": 30}),
+            json.dumps(kind.request),
         )
         assert status == 202, report
         report_ids[seller] = report["report_id"]
@@ -105,24 +144,27 @@ def seen(stack: Deployment, seller: str, report_id: str) -> dict[str, Any]:
     return report
 
 
-def test_a_clean_build_makes_the_calls_the_matrix_covers(stack: Deployment) -> None:
-    report_ids, batch = requested(stack)
+@pytest.mark.parametrize("name", KINDS)
+def test_a_clean_build_makes_the_calls_the_matrix_covers(stack: Deployment, name: str) -> None:
+    kind = KINDS[name]
+    report_ids, batch = requested(stack, kind)
     with inject() as faults:
         assert stack.invoke("ReportWorkerFunction", batch) == {"batchItemFailures": []}
-    assert len(faults.log) == 2 * CALLS_PER_BUILD  # the first seller's build, then the other's
-    assert faults.log[2] == ("s3", "PutObject")
+    # the first seller's build (the other's follows)
+    assert tuple(faults.log[: len(kind.calls)]) == kind.calls
     for seller, report_id in report_ids.items():
         assert seen(stack, seller, report_id)["status"] == "ready"
 
 
-@pytest.mark.parametrize(("index", "kind"), CASES)
+@pytest.mark.parametrize(("name", "index", "error"), CASES)
 def test_a_failed_build_stays_pending_and_its_redelivery_builds_it_whole(
-    stack: Deployment, index: int, kind: int, tally: Any
+    stack: Deployment, name: str, index: int, error: int, tally: Any
 ) -> None:
-    report_ids, batch = requested(stack)
+    kind = KINDS[name]
+    report_ids, batch = requested(stack, kind)
     failing, _ = batch["Records"]
     with inject() as faults:
-        faults.arm_at(index, lambda service: ERRORS[service][kind])
+        faults.arm_at(index, lambda service: ERRORS[service][error])
         response = stack.invoke("ReportWorkerFunction", batch)
     assert faults.injected == 1
     # Only the failed request goes back to the queue; the other seller's is done.
@@ -136,20 +178,19 @@ def test_a_failed_build_stays_pending_and_its_redelivery_builds_it_whole(
     assert stack.invoke("ReportWorkerFunction", redelivery) == {"batchItemFailures": []}
     ready = seen(stack, SELLER, report_ids[SELLER])
     assert ready["status"] == "ready"
-    assert ready["rows"] == 4  # o1 and o2 voted in each of the seller's two stores
-    key = f"reports/{SELLER}/survey/{report_ids[SELLER]}.csv"
+    assert ready["rows"] == 4  # o1 and o2 voted, c1 and c2 received, in each of two stores
     csv_text = (
         boto3.client("s3")
-        .get_object(Bucket=stack.outputs["ReportsBucketName"], Key=key)["Body"]
+        .get_object(Bucket=stack.outputs["ReportsBucketName"], Key=kind.key(report_ids[SELLER]))[
+            "Body"
+        ]
         .read()
         .decode()
     )
     lines = csv_text.splitlines()
     assert len(lines) == 1 + 4
-    assert sorted(line.split(",")[:2][::-1] for line in lines[1:]) == [
-        ["CA", "o1"],
-        ["CA", "o2"],
-        ["US", "o1"],
-        ["US", "o2"],
-    ]
-    tally["faults injected (survey report worker)"] += faults.injected
+    ids = [line.split(",")[:2] for line in lines[1:]]
+    expected = {"survey_responses": ["o1", "o2"], "contacts": ["c1", "c2"]}[name]
+    pairs = sorted(sorted(pair) for pair in ids)
+    assert pairs == sorted(sorted([store, i]) for store in ("CA", "US") for i in expected)
+    tally[f"faults injected ({name} report worker)"] += faults.injected

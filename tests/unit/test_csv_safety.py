@@ -13,6 +13,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from csinsights.contacts_report import ReportFiles
+from csinsights.domain.contacts import ContactAsOf
 from csinsights.domain.documents import render_document
 from csinsights.domain.entities import OrderState, Stamp, Vote
 from csinsights.domain.metrics import Counts
@@ -143,3 +145,36 @@ def test_no_survey_cell_is_a_formula_to_either_reader(
     order_ids: list[str], contact: str, store: str
 ) -> None:
     assert unsafe_cells(survey_csv_of(order_ids, contact, store), set()) == []
+
+
+def contacts_csv_of(store: str, contact: str, order: str) -> str:
+    at = datetime(2026, 11, 1, 10, tzinfo=UTC)
+    files = ReportFiles({"seller_id": "S"}, io.BytesIO(), io.BytesIO())
+    files.write(
+        ContactAsOf(
+            store_id=store,
+            contact_id=contact,
+            order_id=order,
+            reason="shipping",
+            received_at=at,
+            needs_reply=True,
+            first_response_at=None,
+            waited=timedelta(hours=30),
+            automated_replies=1,
+            fulfillment="seller",
+            latest_vote=Vote(Stamp(at, "v1"), "no", contact),
+        )
+    )
+    files.finish()
+    return files.csv.read().decode()
+
+
+@settings(max_examples=examples(200, 2000))
+@given(store=HOSTILE_TEXT, contact=HOSTILE_TEXT, order=HOSTILE_TEXT)
+def test_no_contacts_cell_is_a_formula_to_either_reader(
+    store: str, contact: str, order: str
+) -> None:
+    text = contacts_csv_of(store, contact, order)
+    assert unsafe_cells(text, set()) == []
+    row = next(csv.DictReader(io.StringIO(text, newline="")))
+    assert row["response_hours"] == "30" and row["automated_replies"] == "1"

@@ -42,7 +42,8 @@ def test_a_cell_a_spreadsheet_would_evaluate_is_prefixed_with_a_quote(cell: str)
         ("x;=cmd|'/Ccalc'!A0", "x;'=cmd|'/Ccalc'!A0"),
         ('x;"=1', "x;'\"=1"),
         ("a\n@A1", "a\n'@A1"),
-        ("\r=cmd", "'\r'=cmd"),
+        ("\r=cmd", "\n'=cmd"),
+        ("a\r\n@A1", "a\n'@A1"),
         ("a;b", "a;b"),
     ],
 )

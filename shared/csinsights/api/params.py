@@ -69,17 +69,26 @@ WindowDays = Annotated[Literal[7, 28, 30, 90], BeforeValidator(_whole_number)]
 SellerPath = Annotated[str, Path(pattern=SELLER_ID, description="the seller's id")]
 StorePath = Annotated[str, Path(pattern=STORE_ID)]
 StoreQuery = Annotated[str | None, Query(pattern=STORE_ID)]
+AS_OF_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string", "format": "date", "pattern": DAY},
+        {"type": "string", "pattern": MIDNIGHT},
+    ]
+}
 AsOf = Annotated[
     AsOfDay | None,
     Query(
         description="a UTC midnight (2026-11-20T00:00:00Z) or a date (its end); "
         "default: the latest run",
-        json_schema_extra={
-            "anyOf": [
-                {"type": "string", "format": "date", "pattern": DAY},
-                {"type": "string", "pattern": MIDNIGHT},
-            ]
-        },
+        json_schema_extra=AS_OF_SCHEMA,
+    ),
+]
+LiveAsOf = Annotated[
+    AsOfDay | None,
+    Query(
+        description="a UTC midnight (2026-11-20T00:00:00Z) or a date (its end), not in "
+        "the future; default: now",
+        json_schema_extra=AS_OF_SCHEMA,
     ),
 ]
 Window = Annotated[WindowDays, Query(description="7, 28, 30 or 90 days")]

@@ -296,12 +296,12 @@ class OverdueContacts(_Exact):
 class Report(BaseModel):
     """A report record: the fields every report has; each type adds its own (`as_of` for
     daily insights; `stores`, `days`, and once ready `rows` and `completed_at` for survey
-    responses)."""
+    responses and contacts reports, which are also `as_of`)."""
 
     model_config = ConfigDict(extra="allow")
 
     report_id: str
-    type: Literal["insights", "survey_responses"]
+    type: Literal["insights", "survey_responses", "contacts"]
     status: Literal["pending", "ready"]
     created_at: str
     formats: list[Literal["csv", "json", "html"]]

@@ -2,19 +2,21 @@
 what a report is (`ReportRecord`), what the report worker is asked (`ReportRequest`).
 
 Each has one conversion to and one from its stored form (JSON), used by the store only.
-Further records (the alert record, the contacts report row) belong here too."""
+Further records (the alert record) belong here too."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from csinsights.domain.benchmarks import Benchmark, benchmarks_from_json, benchmarks_to_json
 from csinsights.domain.metrics import Counts
 
-ReportType = Literal["insights", "survey_responses"]
+ReportType = Literal["insights", "survey_responses", "contacts"]
+RequestedType = Literal["survey_responses", "contacts"]
 ReportStatus = Literal["pending", "ready"]
 
 
@@ -25,6 +27,17 @@ def timestamp(at: datetime) -> str:
 
 def parse_timestamp(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def new_report_id(now: datetime, kind: str) -> str:
+    """Starts with the request's time, so a seller's records sort by it; `kind` says what
+    the report is (`survey`, `contacts`) to whoever reads the id."""
+    return f"{now.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}-{kind}-{secrets.token_hex(4)}"
+
+
+def end_of(day: date) -> datetime:
+    """The instant `T` that ends `day`: its next UTC midnight."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -79,13 +92,23 @@ def _windows_from_json(data: Mapping[str, Any]) -> dict[str, dict[int, Counts]]:
 
 @dataclass(frozen=True)
 class ReportRequest:
-    """The report requests queue's message: build this seller's survey responses report."""
+    """The report requests queue's message: build this seller's survey responses report
+    (the votes of the `days` before the request) or contacts report (the contacts received
+    in the `days` before the end of `as_of_day`, as of that end). A message queued before
+    reports had types is a survey responses request."""
 
     seller_id: str
     report_id: str
     stores: tuple[str, ...]
     days: int
     requested_at: datetime
+    type: RequestedType = "survey_responses"
+    as_of_day: date | None = None
+
+    @property
+    def as_of(self) -> datetime | None:
+        """The instant a contacts report is as of (the end of `as_of_day`)."""
+        return end_of(self.as_of_day) if self.as_of_day is not None else None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -94,23 +117,29 @@ class ReportRequest:
             "stores": list(self.stores),
             "days": self.days,
             "requested_at": timestamp(self.requested_at),
+            "type": self.type,
+            **({"as_of_day": self.as_of_day.isoformat()} if self.as_of_day else {}),
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ReportRequest:
+        as_of_day = data.get("as_of_day")
         return cls(
             data["seller_id"],
             data["report_id"],
             tuple(data["stores"]),
             int(data["days"]),
             parse_timestamp(data["requested_at"]),
+            data.get("type", "survey_responses"),
+            date.fromisoformat(as_of_day) if as_of_day else None,
         )
 
 
 @dataclass(frozen=True)
 class ReportRecord:
     """A report: its files (object keys by format) once `ready`. Daily insights carry
-    `as_of`; survey responses `stores`, `days`, and once ready `rows` and `completed_at`."""
+    `as_of`; requested reports `stores`, `days` (contacts reports `as_of` too), and once
+    ready `rows` and `completed_at`."""
 
     report_id: str
     type: ReportType
@@ -130,7 +159,7 @@ class ReportRecord:
         return cls(report_id, "insights", "ready", timestamp(now), dict(files), as_of=as_of)
 
     @classmethod
-    def survey(
+    def requested(
         cls,
         request: ReportRequest,
         files: Mapping[str, str] | None = None,
@@ -138,12 +167,14 @@ class ReportRecord:
         completed_at: datetime | None = None,
     ) -> ReportRecord:
         """`pending` when requested; `ready` with its files, rows and completion time."""
+        as_of = request.as_of
         return cls(
             request.report_id,
-            "survey_responses",
+            request.type,
             "ready" if files else "pending",
             timestamp(request.requested_at),
             dict(files or {}),
+            as_of=timestamp(as_of) if as_of is not None else None,
             stores=request.stores,
             days=request.days,
             rows=rows,

@@ -3,12 +3,15 @@ index ingest maintains."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, datetime
 from typing import Any
 
 from csinsights.domain.benchmarks import Benchmark
+from csinsights.domain.entities import ContactState
 from csinsights.models.records import Snapshot
 from csinsights.store import codecs, keys
+from csinsights.store.contacts import contacts_between
 from csinsights.store.dynamo import TableStore
 from csinsights.store.run import benchmarks_of, snapshot_of, snapshots_between
 
@@ -65,3 +68,9 @@ class ReadStore(TableStore):
             Limit=limit,
         )
         return [codecs.open_contact(store, i) for i in items]
+
+    def contacts(
+        self, seller: str, store: str, start: datetime, end: datetime
+    ) -> Iterator[tuple[str, ContactState]]:
+        """Contacts first received in [start, end), oldest first, page by page."""
+        return contacts_between(self.table, seller, store, start, end)

@@ -1,21 +1,28 @@
-"""Reports: their records (`REPORT#<seller>`), the orders they read (the VotedOrders
-index), their files in S3 with pre-signed links, and the report requests queue."""
+"""Reports: their records (`REPORT#<seller>`), what they read (orders by latest vote from
+the VotedOrders index; contacts by received time from the Contacts index, with the orders
+they name), their files in S3 with pre-signed links, and the report requests queue."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import IO, Any
+
+from boto3.s3.transfer import TransferConfig
 
 from csinsights.config import Settings
-from csinsights.domain.entities import OrderState
+from csinsights.domain.entities import ContactState, OrderState
 from csinsights.errors import Conflict
 from csinsights.models.records import ReportRecord, ReportRequest
 from csinsights.store import codecs, keys
 from csinsights.store.aws import client as aws_client
 from csinsights.store.aws import translated
+from csinsights.store.contacts import contacts_between, orders_of
 from csinsights.store.dynamo import NEW_ONLY, TableStore, expires_at
+
+UPLOAD = TransferConfig(use_threads=False)
+"""One part in memory at a time (8 MB; a multipart upload past that), whatever the file."""
 
 
 def _record(item: dict[str, Any]) -> ReportRecord:
@@ -76,6 +83,15 @@ class ReportsStore(TableStore):
         for item in items:
             yield item["order_id"]["S"], codecs.decode_order(item)
 
+    def contacts(
+        self, seller: str, store: str, start: datetime, end: datetime
+    ) -> Iterator[tuple[str, ContactState]]:
+        """Contacts first received in [start, end), newest first, page by page."""
+        return contacts_between(self.table, seller, store, start, end, newest_first=True)
+
+    def orders(self, seller: str, store: str, order_ids: Iterable[str]) -> dict[str, OrderState]:
+        return orders_of(self.table, seller, store, order_ids)
+
     # ---- files -----------------------------------------------------------------------
     def put(self, key: str, body: str, content_type: str) -> None:
         with translated():
@@ -87,6 +103,17 @@ class ReportsStore(TableStore):
                 ServerSideEncryption="AES256",
             )
 
+    def upload(self, key: str, body: IO[bytes], content_type: str) -> None:
+        """A file of any size from a (spooled) file object, never whole in memory."""
+        with translated():
+            self.s3.upload_fileobj(
+                body,
+                self.bucket,
+                key,
+                ExtraArgs={"ContentType": content_type, "ServerSideEncryption": "AES256"},
+                Config=UPLOAD,
+            )
+
     @staticmethod
     def insights_prefix(seller: str, day: date) -> str:
         return f"reports/{seller}/insights/{day.isoformat()}/"
@@ -94,6 +121,10 @@ class ReportsStore(TableStore):
     @staticmethod
     def survey_key(seller: str, report_id: str) -> str:
         return f"reports/{seller}/survey/{report_id}.csv"
+
+    @staticmethod
+    def contacts_key(seller: str, report_id: str, fmt: str) -> str:
+        return f"reports/{seller}/contacts/{report_id}.{fmt}"
 
     @staticmethod
     def run_sellers_key(day: date) -> str:

@@ -1,4 +1,5 @@
-"""A seller's unanswered contacts, against the 48-hour target."""
+"""A seller's unanswered contacts, against the 48-hour target: live, or as they stood at
+a past instant."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from csinsights.api.errors import ERRORS, authorise
-from csinsights.api.params import SellerPath, StoreQuery
+from csinsights.api.params import LiveAsOf, SellerPath, StoreQuery
 from csinsights.api.routes import queries
 from csinsights.models.api import OverdueContacts
 
@@ -26,6 +27,8 @@ def get_overdue(
     seller_id: SellerPath,
     store: StoreQuery = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    as_of: LiveAsOf = None,
 ) -> OverdueContacts:
     authorise(router.current_event, seller_id)
-    return OverdueContacts.model_validate(queries().overdue_contacts(seller_id, store, limit))
+    overdue = queries().overdue_contacts(seller_id, store, limit, as_of)
+    return OverdueContacts.model_validate(overdue)

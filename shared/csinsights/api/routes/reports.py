@@ -1,5 +1,5 @@
 """A seller's reports: the list, one with a fresh download link, and a request for a
-survey responses report (built asynchronously)."""
+survey responses or contacts report (built asynchronously)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from csinsights.api.bodies import json_only
 from csinsights.api.errors import ERRORS, authorise, documented
-from csinsights.api.params import MAX_STORES, STORE_ID, SellerPath
+from csinsights.api.params import AS_OF_SCHEMA, MAX_STORES, STORE_ID, AsOfDay, SellerPath
 from csinsights.api.routes import queries
 from csinsights.models.api import PendingReport, ReportAnswer, Reports
 
@@ -22,10 +22,10 @@ REPORT_ANSWER: TypeAdapter[Any] = TypeAdapter(ReportAnswer)
 router = Router()
 
 
-class SurveyReportRequest(BaseModel):
+class ReportRequestBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    type: Literal["survey_responses"]
+    type: Literal["survey_responses", "contacts"]
     stores: Annotated[
         list[Annotated[str, Field(pattern=STORE_ID)]] | None,
         Field(
@@ -33,6 +33,14 @@ class SurveyReportRequest(BaseModel):
         ),
     ] = None
     days: Annotated[int, Field(ge=1, le=90)] = 90
+    as_of: Annotated[
+        AsOfDay | None,
+        Field(
+            description="contacts only: as of this UTC midnight or the end of this date; "
+            "default: the last complete day",
+            json_schema_extra=AS_OF_SCHEMA,
+        ),
+    ] = None
 
     @field_validator("days", mode="before")
     @classmethod
@@ -79,15 +87,17 @@ def get_report(
         202: {"description": "accepted; poll the report for its link"},
         **documented(401, 404, 413, 415, 422, 503),
     },
-    summary="Request a survey responses report (built asynchronously)",
+    summary="Request a survey responses or contacts report (built asynchronously)",
     tags=[TAG],
     middlewares=[json_only],
 )
 def post_report(
-    seller_id: SellerPath, request: Annotated[SurveyReportRequest, Body()]
+    seller_id: SellerPath, request: Annotated[ReportRequestBody, Body()]
 ) -> Response[PendingReport]:
     authorise(router.current_event, seller_id)
-    report = queries().request_survey_report(seller_id, request.stores, request.days)
+    report = queries().request_report(
+        seller_id, request.type, request.stores, request.days, request.as_of
+    )
     return Response(
         status_code=202,
         content_type=content_types.APPLICATION_JSON,

@@ -1,0 +1,119 @@
+"""A contact as it stood at an instant `T`, judged from its events that occurred before
+`T` (and its order's): what the contacts report writes as a row and what the overdue list
+shows as of a past `T`. Pure: no I/O.
+
+The judgement is the metrics' own, contact by contact (the earliest message stands, only a
+non-automated reply answers, a `no_response_needed` mark takes the contact out of every
+reply figure, the order's latest vote as of `T`), so the rows of a window add up to the
+figures of that window's metrics document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from csinsights.domain.catalogue import LATE_AFTER, RESPONSE_DUE
+from csinsights.domain.counters import HOUR, PREVENTABLE_REASONS
+from csinsights.domain.entities import ContactState, OrderState, Stamp, Vote
+
+ContactStatus = Literal["answered", "unanswered", "no_response_needed"]
+Within24h = Literal["yes", "no", "pending"]
+
+
+@dataclass(frozen=True)
+class ContactAsOf:
+    store_id: str
+    contact_id: str
+    order_id: str | None
+    reason: str
+    received_at: datetime
+    needs_reply: bool
+    first_response_at: datetime | None
+    """The first non-automated reply before `T` of a contact needing one (None otherwise)."""
+    waited: timedelta | None
+    """Response time (clamped at 0), or the age at `T` if unanswered; None: needs no reply."""
+    automated_replies: int
+    """Auto-replies before `T`: they answer nothing, the buyer still got them."""
+    fulfillment: str | None
+    """The order's earliest placement before `T`, if the contact names a placed order."""
+    latest_vote: Vote | None
+
+    @property
+    def state(self) -> ContactStatus:
+        if not self.needs_reply:
+            return "no_response_needed"
+        return "answered" if self.first_response_at is not None else "unanswered"
+
+    @property
+    def preventable(self) -> bool:
+        return self.reason in PREVENTABLE_REASONS
+
+    @property
+    def hours(self) -> int | None:
+        """Whole hours, rounded down, of the response time or the age."""
+        return None if self.waited is None else self.waited // HOUR
+
+    @property
+    def within_24h(self) -> Within24h | None:
+        """`pending`: unanswered and not older than 24 h (it can still make it)."""
+        if self.waited is None:
+            return None
+        if self.waited <= RESPONSE_DUE:
+            return "yes" if self.first_response_at is not None else "pending"
+        return "no"
+
+    @property
+    def late(self) -> bool | None:
+        """Answered after 48 h, or unanswered and older than 48 h."""
+        return None if self.waited is None else self.waited > LATE_AFTER
+
+    @property
+    def buyer_dissatisfied(self) -> bool:
+        return self.latest_vote is not None and self.latest_vote.dissatisfied
+
+
+def _before(stamps: tuple[Stamp, ...], end: datetime) -> list[Stamp]:
+    return [s for s in stamps if s.at < end]
+
+
+def contact_as_of(
+    store_id: str,
+    contact_id: str,
+    contact: ContactState,
+    order: OrderState | None,
+    end: datetime,
+) -> ContactAsOf | None:
+    """The contact as of `end`, or None if no message of it had arrived by then. `order`
+    is the order its earliest message names (`contact.order_id`), if stored."""
+    received = min((r for r in contact.received if r.stamp.at < end), default=None)
+    if received is None:
+        return None
+    linked = order if received.order_id is not None else None
+    needs_reply = not _before(contact.no_response_needed, end)
+    first_reply = min(_before(contact.responded, end), default=None) if needs_reply else None
+    waited: timedelta | None = None
+    if needs_reply:
+        clock_stop = first_reply.at if first_reply is not None else end
+        waited = max(clock_stop - received.stamp.at, timedelta(0))
+    placed = min((p for p in linked.placed if p.stamp.at < end), default=None) if linked else None
+    votes = [v for v in linked.votes if v.stamp.at < end] if linked else []
+    return ContactAsOf(
+        store_id=store_id,
+        contact_id=contact_id,
+        order_id=received.order_id,
+        reason=received.reason,
+        received_at=received.stamp.at,
+        needs_reply=needs_reply,
+        first_response_at=first_reply.at if first_reply is not None else None,
+        waited=waited,
+        automated_replies=len(_before(contact.auto_replied, end)),
+        fulfillment=placed.fulfillment if placed is not None else None,
+        latest_vote=max(votes, default=None),
+    )
+
+
+def newest_first(contact: ContactAsOf) -> tuple[datetime, str, str]:
+    """The contacts report's order (reversed): by received time, then store and id."""
+    return (contact.received_at, contact.store_id, contact.contact_id)
