@@ -23,7 +23,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from csinsights.domain.targets import store_targets
 
@@ -44,6 +44,7 @@ ENVIRONMENT = {
     "min_volume": "MIN_VOLUME",
     "min_peers": "MIN_PEERS",
     "store_targets": "STORE_TARGETS",
+    "report_requests_per_day": "REPORT_REQUESTS_PER_DAY",
 }
 """Each setting's environment variable."""
 
@@ -76,6 +77,9 @@ class Settings(BaseModel):
     """Per store, overrides of the fixed targets' thresholds (JSON in STORE_TARGETS), e.g.
     `{"DE": {"customer_service_dissatisfaction_rate": {"good": 20, "fair": 40}}}`; one the
     table has no room for fails the function's start with the store and metric named."""
+
+    report_requests_per_day: int = Field(default=20, ge=1)
+    """Fair use: a seller's report requests a UTC day; beyond them the API answers 429."""
 
     @model_validator(mode="before")
     @classmethod

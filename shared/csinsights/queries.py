@@ -15,7 +15,9 @@ from csinsights.domain.targets import RenderRules
 from csinsights.errors import InvalidRequest, NotFound
 from csinsights.models.records import ReportRecord, ReportRequest
 from csinsights.observability import logger
+from csinsights.quota import ReportQuota
 from csinsights.store.aws import FAILED_CALL
+from csinsights.store.quota import QuotaStore
 from csinsights.store.read import ReadStore
 from csinsights.store.reports import ReportRequests, ReportsStore
 from csinsights.survey_report import new_report_id
@@ -34,6 +36,7 @@ class Queries:
         self.repository = repository
         self.reports = reports
         self.requests = requests
+        self.quota = ReportQuota(QuotaStore(reports.table.client, repository.settings))
         self.rules = RenderRules.from_settings(repository.settings)
 
     @classmethod
@@ -86,12 +89,15 @@ class Queries:
             raise NotFound(f"seller {seller} has no data in store(s) {', '.join(unknown)}")
         request = ReportRequest(seller, new_report_id(now), tuple(chosen), days, now)
         report = ReportRecord.survey(request)
-        # The request is queued first: if queueing fails, nothing is left behind (no
-        # `pending` record that no worker will ever complete). Once it is queued the report
+        # Counted against the seller's day only now that it is valid (fair use). The
+        # request is queued first: if queueing fails, nothing is left behind (no `pending`
+        # record that no worker will ever complete; the count is given back). Once it is
+        # queued the report
         # will be built and its worker writes the whole record, so the `pending` record is
         # a courtesy: failing to write it still answers 202 (a 5xx would make the seller
         # ask again and get the same report twice).
-        self.requests.send(request)
+        with self.quota.spend(seller, now):
+            self.requests.send(request)
         try:
             self.reports.put_report(seller, report, only_if_new=True)
         except FAILED_CALL as exc:

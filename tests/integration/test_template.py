@@ -846,3 +846,20 @@ def test_every_step_of_the_run_is_retried_including_reading_the_sellers_list() -
     for reader in readers:
         assert reader["Retry"][0]["ErrorEquals"] == ["States.ItemReaderFailed"]
         assert reader["Retry"][0]["MaxAttempts"] >= 3
+
+
+# ---------------------------------------------------------------- fair use and capacity
+
+
+def test_report_requests_are_limited_per_seller_day_by_a_parameter(template: Template) -> None:
+    parameter = load_sam_template()["Parameters"]["ReportRequestsPerDay"]
+    assert (parameter["Default"], parameter["MinValue"]) == (20, 1)
+    environment = props(template, "ApiFunction")["Environment"]["Variables"]
+    assert environment["REPORT_REQUESTS_PER_DAY"] == {"Ref": "ReportRequestsPerDay"}
+    role = role_of(template, "ApiFunction")
+    (counting,) = [s for s in statements(template, role) if "dynamodb:UpdateItem" in s["Action"]]
+    assert counting["Action"] == "dynamodb:UpdateItem"
+    assert counting["Resource"] == TABLE_ARN
+    assert counting["Condition"] == {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["QUOTA#*"]}
+    }

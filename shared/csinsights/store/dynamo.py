@@ -102,6 +102,10 @@ class Table:
         with translated():
             return self.client.get_item(TableName=self.name, Key=key).get("Item")
 
+    def update(self, key: dict[str, Any], **update: Any) -> None:
+        with translated():
+            self.client.update_item(TableName=self.name, Key=key, **update)
+
     def delete(self, key: dict[str, Any]) -> None:
         with translated():
             self.client.delete_item(TableName=self.name, Key=key)
