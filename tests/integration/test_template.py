@@ -863,3 +863,31 @@ def test_report_requests_are_limited_per_seller_day_by_a_parameter(template: Tem
     assert counting["Condition"] == {
         "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["QUOTA#*"]}
     }
+
+
+@pytest.mark.parametrize(
+    ("function", "mapping", "parameter", "default"),
+    [
+        ("IngestFunction", "IngestFunctionQueue", "IngestConcurrency", 10),
+        ("ReportWorkerFunction", "ReportWorkerFunctionRequests", "ReportWorkerConcurrency", 2),
+    ],
+)
+def test_queue_consumers_are_capped_so_a_flood_waits_in_its_queue(
+    template: Template, function: str, mapping: str, parameter: str, default: int
+) -> None:
+    """The pollers never invoke more than the function may run (reserved = maximum), so a
+    flood waits in the queue, takes none of the account's other concurrency, and no
+    message is throttled into extra receives towards its dead-letter queue."""
+    declared = load_sam_template()["Parameters"][parameter]
+    assert (declared["Default"], declared["MinValue"]) == (default, 2)  # SQS's minimum
+    assert props(template, mapping)["ScalingConfig"] == {"MaximumConcurrency": {"Ref": parameter}}
+    assert props(template, function)["ReservedConcurrentExecutions"] == {"Ref": parameter}
+
+
+def test_every_queue_consumer_has_a_concurrency_cap_it_may_run(template: Template) -> None:
+    mappings = sqs_mappings(template)
+    assert mappings
+    for name, (_, function) in mappings.items():
+        cap = props(template, name).get("ScalingConfig", {}).get("MaximumConcurrency")
+        assert cap is not None, f"{name} has no MaximumConcurrency"
+        assert props(template, function).get("ReservedConcurrentExecutions") == cap, function
