@@ -891,3 +891,70 @@ def test_every_queue_consumer_has_a_concurrency_cap_it_may_run(template: Templat
         cap = props(template, name).get("ScalingConfig", {}).get("MaximumConcurrency")
         assert cap is not None, f"{name} has no MaximumConcurrency"
         assert props(template, function).get("ReservedConcurrentExecutions") == cap, function
+
+
+# ---------------------------------------------------------------- who downloaded what
+
+
+def test_reports_bucket_access_is_logged_to_its_own_bucket(template: Template) -> None:
+    logging = props(template, "ReportsBucket")["LoggingConfiguration"]
+    assert logging == {
+        "DestinationBucketName": {"Ref": "ReportsAccessLogBucket"},
+        "LogFilePrefix": "reports-bucket/",
+    }
+
+
+def test_the_access_log_bucket_is_private_encrypted_and_expires_its_logs(
+    template: Template,
+) -> None:
+    bucket = props(template, "ReportsAccessLogBucket")
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    # S3 log delivery writes only to a bucket encrypted by SSE-S3 by default.
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+    ]
+    assert bucket["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    assert "AccessControl" not in bucket
+    assert "LoggingConfiguration" not in bucket  # logs of logs would log themselves
+    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    assert (rule["Status"], rule["ExpirationInDays"]) == (
+        "Enabled",
+        {"Ref": "AccessLogRetentionDays"},
+    )
+    assert "Prefix" not in rule and "Filter" not in rule  # every log
+    assert load_sam_template()["Parameters"]["AccessLogRetentionDays"]["Default"] == 400
+
+
+def test_only_s3_logging_for_the_reports_bucket_of_this_account_writes_the_logs(
+    template: Template,
+) -> None:
+    (policy,) = [
+        r["Properties"]
+        for r in resources(template, "AWS::S3::BucketPolicy").values()
+        if r["Properties"]["Bucket"] == {"Ref": "ReportsAccessLogBucket"}
+    ]
+    statements = as_list(policy["PolicyDocument"]["Statement"])
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert allow["Action"] == "s3:PutObject"
+    assert allow["Resource"] == {"Fn::Sub": "${ReportsAccessLogBucket.Arn}/reports-bucket/*"}
+    assert allow["Condition"] == {
+        "ArnLike": {"aws:SourceArn": {"Fn::GetAtt": ["ReportsBucket", "Arn"]}},
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+    }
+    (deny,) = [s for s in statements if s["Effect"] == "Deny"]
+    assert deny["Principal"] == "*"
+    assert deny["Action"] == "s3:*"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert deny["Resource"] == [
+        {"Fn::GetAtt": ["ReportsAccessLogBucket", "Arn"]},
+        {"Fn::Sub": "${ReportsAccessLogBucket.Arn}/*"},
+    ]
+    for name, role in resources(template, "AWS::IAM::Role").items():
+        granted = json.dumps(role["Properties"].get("Policies", []))
+        assert "ReportsAccessLogBucket" not in granted, name  # no function reads the logs
