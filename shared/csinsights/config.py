@@ -25,8 +25,6 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from csinsights.domain.targets import store_targets
-
 T = TypeVar("T")
 
 MAX_LINK_EXPIRY_SECONDS = 900
@@ -108,6 +106,11 @@ class Settings(BaseModel):
     def _valid_targets(
         cls, overrides: dict[str, dict[str, dict[str, int | float]]]
     ) -> dict[str, dict[str, dict[str, int | float]]]:
+        """Imported here: only the functions that judge figures load the targets."""
+        if not overrides:
+            return overrides
+        from csinsights.domain.targets import store_targets
+
         try:
             store_targets(overrides)
         except ValueError as exc:

@@ -958,3 +958,40 @@ def test_only_s3_logging_for_the_reports_bucket_of_this_account_writes_the_logs(
     for name, role in resources(template, "AWS::IAM::Role").items():
         granted = json.dumps(role["Properties"].get("Policies", []))
         assert "ReportsAccessLogBucket" not in granted, name  # no function reads the logs
+
+
+# ---------------------------------------------------------------- cold start
+
+
+def test_the_api_restores_from_a_snapstart_snapshot_on_python_312(template: Template) -> None:
+    api = props(template, "ApiFunction")
+    assert api["SnapStart"] == {
+        "Fn::If": ["SnapStartRuntime", {"ApplyOn": "PublishedVersions"}, {"Ref": "AWS::NoValue"}]
+    }
+    # SnapStart for Python needs 3.12+: on the python3.11 override the function has none.
+    assert template["Conditions"]["SnapStartRuntime"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "PythonRuntime"}, "python3.11"]}]
+    }
+    assert load_sam_template()["Parameters"]["PythonRuntime"]["AllowedValues"] == [
+        "python3.11",
+        "python3.12",
+    ]
+    # A snapshot exists only for published versions: every route invokes the alias.
+    (alias,) = resources(template, "AWS::Lambda::Alias").values()
+    assert alias["Properties"]["FunctionName"] == {"Ref": "ApiFunction"}
+    assert alias["Properties"]["Name"] == "live"
+    paths = props(template, "MetricsApi")["Body"]["paths"]
+    uris = [
+        json.dumps(operation["x-amazon-apigateway-integration"]["uri"])
+        for operations in paths.values()
+        for operation in operations.values()
+    ]
+    assert uris
+    assert all("${ApiFunctionAliaslive}" in uri for uri in uris), uris
+    permissions = [
+        p["Properties"]
+        for p in resources(template, "AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == "apigateway.amazonaws.com"
+    ]
+    assert permissions
+    assert all(p["FunctionName"] == {"Ref": "ApiFunctionAliaslive"} for p in permissions)
