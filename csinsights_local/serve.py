@@ -100,8 +100,7 @@ def proxy_event(
 
 
 def make_handler(deployment: Deployment) -> type[BaseHTTPRequestHandler]:
-    with deployment.environment_of(API_FUNCTION):
-        serve_docs()
+    serve_docs()
     lock = threading.Lock()
     routes = declared_routes()
 
