@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test browser-test soak lint format bench schema openapi clean
+.PHONY: install demo test browser-test soak lint format bench schema openapi sam-check clean
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,24 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/cfn-lint --append-rules cfn_lint_serverless.rules -- infra/template.yaml
+
+# What a deployment builds, with the SAM CLI on PATH (no Docker): SAM's own validation and
+# linter, then `sam build` with the runtime this machine has (python3.12 if it runs, else
+# the python3.11 override), and the layer holds the package and pydantic-core for both
+# runtimes.
+SAM ?= sam
+SAM_BUILD_DIR ?= .aws-sam/build
+SAM_RUNTIME ?= $(shell python3.12 -c "" 2>/dev/null && echo python3.12 || echo python3.11)
+LAYER := $(SAM_BUILD_DIR)/SharedLayer/python
+
+sam-check:
+	SAM_CLI_TELEMETRY=0 $(SAM) validate --lint --template-file infra/template.yaml
+	SAM_CLI_TELEMETRY=0 $(SAM) build --template-file infra/template.yaml \
+		--build-dir $(SAM_BUILD_DIR) --parameter-overrides PythonRuntime=$(SAM_RUNTIME)
+	test -f $(LAYER)/csinsights/__init__.py
+	test -f $(LAYER)/pydantic_core/_pydantic_core.cpython-311-aarch64-linux-gnu.so
+	test -f $(LAYER)/pydantic_core/_pydantic_core.cpython-312-aarch64-linux-gnu.so
+	test -f $(SAM_BUILD_DIR)/ApiFunction/app.py
 
 schema: $(STAMP)
 	$(BIN)/python -m csinsights_local.schema > docs/event-schema.json

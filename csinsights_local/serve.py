@@ -21,13 +21,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import boto3
 
 from csinsights_local.driver import QueueDriver
+from csinsights_local.openapi import DOCS, serve_docs
 from csinsights_local.stack import Deployment
 from csinsights_local.template import load_sam_template
 from csinsights_local.tokens import InvalidToken, verify
 
 STAGE = "live"
 API_FUNCTION = "ApiFunction"
-DOCS = "/v1/docs"  # the Swagger UI: served locally only, needs no identity
 # API Gateway's payload limit for REST APIs.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 OVERDUE = re.compile(r"/v1/sellers/[^/]+/contacts/overdue")
@@ -110,6 +110,7 @@ def proxy_event(
 
 
 def make_handler(deployment: Deployment, as_of: str | None = None) -> type[BaseHTTPRequestHandler]:
+    serve_docs()
     lock = threading.Lock()
     routes = declared_routes()
 

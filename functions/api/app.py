@@ -1,5 +1,6 @@
 """The metrics API: API Gateway REST (Cognito authorizer) → Powertools resolver, composed
-of one Router per route group and one for the error answers."""
+of one Router per route group and one for the error answers. (The Swagger UI is served by
+the local server only: `csinsights_local.openapi.serve_docs`.)"""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from csinsights.api.routes import metrics as metrics_routes
 from csinsights.observability import logger, metrics
 
 app = APIGatewayRestResolver(enable_validation=True, response_validation_error_http_code=500)
-app.enable_swagger(path="/v1/docs", title="Customer Service Insights API", version="1.0.0")
 ROUTERS = (errors.router, metrics_routes.router, stores.router, contacts.router, reports.router)
 for router in ROUTERS:
     app.include_router(router)

@@ -25,10 +25,9 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from csinsights.domain.alerts import DEFAULT_THRESHOLDS_HOURS, valid_thresholds
-from csinsights.domain.targets import store_targets
 
 T = TypeVar("T")
 
@@ -49,6 +48,7 @@ ENVIRONMENT = {
     "store_targets": "STORE_TARGETS",
     "event_bus_name": "EVENT_BUS_NAME",
     "alert_thresholds_hours": "ALERT_THRESHOLDS_HOURS",
+    "report_requests_per_day": "REPORT_REQUESTS_PER_DAY",
 }
 """Each setting's environment variable."""
 
@@ -87,6 +87,9 @@ class Settings(BaseModel):
     alert ("24,40" in ALERT_THRESHOLDS_HOURS); none, or one of 48 h or more, fails the
     function's start with the variable named."""
 
+    report_requests_per_day: int = Field(default=20, ge=1)
+    """Fair use: a seller's report requests a UTC day; beyond them the API answers 429."""
+
     @model_validator(mode="before")
     @classmethod
     def _from_environment(cls, given: Any) -> Any:
@@ -114,6 +117,11 @@ class Settings(BaseModel):
     def _valid_targets(
         cls, overrides: dict[str, dict[str, dict[str, int | float]]]
     ) -> dict[str, dict[str, dict[str, int | float]]]:
+        """Imported here: only the functions that judge figures load the targets."""
+        if not overrides:
+            return overrides
+        from csinsights.domain.targets import store_targets
+
         try:
             store_targets(overrides)
         except ValueError as exc:

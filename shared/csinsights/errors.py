@@ -24,3 +24,12 @@ class InvalidRequest(ValueError):
     def __init__(self, field: str, message: str) -> None:
         self.field = field
         super().__init__(message)
+
+
+class QuotaExceeded(Exception):
+    """A seller used up its report requests of the day (fair use); `retry_after` is the
+    number of seconds until the next UTC day, when the count starts again."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"retry after {retry_after} seconds")

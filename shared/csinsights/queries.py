@@ -24,7 +24,9 @@ from csinsights.models.records import (
     timestamp,
 )
 from csinsights.observability import logger
+from csinsights.quota import ReportQuota
 from csinsights.store.aws import FAILED_CALL
+from csinsights.store.quota import QuotaStore
 from csinsights.store.read import ReadStore
 from csinsights.store.reports import ReportRequests, ReportsStore
 
@@ -46,6 +48,7 @@ class Queries:
         self.repository = repository
         self.reports = reports
         self.requests = requests
+        self.quota = ReportQuota(QuotaStore(reports.table.client, repository.settings))
         self.rules = RenderRules.from_settings(repository.settings)
 
     @classmethod
@@ -153,12 +156,15 @@ class Queries:
         report_id = new_report_id(now, REPORT_ID_KINDS[kind])
         request = ReportRequest(seller, report_id, tuple(chosen), days, now, kind, as_of_day)
         report = ReportRecord.requested(request)
-        # The request is queued first: if queueing fails, nothing is left behind (no
-        # `pending` record that no worker will ever complete). Once it is queued the report
+        # Counted against the seller's day only now that it is valid (fair use). The
+        # request is queued first: if queueing fails, nothing is left behind (no `pending`
+        # record that no worker will ever complete; the count is given back). Once it is
+        # queued the report
         # will be built and its worker writes the whole record, so the `pending` record is
         # a courtesy: failing to write it still answers 202 (a 5xx would make the seller
         # ask again and get the same report twice).
-        self.requests.send(request)
+        with self.quota.spend(seller, now):
+            self.requests.send(request)
         try:
             self.reports.put_report(seller, report, only_if_new=True)
         except FAILED_CALL as exc:

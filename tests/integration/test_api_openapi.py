@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from csinsights_local.openapi import render
+from csinsights_local.openapi import render, serve_docs
 from csinsights_local.template import load_sam_template
 from tests.integration.api_client import (
     BENCHMARKS,
@@ -94,6 +94,8 @@ def test_documented_error_body_is_the_served_one() -> None:
 
 
 def test_swagger_serves_the_same_document(api: Api) -> None:
+    with api.stack.environment_of("ApiFunction"):
+        serve_docs()  # as `csinsights serve` does
     status, payload = api.call(
         "GET", "/v1/docs", query={"format": "json"}, path="/v1/docs", claims=S1
     )

@@ -846,3 +846,152 @@ def test_every_step_of_the_run_is_retried_including_reading_the_sellers_list() -
     for reader in readers:
         assert reader["Retry"][0]["ErrorEquals"] == ["States.ItemReaderFailed"]
         assert reader["Retry"][0]["MaxAttempts"] >= 3
+
+
+# ---------------------------------------------------------------- fair use and capacity
+
+
+def test_report_requests_are_limited_per_seller_day_by_a_parameter(template: Template) -> None:
+    parameter = load_sam_template()["Parameters"]["ReportRequestsPerDay"]
+    assert (parameter["Default"], parameter["MinValue"]) == (20, 1)
+    environment = props(template, "ApiFunction")["Environment"]["Variables"]
+    assert environment["REPORT_REQUESTS_PER_DAY"] == {"Ref": "ReportRequestsPerDay"}
+    role = role_of(template, "ApiFunction")
+    (counting,) = [s for s in statements(template, role) if "dynamodb:UpdateItem" in s["Action"]]
+    assert counting["Action"] == "dynamodb:UpdateItem"
+    assert counting["Resource"] == TABLE_ARN
+    assert counting["Condition"] == {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["QUOTA#*"]}
+    }
+
+
+@pytest.mark.parametrize(
+    ("function", "mapping", "parameter", "default"),
+    [
+        ("IngestFunction", "IngestFunctionQueue", "IngestConcurrency", 10),
+        ("ReportWorkerFunction", "ReportWorkerFunctionRequests", "ReportWorkerConcurrency", 2),
+    ],
+)
+def test_queue_consumers_are_capped_so_a_flood_waits_in_its_queue(
+    template: Template, function: str, mapping: str, parameter: str, default: int
+) -> None:
+    """The pollers never invoke more than the function may run (reserved = maximum), so a
+    flood waits in the queue, takes none of the account's other concurrency, and no
+    message is throttled into extra receives towards its dead-letter queue."""
+    declared = load_sam_template()["Parameters"][parameter]
+    assert (declared["Default"], declared["MinValue"]) == (default, 2)  # SQS's minimum
+    assert props(template, mapping)["ScalingConfig"] == {"MaximumConcurrency": {"Ref": parameter}}
+    assert props(template, function)["ReservedConcurrentExecutions"] == {"Ref": parameter}
+
+
+def test_every_queue_consumer_has_a_concurrency_cap_it_may_run(template: Template) -> None:
+    mappings = sqs_mappings(template)
+    assert mappings
+    for name, (_, function) in mappings.items():
+        cap = props(template, name).get("ScalingConfig", {}).get("MaximumConcurrency")
+        assert cap is not None, f"{name} has no MaximumConcurrency"
+        assert props(template, function).get("ReservedConcurrentExecutions") == cap, function
+
+
+# ---------------------------------------------------------------- who downloaded what
+
+
+def test_reports_bucket_access_is_logged_to_its_own_bucket(template: Template) -> None:
+    logging = props(template, "ReportsBucket")["LoggingConfiguration"]
+    assert logging == {
+        "DestinationBucketName": {"Ref": "ReportsAccessLogBucket"},
+        "LogFilePrefix": "reports-bucket/",
+    }
+
+
+def test_the_access_log_bucket_is_private_encrypted_and_expires_its_logs(
+    template: Template,
+) -> None:
+    bucket = props(template, "ReportsAccessLogBucket")
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    # S3 log delivery writes only to a bucket encrypted by SSE-S3 by default.
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+    ]
+    assert bucket["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    assert "AccessControl" not in bucket
+    assert "LoggingConfiguration" not in bucket  # logs of logs would log themselves
+    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    assert (rule["Status"], rule["ExpirationInDays"]) == (
+        "Enabled",
+        {"Ref": "AccessLogRetentionDays"},
+    )
+    assert "Prefix" not in rule and "Filter" not in rule  # every log
+    assert load_sam_template()["Parameters"]["AccessLogRetentionDays"]["Default"] == 400
+
+
+def test_only_s3_logging_for_the_reports_bucket_of_this_account_writes_the_logs(
+    template: Template,
+) -> None:
+    (policy,) = [
+        r["Properties"]
+        for r in resources(template, "AWS::S3::BucketPolicy").values()
+        if r["Properties"]["Bucket"] == {"Ref": "ReportsAccessLogBucket"}
+    ]
+    statements = as_list(policy["PolicyDocument"]["Statement"])
+    (allow,) = [s for s in statements if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert allow["Action"] == "s3:PutObject"
+    assert allow["Resource"] == {"Fn::Sub": "${ReportsAccessLogBucket.Arn}/reports-bucket/*"}
+    assert allow["Condition"] == {
+        "ArnLike": {"aws:SourceArn": {"Fn::GetAtt": ["ReportsBucket", "Arn"]}},
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+    }
+    (deny,) = [s for s in statements if s["Effect"] == "Deny"]
+    assert deny["Principal"] == "*"
+    assert deny["Action"] == "s3:*"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert deny["Resource"] == [
+        {"Fn::GetAtt": ["ReportsAccessLogBucket", "Arn"]},
+        {"Fn::Sub": "${ReportsAccessLogBucket.Arn}/*"},
+    ]
+    for name, role in resources(template, "AWS::IAM::Role").items():
+        granted = json.dumps(role["Properties"].get("Policies", []))
+        assert "ReportsAccessLogBucket" not in granted, name  # no function reads the logs
+
+
+# ---------------------------------------------------------------- cold start
+
+
+def test_the_api_restores_from_a_snapstart_snapshot_on_python_312(template: Template) -> None:
+    api = props(template, "ApiFunction")
+    assert api["SnapStart"] == {
+        "Fn::If": ["SnapStartRuntime", {"ApplyOn": "PublishedVersions"}, {"Ref": "AWS::NoValue"}]
+    }
+    # SnapStart for Python needs 3.12+: on the python3.11 override the function has none.
+    assert template["Conditions"]["SnapStartRuntime"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "PythonRuntime"}, "python3.11"]}]
+    }
+    assert load_sam_template()["Parameters"]["PythonRuntime"]["AllowedValues"] == [
+        "python3.11",
+        "python3.12",
+    ]
+    # A snapshot exists only for published versions: every route invokes the alias.
+    (alias,) = resources(template, "AWS::Lambda::Alias").values()
+    assert alias["Properties"]["FunctionName"] == {"Ref": "ApiFunction"}
+    assert alias["Properties"]["Name"] == "live"
+    paths = props(template, "MetricsApi")["Body"]["paths"]
+    uris = [
+        json.dumps(operation["x-amazon-apigateway-integration"]["uri"])
+        for operations in paths.values()
+        for operation in operations.values()
+    ]
+    assert uris
+    assert all("${ApiFunctionAliaslive}" in uri for uri in uris), uris
+    permissions = [
+        p["Properties"]
+        for p in resources(template, "AWS::Lambda::Permission").values()
+        if p["Properties"]["Principal"] == "apigateway.amazonaws.com"
+    ]
+    assert permissions
+    assert all(p["FunctionName"] == {"Ref": "ApiFunctionAliaslive"} for p in permissions)

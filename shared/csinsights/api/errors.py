@@ -2,9 +2,9 @@
 caller is.
 
 The domain's errors (csinsights.errors) map to their documented answers here: NotFound is
-404, InvalidRequest 422, Busy 503 with Retry-After. Identity comes only from the
-authorizer's claims; a seller asking for another seller's resource gets the same 404 as
-for nothing at all, and the attempt is logged.
+404, InvalidRequest 422, QuotaExceeded 429 and Busy 503, both with Retry-After. Identity
+comes only from the authorizer's claims; a seller asking for another seller's resource gets
+the same 404 as for nothing at all, and the attempt is logged.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from csinsights.api.bodies import (
     UnsupportedMediaType,
     refusal,
 )
-from csinsights.errors import Busy, InvalidRequest, NotFound
+from csinsights.errors import Busy, InvalidRequest, NotFound, QuotaExceeded
 from csinsights.observability import logger, metrics
 
 SELLER_CLAIM = "custom:seller_id"
@@ -65,6 +65,8 @@ def documented(*codes: int) -> dict[int, Any]:
         413: f"the body is larger than {MAX_BODY_BYTES} bytes",
         415: f"the body is not {JSON}",
         422: "a parameter or the body is invalid; `errors` names each field",
+        429: "the seller's report requests of the UTC day are used up (fair use): retry"
+        " after the `Retry-After` seconds (the next UTC day)",
         503: "busy: retry after the `Retry-After` seconds",
     }
     retry_after = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
@@ -72,7 +74,7 @@ def documented(*codes: int) -> dict[int, Any]:
         code: {
             "description": described[code],
             "content": {"application/json": {"model": ApiError}},
-            **({"headers": retry_after} if code == 503 else {}),
+            **({"headers": retry_after} if code in (429, 503) else {}),
         }
         for code in codes
     }
@@ -128,6 +130,16 @@ def _busy(exc: Busy) -> Response[Any]:
     metrics.add_metric(name="BackendBusy", unit="Count", value=1)
     response = error(503, "unavailable", "the service is busy; retry shortly")
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+@router.exception_handler(QuotaExceeded)
+def _quota_exceeded(exc: QuotaExceeded) -> Response[Any]:
+    metrics.add_metric(name="ReportRequestsRefused", unit="Count", value=1)
+    response = error(
+        429, "quota_exceeded", "the report requests of the day are used up; retry tomorrow"
+    )
+    response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 

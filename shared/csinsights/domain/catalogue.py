@@ -17,6 +17,17 @@ RESPONSE_DUE = timedelta(hours=24)
 """A reply within this long counts towards the response-within-24h rate."""
 LATE_AFTER = timedelta(hours=48)
 """A contact still unanswered after this long is late: the buyer can file an A-to-z claim."""
+ContactReason = Literal[
+    "product_quality",
+    "fulfillment",
+    "shipping",
+    "customer_service",
+    "change_of_mind",
+    "pre_sale_question",
+    "other",
+]
+"""The contract's contact reasons, in its order (here, not in models.events, so what only
+reads them loads no event model)."""
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,10 @@ from fractions import Fraction
 from typing import Any, get_args
 
 from csinsights.domain.benchmarks import Benchmark, benchmark_status
-from csinsights.domain.catalogue import LATE, RESPONSE_TIME
+from csinsights.domain.catalogue import LATE, RESPONSE_TIME, ContactReason
 from csinsights.domain.insights import change, distribution, low_sample, trend
 from csinsights.domain.metrics import HIGHER_IS_BETTER, Counts, MetricValue, compute
 from csinsights.domain.targets import FIXED_TARGET_METRICS, Targets
-from csinsights.models.events import ContactReason
 
 REASONS: tuple[str, ...] = get_args(ContactReason)
 """The contract's contact reasons, in its order."""

@@ -12,9 +12,8 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from csinsights.domain.catalogue import CATALOGUE, Metric
+from csinsights.domain.catalogue import CATALOGUE, ContactReason, Metric
 from csinsights.domain.insights import DISTRIBUTION_BANDS
-from csinsights.models.events import ContactReason
 
 Status = Literal["good", "fair", "poor", "na"]
 Trend = Literal["better", "worse", "same"]

@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from csinsights.domain.catalogue import ContactReason
+
 MAX_FUTURE_SKEW = timedelta(minutes=5)
 
 EventId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:-]+$")]
@@ -30,17 +32,6 @@ SellerId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0
 StoreId = Annotated[str, Field(min_length=2, max_length=16, pattern=r"^[A-Z0-9_-]+$")]
 # The contract leaves order and contact ids open; printable, no whitespace, bounded.
 EntityId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[!-~]+$")]
-
-ContactReason = Literal[
-    "product_quality",
-    "fulfillment",
-    "shipping",
-    "customer_service",
-    "change_of_mind",
-    "pre_sale_question",
-    "other",
-]
-
 
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})")
 

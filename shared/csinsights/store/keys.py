@@ -12,6 +12,7 @@ Single table, keys `pk`/`sk`, TTL on `expires_at`:
   SNAP#<seller>                         <day>              what the API serves
   REPORT#<seller>                       <report id>        report records
   ALERT#<seller>#<store>                <contact>#<hours>  a reply-due alert's claim
+  QUOTA#<seller>                        <day>              report requests counted that day
 
 Sparse indexes: OpenContacts (`open_pk` OPEN#<seller>#<store>, `open_sk`
 <received at>#<contact id>) and VotedOrders (`voted_pk` VOTED#<seller>#<store>,
@@ -130,6 +131,11 @@ def alert_key(seller: str, store: str, contact_id: str, threshold_hours: int) ->
 
 def voted_pk(seller: str, store: str) -> str:
     return f"VOTED#{seller}#{store}"
+
+
+def quota_key(seller: str, day: date) -> dict[str, Any]:
+    """The counter of a seller's report requests on one UTC day (fair use)."""
+    return key(f"QUOTA#{seller}", day.isoformat())
 
 
 def day_sk(day: date) -> str:

@@ -85,7 +85,7 @@ def get_report(
     "/v1/sellers/<seller_id>/reports",
     responses={
         202: {"description": "accepted; poll the report for its link"},
-        **documented(401, 404, 413, 415, 422, 503),
+        **documented(401, 404, 413, 415, 422, 429, 503),
     },
     summary="Request a survey responses or contacts report (built asynchronously)",
     tags=[TAG],
