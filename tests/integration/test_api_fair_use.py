@@ -141,12 +141,12 @@ def test_the_next_utc_day_starts_again(api: Api) -> None:
     queries = _queries(api)
     last_second = datetime(2026, 11, 20, 23, 59, 59, tzinfo=UTC)
     for _ in range(LIMIT):
-        queries.request_survey_report("S1", None, 90, now=last_second)
+        queries.request_report("S1", "survey_responses", None, 90, now=last_second)
     with pytest.raises(QuotaExceeded) as refused:
-        queries.request_survey_report("S1", None, 90, now=last_second)
+        queries.request_report("S1", "survey_responses", None, 90, now=last_second)
     assert refused.value.retry_after == 1
     next_day = datetime(2026, 11, 21, tzinfo=UTC)
-    queries.request_survey_report("S1", None, 90, now=next_day)
+    queries.request_report("S1", "survey_responses", None, 90, now=next_day)
     assert queued(api) == ["S1"] * (LIMIT + 1)
     counters = boto3.resource("dynamodb").Table(api.stack.outputs["EventsTableName"])
     item = counters.get_item(Key={"pk": "QUOTA#S1", "sk": "2026-11-20"})["Item"]
@@ -177,7 +177,18 @@ def test_a_request_that_cannot_be_queued_is_given_back(api: Api) -> None:
         faults.armed.append(Fault("sqs", "SendMessage", 1, "RequestThrottled"))
         faults.armed.append(Fault("dynamodb", "UpdateItem", 2, "ThrottlingException"))
         with pytest.raises(Busy):
-            queries.request_survey_report("S1", None, 90, now=now)
+            queries.request_report("S1", "survey_responses", None, 90, now=now)
     assert faults.injected == 2  # the give-back failed too: the request stays counted
     counters = boto3.resource("dynamodb").Table(api.stack.outputs["EventsTableName"])
     assert counters.get_item(Key={"pk": "QUOTA#S1", "sk": "2026-11-20"})["Item"]["requests"] == 1
+
+
+def test_contacts_reports_count_against_the_same_day(api: Api) -> None:
+    contacts = json.dumps({"type": "contacts", "days": 7})
+    for i in range(LIMIT):
+        status, payload = request(api, body=contacts if i % 2 else SURVEY_REQUEST)
+        assert status == 202, payload
+    status, payload = request(api, body=contacts)
+    assert status == 429
+    assert payload["code"] == "quota_exceeded"
+    assert len(queued(api)) == LIMIT
