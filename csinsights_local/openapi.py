@@ -11,23 +11,10 @@ def render() -> str:
     root = str(Path(__file__).resolve().parent.parent)
     if root not in sys.path:
         sys.path.insert(0, root)
+    from csinsights.api.openapi import DOCUMENT
     from functions.api.app import app
 
-    schema = app.get_openapi_json_schema(
-        title="Customer Service Insights API",
-        version="1.0.0",
-        description="Metrics lookups, trends, store benchmarks and report downloads. "
-        "Every route needs a Cognito token; a seller reads only its own data.",
-        security_schemes={
-            "SellerPool": {
-                "type": "apiKey",
-                "name": "Authorization",
-                "in": "header",
-                "description": "Cognito user-pool token (claims custom:seller_id, custom:role)",
-            }
-        },
-        security=[{"SellerPool": []}],
-    )
+    schema = app.get_openapi_json_schema(**DOCUMENT)
     return json.dumps(json.loads(schema), indent=2, sort_keys=True) + "\n"
 
 

@@ -11,12 +11,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from csinsights.api import errors
 from csinsights.api.bodies import with_canonical_media_type
+from csinsights.api.openapi import DOCS_PATH, DOCUMENT
 from csinsights.api.routes import contacts, reports, stores
 from csinsights.api.routes import metrics as metrics_routes
 from csinsights.observability import logger, metrics
 
 app = APIGatewayRestResolver(enable_validation=True, response_validation_error_http_code=500)
-app.enable_swagger(path="/v1/docs", title="Customer Service Insights API", version="1.0.0")
+# The Swagger UI with the committed document's settings; "Try it out" keeps the token given.
+app.enable_swagger(path=DOCS_PATH, persist_authorization=True, **DOCUMENT)
 ROUTERS = (errors.router, metrics_routes.router, stores.router, contacts.router, reports.router)
 for router in ROUTERS:
     app.include_router(router)
