@@ -70,9 +70,7 @@ def page(api: str) -> tuple[str, dict[str, Any]]:
     return html, json.loads(found.group(1))
 
 
-def test_the_page_serves_the_committed_document(
-    api: str, page: tuple[str, dict[str, Any]]
-) -> None:
+def test_the_page_serves_the_committed_document(api: str, page: tuple[str, dict[str, Any]]) -> None:
     _, spec = page
     assert spec == json.loads(COMMITTED.read_text())
     status, _, text = get(f"{api}/v1/docs?format=json")  # what the page loads again
