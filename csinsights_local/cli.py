@@ -148,11 +148,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="run the whole system locally on generated events")
-    demo.add_argument("--once", action="store_true", help="exit after printing (for CI)")
-    demo.add_argument("--sellers", type=int, default=5)
-    demo.add_argument("--days", type=int, default=35)
+    demo.add_argument(
+        "--once", action="store_true", help="exit after printing, the API not served (for CI)"
+    )
+    demo.add_argument("--sellers", type=int, default=8)
+    demo.add_argument("--stores", type=int, default=3, choices=range(1, 4))
+    demo.add_argument(
+        "--days", type=int, help="days of history (default: from 1 August, 3 complete months)"
+    )
+    demo.add_argument("--orders-per-day", type=float, default=1.5, help="per seller and store")
+    demo.add_argument("--runs", type=int, default=28, help="daily scheduled runs, the last ones")
     demo.add_argument("--seed", type=int, default=7)
-    demo.add_argument("--table-sellers", type=int, default=3)
+    demo.add_argument("--table-sellers", type=int, default=4)
+    demo.add_argument("--output", default="demo-output", help="where the reports are written")
     demo.set_defaults(func=cmd_demo)
 
     ingest = sub.add_parser("ingest", help="ingest a JSONL archive into a fresh local stack")

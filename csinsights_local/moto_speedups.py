@@ -1,14 +1,19 @@
-"""Make the emulated DynamoDB transaction cost what it costs in AWS: O(items), not O(table).
+"""Make the emulated DynamoDB cost closer to what it costs in AWS.
 
-moto backs up a whole table (a deep copy, once per action) before every
-TransactWriteItems so it can roll back; with thousands of items each transaction takes
-seconds. This keeps moto's semantics (all actions apply or none) by backing up only the
-items the transaction touches and restoring them if it is cancelled. The table's stream
-records are not rolled back (no table of the template has a stream).
+Transactions: O(items), not O(table). moto backs up a whole table (a deep copy, once per
+action) before every TransactWriteItems so it can roll back; with thousands of items each
+transaction takes seconds. This keeps moto's semantics (all actions apply or none) by
+backing up only the items the transaction touches and restoring them if it is cancelled.
+The table's stream records are not rolled back (no table of the template has a stream).
+
+Queries and scans: moto sorts the whole table on every one, comparing keys through their
+typed wrappers, which convert both values at each comparison; with tens of thousands of
+items a query takes a second. The same sort by the keys' values, converted once per item,
+gives the same order (a table's key attributes have one type each, checked on write).
 
 `tests/integration/test_moto_speedups.py` checks, transaction by transaction, that tables
-and errors are the same as with moto's own rollback; `applied` lets it run both in one
-process.
+and errors are the same as with moto's own rollback, and that tables list their items in
+moto's order; `applied` lets it run both in one process.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ Backup = tuple[Any, Any, Any, Any]  # table, hash key, range key or None, item o
 
 Transact = Callable[[Any, list[dict[str, Any]]], None]
 _moto_transact: Transact | None = None  # moto's own while the speed-up is installed
+_moto_all_items: Callable[[Any], list[Any]] | None = None
 
 
 class _NoTableCopy:
@@ -86,32 +92,51 @@ def _wrap(moto_transact: Transact) -> Transact:
     return transact_write_items
 
 
+def _all_items(table: Any) -> list[Any]:
+    """moto's `Table.all_items`: every item, by hash key then range key."""
+    items = [
+        item
+        for hash_set in table.items.values()
+        for item in (hash_set.values() if table.range_key_attr else [hash_set])
+    ]
+    if table.range_key_attr:
+        items.sort(key=lambda x: (x.hash_key.cast_value, x.range_key.cast_value))
+    else:
+        items.sort(key=lambda x: x.hash_key.cast_value)
+    return items
+
+
 def installed() -> bool:
     return _moto_transact is not None
 
 
 def install() -> None:
     """Patch moto's DynamoDB backend (process-wide; installing twice changes nothing)."""
-    global _moto_transact
+    global _moto_transact, _moto_all_items
     if installed():
         return
     from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table
 
     _moto_transact = models.DynamoDBBackend.transact_write_items
+    _moto_all_items = Table.all_items
     models.copy = _NoTableCopy()  # type: ignore[assignment]
     models.DynamoDBBackend.transact_write_items = _wrap(_moto_transact)  # type: ignore[method-assign]
+    Table.all_items = _all_items  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
     """Put moto's own transaction (and its table copies) back."""
-    global _moto_transact
-    if _moto_transact is None:
+    global _moto_transact, _moto_all_items
+    if _moto_transact is None or _moto_all_items is None:
         return
     from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table
 
     models.copy = copy  # type: ignore[assignment]
     models.DynamoDBBackend.transact_write_items = _moto_transact  # type: ignore[method-assign]
-    _moto_transact = None
+    Table.all_items = _moto_all_items  # type: ignore[method-assign]
+    _moto_transact = _moto_all_items = None
 
 
 @contextmanager
