@@ -143,8 +143,12 @@ def demo_shape(args: argparse.Namespace) -> StreamShape:
         days=args.days or history_days(END, 3),
         end=END,
         orders_per_day=args.orders_per_day,
-        contact_rate=0.3,
-        pre_sale_per_day=0.3,
+        # Enough contacts and votes on self-fulfilled orders for most sellers to be ranked
+        # each month (a denominator of at least 5), at a volume the emulation runs quickly.
+        contact_rate=0.4,
+        pre_sale_per_day=0.1,
+        vote_rate=0.7,
+        self_fulfilled_shares=(0.5, 0.7, 0.9),
         seed=args.seed,
     )
 
