@@ -37,6 +37,19 @@ class StreamShape:
     vote_rate: float = 0.45
     duplicate_rate: float = 0.05
     seed: int = 7
+    self_fulfilled_shares: tuple[float, ...] = (0.2, 0.5, 0.8)
+    """Each seller fulfils one of these shares of its orders itself (drawn per seller)."""
+    store_sellers: tuple[int, ...] | None = None
+    """How many sellers sell in each store of `stores` (the first ones, SELLER001 on); None:
+    every seller in every store. A store with fewer sellers than the privacy floor shows
+    its comparisons withheld."""
+
+    def __post_init__(self) -> None:
+        if self.store_sellers is not None and len(self.store_sellers) != len(self.stores):
+            raise ValueError("store_sellers: one count per store")
+
+    def sells_in(self, seller_index: int, store_index: int) -> bool:
+        return self.store_sellers is None or seller_index < self.store_sellers[store_index]
 
 
 def _iso(at: datetime) -> str:
@@ -84,8 +97,10 @@ def generate(shape: StreamShape | None = None) -> list[dict[str, Any]]:
         seller = f"SELLER{s + 1:03d}"
         # Sellers differ: some answer fast, some slowly; some fulfil themselves.
         speed = rng.choice([1.5, 3.0, 6.0, 12.0, 30.0])
-        self_share = rng.choice([0.2, 0.5, 0.8])
-        for store in shape.stores:
+        self_share = rng.choice(shape.self_fulfilled_shares)
+        for t, store in enumerate(shape.stores):
+            if not shape.sells_in(s, t):
+                continue
             volume = shape.orders_per_day * rng.uniform(0.4, 1.6)
             for d in range(shape.days):
                 day = shape.end - timedelta(days=shape.days - 1 - d)

@@ -1,27 +1,40 @@
-"""Make the emulated DynamoDB transaction cost what it costs in AWS: O(items), not O(table).
+"""Make the emulated DynamoDB cost closer to what it costs in AWS.
 
-moto backs up a whole table (a deep copy, once per action) before every
-TransactWriteItems so it can roll back; with thousands of items each transaction takes
-seconds. This keeps moto's semantics (all actions apply or none) by backing up only the
-items the transaction touches and restoring them if it is cancelled. The table's stream
-records are not rolled back (no table of the template has a stream).
+Transactions: O(items), not O(table). moto backs up a whole table (a deep copy, once per
+action) before every TransactWriteItems so it can roll back; with thousands of items each
+transaction takes seconds. This keeps moto's semantics (all actions apply or none) by
+backing up only the items the transaction touches and restoring them if it is cancelled.
+The table's stream records are not rolled back (no table of the template has a stream).
+
+Queries and scans: moto sorts the whole table on every one, comparing keys through their
+typed wrappers, which convert both values at each comparison, and a query of the table
+then keeps the items of its partition; with tens of thousands of items a query takes a
+second. Here the sort is by the keys' values, converted once per item (the same order: a
+table's key attributes have one type each, checked on write), and a query of a table
+with a sort key sorts only its partition, the items it would keep.
 
 `tests/integration/test_moto_speedups.py` checks, transaction by transaction, that tables
-and errors are the same as with moto's own rollback; `applied` lets it run both in one
-process.
+and errors are the same as with moto's own rollback, and that tables list their items in
+moto's order; `applied` lets it run both in one process.
 """
 
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 Backup = tuple[Any, Any, Any, Any]  # table, hash key, range key or None, item or None
 
 Transact = Callable[[Any, list[dict[str, Any]]], None]
 _moto_transact: Transact | None = None  # moto's own while the speed-up is installed
+_moto_all_items: Callable[[Any], list[Any]] | None = None
+_moto_query: Callable[..., Any] | None = None
+_partition: ContextVar[tuple[Any, Any] | None] = ContextVar("partition", default=None)
+"""(table, hash key) while a query of that table's partition runs."""
 
 
 class _NoTableCopy:
@@ -86,32 +99,76 @@ def _wrap(moto_transact: Transact) -> Transact:
     return transact_write_items
 
 
+def _all_items(table: Any) -> list[Any]:
+    """moto's `Table.all_items`: every item, by hash key then range key (within a query of
+    one partition, that partition's: the only items the query keeps)."""
+    partition = _partition.get()
+    if partition is not None and partition[0] is table:
+        bucket = table.items.get(partition[1], {})
+        return sorted(bucket.values(), key=lambda x: x.range_key.cast_value)
+    items = [
+        item
+        for hash_set in table.items.values()
+        for item in (hash_set.values() if table.range_key_attr else [hash_set])
+    ]
+    if table.range_key_attr:
+        items.sort(key=lambda x: (x.hash_key.cast_value, x.range_key.cast_value))
+    else:
+        items.sort(key=lambda x: x.hash_key.cast_value)
+    return items
+
+
+def _wrap_query(moto_query: Callable[..., Any]) -> Callable[..., Any]:
+    signature = inspect.signature(moto_query)
+
+    def query(table: Any, *args: Any, **kwargs: Any) -> Any:
+        arguments = signature.bind(table, *args, **kwargs).arguments
+        hash_key = arguments.get("hash_key")
+        if arguments.get("index_name") or hash_key is None or not table.range_key_attr:
+            return moto_query(table, *args, **kwargs)
+        token = _partition.set((table, hash_key))
+        try:
+            return moto_query(table, *args, **kwargs)
+        finally:
+            _partition.reset(token)
+
+    return query
+
+
 def installed() -> bool:
     return _moto_transact is not None
 
 
 def install() -> None:
     """Patch moto's DynamoDB backend (process-wide; installing twice changes nothing)."""
-    global _moto_transact
+    global _moto_transact, _moto_all_items, _moto_query
     if installed():
         return
     from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table
 
     _moto_transact = models.DynamoDBBackend.transact_write_items
+    _moto_all_items = Table.all_items
+    _moto_query = Table.query
     models.copy = _NoTableCopy()  # type: ignore[assignment]
     models.DynamoDBBackend.transact_write_items = _wrap(_moto_transact)  # type: ignore[method-assign]
+    Table.all_items = _all_items  # type: ignore[method-assign]
+    Table.query = _wrap_query(_moto_query)  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
     """Put moto's own transaction (and its table copies) back."""
-    global _moto_transact
-    if _moto_transact is None:
+    global _moto_transact, _moto_all_items, _moto_query
+    if _moto_transact is None or _moto_all_items is None or _moto_query is None:
         return
     from moto.dynamodb import models
+    from moto.dynamodb.models.table import Table
 
     models.copy = copy  # type: ignore[assignment]
     models.DynamoDBBackend.transact_write_items = _moto_transact  # type: ignore[method-assign]
-    _moto_transact = None
+    Table.all_items = _moto_all_items  # type: ignore[method-assign]
+    Table.query = _moto_query  # type: ignore[method-assign]
+    _moto_transact = _moto_all_items = _moto_query = None
 
 
 @contextmanager

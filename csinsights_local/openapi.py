@@ -8,9 +8,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-TITLE = "Customer Service Insights API"
-VERSION = "1.0.0"
-DOCS = "/v1/docs"  # the Swagger UI: served by the local server only, needs no identity
+from csinsights.api.openapi import DOCS_PATH as DOCS
+from csinsights.api.openapi import DOCUMENT
+
+# The Swagger UI is at DOCS: served by the local server only, it needs no identity.
 
 
 def _resolver() -> Any:
@@ -26,26 +27,12 @@ def _resolver() -> Any:
 def serve_docs() -> None:
     """The Swagger UI at /v1/docs, on the local server only. API Gateway routes no such
     path, so the deployed function does not build it: the OpenAPI models it imports are
-    the largest part of the API's cold start."""
-    _resolver().enable_swagger(path=DOCS, title=TITLE, version=VERSION)
+    the largest part of the API's cold start. "Try it out" keeps the token given."""
+    _resolver().enable_swagger(path=DOCS, persist_authorization=True, **DOCUMENT)
 
 
 def render() -> str:
-    schema = _resolver().get_openapi_json_schema(
-        title=TITLE,
-        version=VERSION,
-        description="Metrics lookups, trends, store benchmarks and report downloads. "
-        "Every route needs a Cognito token; a seller reads only its own data.",
-        security_schemes={
-            "SellerPool": {
-                "type": "apiKey",
-                "name": "Authorization",
-                "in": "header",
-                "description": "Cognito user-pool token (claims custom:seller_id, custom:role)",
-            }
-        },
-        security=[{"SellerPool": []}],
-    )
+    schema = _resolver().get_openapi_json_schema(**DOCUMENT)
     return json.dumps(json.loads(schema), indent=2, sort_keys=True) + "\n"
 
 

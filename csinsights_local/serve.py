@@ -221,6 +221,20 @@ class ReportWorker(threading.Thread):
             self.drain()
 
 
+def serve_until_interrupted(
+    server: ThreadingHTTPServer, worker: ReportWorker, forever: bool = True
+) -> None:
+    """Serve (and build requested reports) until Ctrl-C, then stop both."""
+    try:
+        while forever:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        worker.stopped.set()
+        server.shutdown()
+
+
 def start_server(
     deployment: Deployment, port: int = 0, as_of: str | None = None
 ) -> tuple[ThreadingHTTPServer, str]:

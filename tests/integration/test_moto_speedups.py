@@ -1,7 +1,7 @@
-"""The local stack's faster moto transaction (csinsights_local/moto_speedups.py) behaves
-exactly like moto's own: random sequences of TransactWriteItems run against both leave the
-same tables (every item, the index too) and fail with the same errors, transaction by
-transaction."""
+"""The local stack's faster moto (csinsights_local/moto_speedups.py) behaves exactly like
+moto's own: random sequences of TransactWriteItems run against both leave the same tables
+(every item, the index too) and fail with the same errors, transaction by transaction; and
+scans and queries list random tables' items in the same order, page by page."""
 
 from __future__ import annotations
 
@@ -184,3 +184,104 @@ def test_transactions_leave_the_same_tables_and_errors_as_moto(
         assert transact(fast, items, fast=True) == expected
         tally[f"moto transactions compared ({expected[0] if expected else 'committed'})"] += 1
         assert state(fast) == state(plain)
+
+
+# ---------------------------------------------------------------- the table's item order
+
+ORDERED, BY_NUMBER = "ordered", "by-number"
+key_values = st.one_of(st.sampled_from(["a", "b", "B", "a#1", "a#10", "a#9", ""]), st.text())
+
+
+def create_ordered_tables(client: Any) -> None:
+    """String and number keys (numbers order by value: 9 before 10), with an index."""
+    client.create_table(
+        TableName=ORDERED,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "n", "AttributeType": "N"},
+            {"AttributeName": "g", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "n", "KeyType": "RANGE"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": INDEX,
+                "KeySchema": [
+                    {"AttributeName": "g", "KeyType": "HASH"},
+                    {"AttributeName": "pk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    client.create_table(
+        TableName=BY_NUMBER,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "n", "AttributeType": "N"}],
+        KeySchema=[{"AttributeName": "n", "KeyType": "HASH"}],
+    )
+
+
+def reads(client: Any, fast: bool) -> list[Any]:
+    """Every read whose order comes from the table's item order, page by page."""
+    with moto_speedups.applied(fast):
+        pages = []
+        for table, extra in (
+            (ORDERED, {}),
+            (BY_NUMBER, {}),
+            (ORDERED, {"IndexName": INDEX}),
+        ):
+            pages.extend(client.get_paginator("scan").paginate(TableName=table, **extra))
+        for forward in (True, False):
+            for pk in ("a", "b"):
+                pages.extend(
+                    client.get_paginator("query").paginate(
+                        TableName=ORDERED,
+                        KeyConditionExpression="pk = :pk",
+                        ExpressionAttributeValues={":pk": {"S": pk}},
+                        ScanIndexForward=forward,
+                        PaginationConfig={"PageSize": 3},
+                    )
+                )
+            pages.extend(
+                client.get_paginator("query").paginate(
+                    TableName=ORDERED,
+                    IndexName=INDEX,
+                    KeyConditionExpression="g = :g",
+                    ExpressionAttributeValues={":g": {"S": "x"}},
+                    ScanIndexForward=forward,
+                    PaginationConfig={"PageSize": 2},
+                )
+            )
+        return [(page["Items"], page.get("LastEvaluatedKey")) for page in pages]
+
+
+@settings(
+    max_examples=examples(20, 200), suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    items=st.lists(
+        st.tuples(
+            st.one_of(st.sampled_from(["a", "b"]), key_values.filter(bool)),
+            st.integers(-20, 20) | st.decimals(-100, 100, places=2),
+            st.sampled_from(["x", "y"]),
+        ),
+        max_size=40,
+    )
+)
+def test_tables_list_their_items_in_motos_order(
+    clients: dict[str, Any], items: list[tuple[str, Any, str]]
+) -> None:
+    client = clients[FAST]
+    for table in client.list_tables()["TableNames"]:
+        client.delete_table(TableName=table)
+    create_ordered_tables(client)
+    for pk, number, group in items:
+        client.put_item(
+            TableName=ORDERED, Item={"pk": {"S": pk}, "n": {"N": str(number)}, "g": {"S": group}}
+        )
+        client.put_item(TableName=BY_NUMBER, Item={"n": {"N": str(number)}})
+    assert reads(client, fast=True) == reads(client, fast=False)

@@ -38,10 +38,17 @@ RETRY_AFTER_SECONDS = 1
 router = Router()
 
 
+class FieldError(BaseModel):
+    field: str = Field(description="the parameter, body field or header at fault")
+    message: str
+
+
 class ApiError(BaseModel):
     code: str = Field(description="stable, machine-readable")
     message: str
-    errors: list[dict[str, str]] | None = None
+    errors: list[FieldError] | None = Field(
+        default=None, description="one per field at fault (validation errors)"
+    )
 
 
 class Unauthorized(Exception):

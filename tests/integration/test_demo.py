@@ -1,0 +1,116 @@
+"""`csinsights demo --once` on a small marketplace: what it prints is true of what it built
+(every seller's figures, every store's comparisons as the API serves them, the privacy
+floor's reason where a store has too few sellers, a trend point per daily run), every report
+lands in the output folder at the path it prints, and nothing it prints needs the API
+server it does not start."""
+
+from __future__ import annotations
+
+import io
+import re
+from contextlib import redirect_stdout
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from csinsights.domain.catalogue import CATALOGUE
+from csinsights.domain.metrics import COMPARED_METRICS
+from csinsights_local.cli import main
+from csinsights_local.demo import ONCE_NOTE, history_days
+from csinsights_local.generator import StreamShape, generate
+
+RUNS = 2
+SELLERS = 5
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    out = tmp_path_factory.mktemp("demo") / "demo-output"
+    buffer = io.StringIO()
+    with redirect_stdout(buffer):
+        code = main(
+            [
+                "demo",
+                "--once",
+                f"--sellers={SELLERS}",
+                "--days=6",
+                f"--runs={RUNS}",
+                "--orders-per-day=1",
+                "--table-sellers=2",
+                f"--output={out}",
+            ]
+        )
+    assert code == 0
+    return buffer.getvalue(), out
+
+
+def test_once_prints_nothing_that_needs_the_server(demo: tuple[str, Path]) -> None:
+    stdout, _ = demo
+    assert stdout.rstrip().endswith(ONCE_NOTE)
+    for needs_the_server in ("TOKEN", "curl", "http://", "Serving"):
+        assert needs_the_server not in stdout
+
+
+def test_the_table_says_how_many_sellers_it_shows_and_where_all_are(
+    demo: tuple[str, Path],
+) -> None:
+    stdout, _ = demo
+    shown = re.search(r"showing 2 of (\d+) sellers; all in (\S+)", stdout)
+    assert shown, stdout
+    table = Path(shown.group(2)).read_text()
+    sellers = {line.split()[0] for line in table.splitlines() if re.match(r"\w+\s+ALL\s", line)}
+    assert len(sellers) == int(shown.group(1)) == SELLERS + 1  # and the events/ samples' seller
+    for metric in CATALOGUE:
+        assert metric.label in stdout
+
+
+def test_a_store_below_the_privacy_floor_shows_its_reason(demo: tuple[str, Path]) -> None:
+    stdout, _ = demo
+    rows = [line for line in stdout.splitlines() if line.startswith("MX ")]
+    labels = {m.name: m.label for m in CATALOGUE}
+    assert len(rows) == len(COMPARED_METRICS)
+    for name in COMPARED_METRICS:
+        row = next(r for r in rows if labels[name] in r)
+        assert "withheld: too few sellers" in row, row
+
+
+def test_the_trend_has_a_point_per_daily_run(demo: tuple[str, Path]) -> None:
+    stdout, _ = demo
+    assert f"({RUNS} points, 2026-11-25 to 2026-11-26)" in stdout
+
+
+def test_every_report_is_written_where_it_says(demo: tuple[str, Path]) -> None:
+    stdout, out = demo
+    printed = [Path(p) for p in re.findall(r"^  (/\S+\.html)$", stdout, re.MULTILINE)]
+    assert len(printed) == SELLERS + 1
+    assert all(p.is_file() and p.is_relative_to(out) for p in printed)
+    days = {p.parent.name for p in out.glob("reports/*/insights/*/insights.html")}
+    assert days == {"2026-11-24", "2026-11-25"}  # one per daily run
+    assert list(out.glob("reports/SELLER001/survey/*.csv"))
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert re.search(
+        rf"Reports written to {re.escape(str(out))}/ \({len(files) - 1} files\)", stdout
+    )
+
+
+def test_every_step_has_its_wall_time(demo: tuple[str, Path]) -> None:
+    stdout, _ = demo
+    line = next(line for line in stdout.splitlines() if line.startswith("Wall time: "))
+    for step in ("generate", "stack", "ingest", f"{RUNS} daily runs", "reports", "total"):
+        assert re.search(rf"{step} \d+\.\d s", line), line
+
+
+def test_the_default_history_covers_three_complete_months() -> None:
+    # The last run is as of 26 November: August, September and October are complete.
+    assert history_days(date(2026, 11, 25), 3) == (date(2026, 11, 25) - date(2026, 8, 1)).days + 1
+    assert history_days(date(2026, 2, 10), 3) == (date(2026, 2, 10) - date(2025, 11, 1)).days + 1
+
+
+def test_store_sellers_limit_who_sells_where() -> None:
+    shape = StreamShape(sellers=4, stores=("US", "MX"), store_sellers=(4, 2), days=3)
+    where = {(e["seller_id"], e["store_id"]) for e in generate(shape)}
+    assert {s for s, store in where if store == "MX"} == {"SELLER001", "SELLER002"}
+    assert {s for s, store in where if store == "US"} == {f"SELLER00{i}" for i in range(1, 5)}
+    with pytest.raises(ValueError, match="one count per store"):
+        StreamShape(stores=("US",), store_sellers=(1, 2))
