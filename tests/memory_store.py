@@ -167,6 +167,28 @@ class MemoryStore:
     def put_snapshot(self, seller: str, day: date, snapshot: Snapshot) -> None:
         self.snaps[seller][day] = json.dumps(snapshot.to_json())
 
+    def open_contacts(self, seller: str, store: str, limit: int) -> list[dict[str, Any]]:
+        """The `OpenContacts` index: waiting for a reply (no reply, no mark), oldest first."""
+        out = []
+        for (s, st, cid), stored in self.contacts.items():
+            contact = stored.state
+            first = contact.first_received() if contact else None
+            if (s, st) != (seller, store) or first is None:
+                continue
+            if contact.responded or contact.no_response_needed:
+                continue
+            out.append(
+                {
+                    "contact_id": cid,
+                    "store_id": store,
+                    "order_id": first.order_id,
+                    "reason": first.reason,
+                    "received_at": first.stamp.at,
+                }
+            )
+        out.sort(key=lambda c: (c["received_at"], c["contact_id"]))
+        return out[:limit]
+
     def snapshots(self, seller: str, first_day: date, last_day: date) -> list[Snapshot]:
         """The seller's daily snapshots in [first_day, last_day], oldest first."""
         return [

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from csinsights.domain.benchmarks import Benchmark, store_benchmarks
-from csinsights.domain.catalogue import BENCHMARK_WINDOW, WINDOWS
+from csinsights.domain.catalogue import BENCHMARK_WINDOW, RESPONSE_DUE, WINDOWS
+from csinsights.domain.contacts import overdue_row
 from csinsights.domain.counters import as_of
 from csinsights.domain.metrics import Counts, last_complete_months, window_counts
 from csinsights.domain.snapshots import document_from_snapshot
@@ -37,6 +39,8 @@ from csinsights.store.run import RunStore
 RANKING_MONTHS = 3
 TREND_DAYS = 28
 """The days the insights page charts, ending with the run's."""
+OVERDUE_LISTED = 50
+"""Per store, the oldest open contacts the insights page lists (the API lists them all)."""
 
 
 def activity_start(day: date) -> date:
@@ -173,6 +177,19 @@ class MetricsRun:
             self._publish_reports(seller, day, snapshot)
         return snapshot
 
+    def _overdue(self, seller: str, stores: Iterable[str], day: date) -> list[dict[str, Any]]:
+        """The page's contacts near or past 48 h: those received before the end of `day`
+        still waiting for a reply when the page is built (one query of the sparse
+        `OpenContacts` index per store: the cost grows with open contacts only), older than
+        24 h at the end of `day`, with the hours they had left then."""
+        at = datetime.combine(day + timedelta(days=1), time(), UTC)
+        return [
+            overdue_row(contact, at)
+            for store in stores
+            for contact in self.repository.open_contacts(seller, store, OVERDUE_LISTED)
+            if at - contact["received_at"] > RESPONSE_DUE
+        ]
+
     def _publish_reports(self, seller: str, day: date, snapshot: Snapshot) -> None:
         assert self.reports is not None
         rules = RenderRules.from_settings(self.repository.settings)
@@ -188,9 +205,9 @@ class MetricsRun:
             prefix + "insights.json", json.dumps(document, indent=2), "application/json"
         )
         self.reports.put(prefix + "insights.csv", to_csv(document), "text/csv")
-        self.reports.put(
-            prefix + "insights.html", to_html(document, trend, rules=rules), "text/html"
-        )
+        overdue = self._overdue(seller, snapshot.stores, day)
+        page = to_html(document, trend, overdue=overdue, rules=rules)
+        self.reports.put(prefix + "insights.html", page, "text/html")
         report = ReportRecord.insights(
             f"{day.strftime('%Y%m%d')}-insights",
             document["as_of"],

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from fractions import Fraction
 from typing import Any
 
 from csinsights.config import Settings
 from csinsights.domain.asof import last_complete_day
-from csinsights.domain.catalogue import LATE_AFTER
-from csinsights.domain.contacts import contact_as_of
+from csinsights.domain.contacts import contact_as_of, overdue_row
 from csinsights.domain.documents import rounded
 from csinsights.domain.metrics import METRICS
 from csinsights.domain.snapshots import document_from_snapshot
@@ -81,21 +79,7 @@ class Queries:
             else:
                 contacts += self._unanswered_at(seller, store_id, at, limit)
         contacts.sort(key=lambda c: (c["received_at"], c["contact_id"]))
-        out = []
-        for contact in contacts[:limit]:
-            age = at - contact["received_at"]
-            seconds = age // timedelta(seconds=1)
-            out.append(
-                {
-                    **contact,
-                    "received_at": timestamp(contact["received_at"]),
-                    "age_hours": rounded(Fraction(seconds, 3600)),
-                    "hours_left": rounded(
-                        Fraction(LATE_AFTER // timedelta(seconds=1) - seconds, 3600)
-                    ),
-                    "overdue": age > LATE_AFTER,
-                }
-            )
+        out = [overdue_row(contact, at) for contact in contacts[:limit]]
         return {"seller_id": seller, "as_of": timestamp(at), "contacts": out}
 
     @staticmethod

@@ -121,6 +121,34 @@ def test_a_run_writes_a_snapshot_and_reports_per_seller(stack: Deployment) -> No
         assert head["ContentType"] == content_types[key.rsplit(".", 1)[1]]
 
 
+def test_the_page_lists_contacts_near_or_past_48_hours(stack: Deployment) -> None:
+    """Waiting for a reply at the end of the day and older than 24 h then: listed with the
+    hours they had left; a younger one, an answered one and an auto-replied-only one as
+    its state says."""
+    kw = {"seller": "PAGESELLER", "store": "US"}
+    ingest(
+        stack,
+        [
+            order_placed("p1", "2026-11-17T08:00:00Z", **kw),
+            contact_received("near", "2026-11-18T06:00:00Z", order_id="p1", **kw),
+            contact_received("late", "2026-11-17T12:00:00Z", order_id="p1", **kw),
+            contact_received("young", "2026-11-19T12:00:00Z", order_id="p1", **kw),
+            contact_received("answered", "2026-11-18T01:00:00Z", order_id="p1", **kw),
+            contact_responded("answered", "2026-11-18T03:00:00Z", **kw),
+            contact_received("autoreplied", "2026-11-18T02:00:00Z", order_id="p1", **kw),
+            contact_responded("autoreplied", "2026-11-18T02:01:00Z", automated=True, **kw),
+        ],
+    )
+    run_metrics(stack, T)
+    page = body(stack.outputs["ReportsBucketName"], report_key("PAGESELLER", DAY, "html"))
+    overdue = page[page.index("<section id='overdue'>") :]
+    overdue = overdue[: overdue.index("</section>")]
+    assert "late by 12 h" in overdue  # received 17 Nov 12:00: 60 h old at T
+    assert "6 h left" in overdue  # 18 Nov 06:00: 42 h old
+    assert "autoreplied" in overdue and "2 h left" in overdue  # an auto-reply answers nothing
+    assert "young" not in overdue and ">answered<" not in overdue
+
+
 def test_report_figures_are_the_hand_worked_ones(stack: Deployment) -> None:
     """A1SELLER in US as of T: 3 orders, contacts c1 (shipping, answered in 3.5 h), c2
     (pre-sale, no reply needed), c3 (product quality, unanswered, 2 h old at T); votes

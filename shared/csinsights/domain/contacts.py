@@ -10,12 +10,15 @@ figures of that window's metrics document.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Literal
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from typing import Any, Literal
 
 from csinsights.domain.catalogue import LATE_AFTER, RESPONSE_DUE
 from csinsights.domain.counters import HOUR, PREVENTABLE_REASONS
+from csinsights.domain.documents import rounded
 from csinsights.domain.entities import ContactState, OrderState, Stamp, Vote
 
 ContactStatus = Literal["answered", "unanswered", "no_response_needed"]
@@ -117,3 +120,17 @@ def contact_as_of(
 def newest_first(contact: ContactAsOf) -> tuple[datetime, str, str]:
     """The contacts report's order (reversed): by received time, then store and id."""
     return (contact.received_at, contact.store_id, contact.contact_id)
+
+
+def overdue_row(contact: Mapping[str, Any], at: datetime) -> dict[str, Any]:
+    """An unanswered contact as the overdue list shows it at `at`: its age and the hours
+    left before the buyer can file an A-to-z claim (48 h; negative once past)."""
+    age = at - contact["received_at"]
+    seconds = age // timedelta(seconds=1)
+    return {
+        **contact,
+        "received_at": contact["received_at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "age_hours": rounded(Fraction(seconds, 3600)),
+        "hours_left": rounded(Fraction(LATE_AFTER // timedelta(seconds=1) - seconds, 3600)),
+        "overdue": age > LATE_AFTER,
+    }

@@ -6,10 +6,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Any
 
 from csinsights.domain.entities import ContactState, OrderState
 from csinsights.store import codecs, keys
 from csinsights.store.dynamo import Table
+
+
+def open_contacts(table: Table, seller: str, store: str, limit: int) -> list[dict[str, Any]]:
+    """The contacts still waiting for a reply now (the sparse `OpenContacts` index), oldest
+    first: what the live overdue list and the insights page show."""
+    items, _ = table.query_page(
+        f"{keys.OPEN_PK} = :pk",
+        {":pk": {"S": keys.open_pk(seller, store)}},
+        IndexName=keys.OPEN_CONTACTS,
+        Limit=limit,
+    )
+    return [codecs.open_contact(store, i) for i in items]
 
 
 def contacts_between(

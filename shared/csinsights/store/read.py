@@ -10,8 +10,8 @@ from typing import Any
 from csinsights.domain.benchmarks import Benchmark
 from csinsights.domain.entities import ContactState
 from csinsights.models.records import Snapshot
-from csinsights.store import codecs, keys
-from csinsights.store.contacts import contacts_between
+from csinsights.store import keys
+from csinsights.store.contacts import contacts_between, open_contacts
 from csinsights.store.dynamo import TableStore
 from csinsights.store.run import benchmarks_of, snapshot_of, snapshots_between
 
@@ -60,14 +60,7 @@ class ReadStore(TableStore):
         return sorted(i["store_id"]["S"] for i in items)
 
     def open_contacts(self, seller: str, store: str, limit: int) -> list[dict[str, Any]]:
-        """Oldest first."""
-        items, _ = self.table.query_page(
-            f"{keys.OPEN_PK} = :pk",
-            {":pk": {"S": keys.open_pk(seller, store)}},
-            IndexName=keys.OPEN_CONTACTS,
-            Limit=limit,
-        )
-        return [codecs.open_contact(store, i) for i in items]
+        return open_contacts(self.table, seller, store, limit)
 
     def contacts(
         self, seller: str, store: str, start: datetime, end: datetime

@@ -12,6 +12,7 @@ from typing import Any
 from csinsights.domain.benchmarks import Benchmark, benchmarks_from_json, benchmarks_to_json
 from csinsights.models.records import Snapshot
 from csinsights.store import codecs, keys
+from csinsights.store.contacts import open_contacts
 from csinsights.store.dynamo import TableStore, expires_at
 
 RUN_COUNTS_DAYS = 35
@@ -121,6 +122,10 @@ class RunStore(TableStore):
     def put_snapshot(self, seller: str, day: date, snapshot: Snapshot) -> None:
         assert (snapshot.seller_id, snapshot.as_of_day) == (seller, day)
         self.table.put(snapshot_item(snapshot, self.settings.retention_days))
+
+    def open_contacts(self, seller: str, store: str, limit: int) -> list[dict[str, Any]]:
+        """For the insights page: the seller store's contacts waiting for a reply."""
+        return open_contacts(self.table, seller, store, limit)
 
     def snapshots(self, seller: str, first_day: date, last_day: date) -> list[Snapshot]:
         return list(snapshots_between(self, seller, first_day, last_day))
