@@ -19,7 +19,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ import boto3
 from tqdm import tqdm
 
 from csinsights.domain.catalogue import BENCHMARK_WINDOW, WITHIN_24H
+from csinsights_local.alerts import run_alerts, subscribe_alerts
 from csinsights_local.demo_print import (
     print_benchmarks,
     print_history,
@@ -36,6 +37,7 @@ from csinsights_local.demo_print import (
 from csinsights_local.generator import StreamShape, generate
 from csinsights_local.pipeline import IngestSummary, ingest_direct, ingest_via_queue, stored_counts
 from csinsights_local.replay import documents
+from csinsights_local.reports import contacts_report
 from csinsights_local.run import run_metrics
 from csinsights_local.serve import ReportWorker, proxy_event, serve_until_interrupted, start_server
 from csinsights_local.server import local_stack
@@ -199,6 +201,30 @@ def request_reports(api: LocalApi, deployment: Deployment, seller: str) -> dict[
     return report
 
 
+def acting_in_time(deployment: Deployment, seller: str, last_day: date) -> None:
+    """The contacts report of the last 28 days (every contact-based figure rebuilt row by
+    row), and a reply-due alert run at the end of the last day, its alerts read from a
+    queue subscribed to the bus as a seller's notification service would be."""
+    report = contacts_report(deployment, seller, as_of=last_day.isoformat(), days=28)
+    with urllib.request.urlopen(report["download"]["url"], timeout=30) as response:  # noqa: S310
+        lines = response.read().decode().splitlines()
+    print(f"\nContacts report {report['report_id']} for {seller}: {report['rows']} contacts")
+    for line in lines[:4]:
+        print(f"  {line}")
+    inbox = subscribe_alerts(deployment)
+    at = datetime(last_day.year, last_day.month, last_day.day, tzinfo=UTC) + timedelta(days=1)
+    published = run_alerts(deployment, as_of=at)
+    arrived = inbox.read()
+    print(
+        f"Reply-due alerts as of {at:%Y-%m-%dT%H:%M:%SZ}: {len(published)} published to the "
+        f"bus, {len(arrived)} arrived on a subscribed queue"
+    )
+    if arrived:
+        print(f"  {json.dumps(arrived[0], sort_keys=True)}")
+    again = run_alerts(deployment, as_of=at)
+    print(f"  the same run again publishes {len(again)} (one alert per contact and threshold)")
+
+
 def write_reports(deployment: Deployment, out: Path) -> list[Path]:
     """Every report the stack holds, at its bucket key under `out`."""
     s3 = boto3.client("s3")
@@ -288,6 +314,7 @@ def _demo(
         print_history(history)
     with steps.step("reports"):
         request_reports(api, deployment, seller)
+        acting_in_time(deployment, seller, shape.end)
         other = next((s for s in sellers if s != seller), seller)
         status, body = api.call(seller, f"/v1/sellers/{other}/metrics")
         print(f"{other}'s metrics with {seller}'s token: {status} {body.get('code')}")

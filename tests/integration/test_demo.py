@@ -114,3 +114,12 @@ def test_store_sellers_limit_who_sells_where() -> None:
     assert {s for s, store in where if store == "US"} == {f"SELLER00{i}" for i in range(1, 5)}
     with pytest.raises(ValueError, match="one count per store"):
         StreamShape(stores=("US",), store_sellers=(1, 2))
+
+
+def test_the_demo_shows_a_contacts_report_and_reply_due_alerts(demo: tuple[str, Path]) -> None:
+    text, _ = demo
+    assert "Contacts report " in text
+    header = "store_id,contact_id,order_id,reason,preventable,received_at,needs_reply"
+    assert header in text
+    assert "Reply-due alerts as of " in text
+    assert "the same run again publishes 0" in text
