@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from csinsights.domain.asof import parse_as_of
 from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.domain.targets import RenderRules
 from csinsights.store.read import ReadStore
-from csinsights_local.pipeline import ingest_direct
+from csinsights_local.pipeline import IngestSummary, ingest_direct
 from csinsights_local.run import run_metrics
 from csinsights_local.stack import FAKE_CREDENTIALS, Deployment, deploy
 
@@ -42,10 +43,17 @@ def documents(
 
 
 def replay_events(
-    items: list[Any], as_of: datetime | date | str, window_days: int = 28
+    items: Sequence[Any],
+    as_of: datetime | date | str,
+    window_days: int = 28,
+    *,
+    progress: bool = False,
+    on_ingested: Callable[[IngestSummary], None] | None = None,
 ) -> dict[str, Any]:
-    """Ingest `items` (events, or raw lines) through the ingest handler into a fresh local
-    stack, run the scheduled computation as of `as_of`, return the spec's output."""
+    """Ingest `items` (events, or an archive's lines: `csinsights_local.archive`) through
+    the ingest handler into a fresh local stack, run the scheduled computation as of
+    `as_of`, return the spec's output. `on_ingested` is told the ingest summary (with the
+    rejected lines) before the run; `progress` shows a bar on stderr."""
     as_of_text = _as_of_text(as_of)
     parse_as_of(as_of_text)  # fail early on a bad as_of
     for name, value in FAKE_CREDENTIALS.items():
@@ -53,6 +61,8 @@ def replay_events(
     os.environ.pop("AWS_ENDPOINT_URL", None)
     with mock_aws():
         deployment = deploy()
-        summary = ingest_direct(deployment, items)
+        summary = ingest_direct(deployment, items, progress=progress)
+        if on_ingested is not None:
+            on_ingested(summary)
         plan = run_metrics(deployment, as_of_text)
         return {"ingest": summary.as_dict(), "sellers": documents(deployment, plan, window_days)}

@@ -9,12 +9,14 @@ from contextlib import contextmanager
 
 from moto.server import ThreadedMotoServer
 
-from csinsights_local.stack import FAKE_CREDENTIALS, Deployment, deploy
+from csinsights_local.localstate import LocalStack, announced
+from csinsights_local.stack import FAKE_CREDENTIALS, REGION, Deployment, deploy
 
 
 @contextmanager
-def local_stack(port: int = 0) -> Iterator[tuple[str, Deployment]]:
-    """Start the emulation, point every boto3 client at it, deploy the template."""
+def local_stack(port: int = 0, announce: bool = False) -> Iterator[tuple[str, Deployment]]:
+    """Start the emulation, point every boto3 client at it, deploy the template; with
+    `announce`, write the state file other `csinsights` commands find it by."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -24,7 +26,19 @@ def local_stack(port: int = 0) -> Iterator[tuple[str, Deployment]]:
     os.environ.update(FAKE_CREDENTIALS)
     os.environ["AWS_ENDPOINT_URL"] = endpoint
     try:
-        yield endpoint, deploy()
+        deployment = deploy()
+        if not announce:
+            yield endpoint, deployment
+            return
+        stack = LocalStack(
+            endpoint=endpoint,
+            region=REGION,
+            table=deployment.outputs["EventsTableName"],
+            queue_url=deployment.queue_url(),
+            pid=os.getpid(),
+        )
+        with announced(stack):
+            yield endpoint, deployment
     finally:
         server.stop()
         os.environ.clear()
