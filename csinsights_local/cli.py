@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -279,6 +280,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from csinsights_local.serve import ReportWorker, start_server
 
     items = read_jsonl(Path(args.events)) if args.events else None
+    # Stopped by a signal as by Ctrl-C: the stack shuts down and its state file goes.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with local_stack(announce=True) as (_, deployment):
         if items is not None:
             _seed(deployment, items, args.as_of)
