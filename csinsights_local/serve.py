@@ -108,8 +108,6 @@ def read_chunked(stream: Any, limit: int) -> bytes:
 class GatewayServer(ThreadingHTTPServer):
     """Answers in threads; a client that resets or drops its connection is not an error."""
 
-    daemon_threads = True
-
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
             return
