@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -40,6 +41,10 @@ def local_stack(port: int = 0, announce: bool = False) -> Iterator[tuple[str, De
         with announced(stack):
             yield endpoint, deployment
     finally:
+        # moto's backends are this process's: emptied, so a next stack starts from nothing.
+        reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310
+        with urllib.request.urlopen(reset, timeout=30):  # noqa: S310 - our own server
+            pass
         server.stop()
         os.environ.clear()
         os.environ.update(saved)

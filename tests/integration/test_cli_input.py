@@ -6,6 +6,8 @@ lines with their number, reason and fields; `rejected` says what it lacks."""
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,17 +21,16 @@ SAMPLE = ROOT / "events" / "order.placed.json"
 
 
 @pytest.fixture(autouse=True)
-def _environment_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+def _environment_restored() -> Iterator[None]:
     """`rejected` points this process's AWS settings at its target: undone after each test."""
-    for name in (
-        "AWS_ENDPOINT_URL",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-    ):
-        monkeypatch.delenv(name, raising=False)
+    saved = dict(os.environ)
+    for name in [n for n in os.environ if n.startswith("AWS_")]:
+        del os.environ[name]
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -153,8 +154,6 @@ def test_rejected_without_a_table_or_a_running_stack_says_so(
 def test_rejected_with_no_region_configured_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     status, _, err = run(capsys, "rejected", "list", "--table", "events")
     assert status == 2
@@ -165,10 +164,8 @@ def test_rejected_with_no_region_configured_says_so(
 
 
 def test_rejected_at_an_endpoint_that_does_not_answer_says_so(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
-        monkeypatch.delenv(name, raising=False)
     status, _, err = run(
         capsys, "rejected", "list", "--table", "events", "--endpoint-url", "http://127.0.0.1:9"
     )
