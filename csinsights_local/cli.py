@@ -2,14 +2,25 @@
 
 csinsights demo [--once]          local stack, sample + generated events, summary
 csinsights ingest EVENTS.jsonl    ingest an archive into a fresh local stack
-csinsights rejected list|replay   inspect / replay kept invalid events (any endpoint)
+csinsights replay EVENTS.jsonl    an archive through ingest and the run as of a day
+csinsights serve [--events F]     the local stack and the API over HTTP
+csinsights rejected list|replay   inspect / replay kept invalid events (the running local
+                                  stack, or any endpoint and table)
+
+Archives are JSON Lines: one event (a JSON object) per line, each line sent as one queue
+message exactly as written. Convert a JSON array or pretty-printed JSON with
+`jq -c '.[]' FILE` (an array) or `jq -c . FILE` (one or more objects).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -17,8 +28,10 @@ from typing import Any
 import boto3
 
 from csinsights.domain.catalogue import BENCHMARK_WINDOW, WINDOWS
+from csinsights_local.archive import ArchiveError, Entry, read_archive
 from csinsights_local.demo import cmd_demo
 from csinsights_local.pipeline import (
+    IngestSummary,
     ingest_direct,
     ingest_via_queue,
     stored_counts,
@@ -30,28 +43,32 @@ ROOT = Path(__file__).resolve().parent.parent
 EVENTS_DIR = ROOT / "events"
 
 
-def read_jsonl(path: Path) -> list[Any]:
-    """One event per line; a line that is not JSON is passed on as text (and rejected)."""
-    items: list[Any] = []
-    for line in path.read_text().splitlines():
-        if not line.strip():
-            continue
-        try:
-            items.append(json.loads(line))
-        except json.JSONDecodeError:
-            items.append(line)
-    return items
+def read_jsonl(path: Path) -> list[Entry]:
+    """An archive's lines, each to be sent as written (see `csinsights_local.archive`)."""
+    return read_archive(path)
+
+
+def report_rejected(summary: IngestSummary, out: Any = None) -> None:
+    """The rejected lines (the first few, then a count), for the person who ran it."""
+    out = out or sys.stderr
+    if summary.rejected:
+        print(f"{summary.rejected} of {summary.received} lines rejected:", file=out)
+        for line in summary.rejected_lines():
+            print(f"  {line}", file=out)
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     items = read_jsonl(Path(args.events))
     with local_stack() as (_, deployment):
-        summary = ingest_via_queue(deployment, items)
+        summary = ingest_via_queue(deployment, items, progress=True)
+        report_rejected(summary)
         print(
             json.dumps(
                 {
                     "ingest": summary.as_dict(),
                     "rejected_reasons": dict(summary.reasons),
+                    "rejected_lines": summary.examples,
+                    "rejected_lines_not_listed": summary.not_listed,
                     "stored": dict(stored_counts(deployment)),
                 },
                 indent=2,
@@ -64,14 +81,21 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from csinsights_local.replay import replay_events
 
     items = read_jsonl(Path(args.events))
-    result = replay_events(items, args.as_of, args.window_days, alerts=args.alerts)
+    result = replay_events(
+        items,
+        args.as_of,
+        args.window_days,
+        alerts=args.alerts,
+        progress=True,
+        on_ingested=report_rejected,
+    )
     json.dump(result, sys.stdout, indent=2 if args.pretty else None)
     sys.stdout.write("\n")
     return 0
 
 
 def _seed(deployment: Any, items: list[Any], as_of: str | None) -> dict[str, Any]:
-    ingest_direct(deployment, items)
+    report_rejected(ingest_direct(deployment, items, progress=True))
     return run_metrics(deployment, as_of)
 
 
@@ -79,9 +103,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from csinsights_local.alerts import AlertSchedule
     from csinsights_local.serve import ReportWorker, serve_until_interrupted, start_server
 
-    with local_stack() as (_, deployment):
-        if args.events:
-            _seed(deployment, read_jsonl(Path(args.events)), args.as_of)
+    items = read_jsonl(Path(args.events)) if args.events else None
+    # Stopped by a signal as by Ctrl-C: the stack shuts down and its state file goes.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    with local_stack(announce=True) as (_, deployment):
+        if items is not None:
+            _seed(deployment, items, args.as_of)
         server, url = start_server(deployment, args.port, args.as_of)
         worker = ReportWorker(deployment)
         worker.start()
@@ -102,6 +129,76 @@ def cmd_token(args: argparse.Namespace) -> int:
     return 0
 
 
+class CommandError(Exception):
+    """A command cannot go on: its message is printed, with no traceback."""
+
+    exit_code = 1
+
+
+class UsageError(CommandError):
+    """Bad input to a command."""
+
+    exit_code = 2
+
+
+@contextmanager
+def aws_errors() -> Iterator[None]:
+    """What the AWS SDK raises (no endpoint, no credentials, no such table), as a message."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from csinsights.errors import Busy
+
+    try:
+        yield
+    except Busy as exc:
+        cause = exc.__cause__ or exc
+        where = os.environ.get("AWS_ENDPOINT_URL") or "AWS"
+        raise CommandError(f"{where} did not answer ({cause}): is the stack running?") from None
+    except (BotoCoreError, ClientError) as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _target(args: argparse.Namespace, needs_queue: bool = False) -> tuple[str, str | None]:
+    """The table (and ingest queue) to work on: as given, else the running local stack's
+    (its state file), whose endpoint, region and credentials then apply too."""
+    from csinsights_local.localstate import running, state_file
+    from csinsights_local.stack import FAKE_CREDENTIALS, REGION
+
+    table, queue_url = args.table, getattr(args, "queue_url", None)
+    local = None
+    if table is None or (needs_queue and queue_url is None):
+        local = running()
+        if local is None:
+            missing = "--table" if table is None else "--queue-url"
+            raise UsageError(
+                f"no {missing} given and no local stack running (none announced in "
+                f"{state_file()}): start one with `csinsights serve`, or pass {missing}"
+            )
+        table = table or local.table
+        queue_url = queue_url or local.queue_url
+    if local is not None or args.endpoint_url:
+        # An emulated endpoint: any credentials do, and its region is the stack's.
+        for name, value in FAKE_CREDENTIALS.items():
+            os.environ.setdefault(name, value)
+        os.environ["AWS_ENDPOINT_URL"] = args.endpoint_url or (local and local.endpoint) or ""
+    region = args.region or (local.region if local else None)
+    if region:
+        os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"] = region
+    elif boto3.Session().region_name is None:
+        if args.endpoint_url:
+            os.environ["AWS_DEFAULT_REGION"] = os.environ["AWS_REGION"] = REGION
+        else:
+            raise UsageError("no AWS region configured: pass --region (or set AWS_REGION)")
+    return table, queue_url
+
+
+def _day(text: str | None) -> date:
+    try:
+        return date.fromisoformat(text) if text else datetime.now(UTC).date()
+    except ValueError:
+        raise UsageError(f"--day {text!r}: expected a date, YYYY-MM-DD") from None
+
+
 def _repository(table: str):  # type: ignore[no-untyped-def]
     from csinsights.config import Settings
     from csinsights.store.rejected import RejectedEvents
@@ -110,25 +207,29 @@ def _repository(table: str):  # type: ignore[no-untyped-def]
 
 
 def cmd_rejected_list(args: argparse.Namespace) -> int:
-    day = date.fromisoformat(args.day) if args.day else datetime.now(UTC).date()
-    print(json.dumps(_repository(args.table).list_rejected(day), indent=2))
+    day = _day(args.day)
+    table, _ = _target(args)
+    with aws_errors():
+        print(json.dumps(_repository(table).list_rejected(day), indent=2))
     return 0
 
 
 def cmd_rejected_replay(args: argparse.Namespace) -> int:
     """Send kept bodies back to the ingest queue (after the producer or contract is fixed)."""
-    day = date.fromisoformat(args.day) if args.day else datetime.now(UTC).date()
-    repository = _repository(args.table)
-    sqs = boto3.client("sqs")
+    day = _day(args.day)
+    table, queue_url = _target(args, needs_queue=True)
+    repository = _repository(table)
     replayed = 0
-    for item in repository.list_rejected(day):
-        if item["truncated"]:
-            continue
-        if args.message_id and item["message_id"] not in args.message_id:
-            continue
-        sqs.send_message(QueueUrl=args.queue_url, MessageBody=item["body"])
-        repository.delete_rejected(day, item["message_id"])
-        replayed += 1
+    with aws_errors():
+        sqs = boto3.client("sqs")
+        for item in repository.list_rejected(day):
+            if item["truncated"]:
+                continue
+            if args.message_id and item["message_id"] not in args.message_id:
+                continue
+            sqs.send_message(QueueUrl=queue_url, MessageBody=item["body"])
+            repository.delete_rejected(day, item["message_id"])
+            replayed += 1
     print(json.dumps({"replayed": replayed}))
     return 0
 
@@ -165,14 +266,26 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--output", default="demo-output", help="where the reports are written")
     demo.set_defaults(func=cmd_demo)
 
-    ingest = sub.add_parser("ingest", help="ingest a JSONL archive into a fresh local stack")
-    ingest.add_argument("events")
+    archive = "a JSON Lines file: one event (a JSON object) per line, any order, repeats allowed"
+    ingest = sub.add_parser(
+        "ingest",
+        help="ingest a JSON Lines archive into a fresh local stack",
+        description="Publish each line of a JSON Lines archive to the ingest queue of a fresh "
+        "local stack; prints the counts, the rejected lines (line, reason, fields) and what "
+        "is stored.",
+    )
+    ingest.add_argument("events", help=archive)
     ingest.set_defaults(func=cmd_ingest)
 
     replay = sub.add_parser(
-        "replay", help="events through ingest and the scheduled run as of T; prints documents"
+        "replay",
+        help="a JSON Lines archive through ingest and the scheduled run as of T",
+        description="Each line of a JSON Lines archive through the ingest handler (as its "
+        "queue message), then the scheduled run as of T; prints one JSON document: the "
+        "ingest counts and one metrics document per seller. Rejected lines and progress "
+        "go to stderr.",
     )
-    replay.add_argument("events", help="JSONL: one event per line, any order, repeats allowed")
+    replay.add_argument("events", help=archive)
     replay.add_argument(
         "--as-of",
         required=True,
@@ -190,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="the local stack and the API over HTTP on 127.0.0.1")
     serve.add_argument("--port", type=int, default=0)
-    serve.add_argument("--events", help="JSONL archive to ingest first")
+    serve.add_argument("--events", help="a JSON Lines archive (one event per line) to ingest first")
     serve.add_argument(
         "--as-of",
         type=_as_of_argument,
@@ -211,16 +324,21 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=3600)
     token.set_defaults(func=cmd_token)
 
-    rejected = sub.add_parser("rejected", help="invalid events kept with their reason")
+    rejected = sub.add_parser(
+        "rejected",
+        help="invalid events kept with their reason",
+        description="Without --table, the local stack `csinsights serve` is running.",
+    )
     rsub = rejected.add_subparsers(dest="action", required=True)
-    listing = rsub.add_parser("list")
-    listing.add_argument("--table", required=True)
-    listing.add_argument("--day", help="YYYY-MM-DD the events were rejected (default today)")
+    listing = rsub.add_parser("list", help="the events rejected on a day")
+    resend = rsub.add_parser("replay", help="send kept events back to the ingest queue")
+    for command in (listing, resend):
+        command.add_argument("--table", help="the events table (default: the local stack's)")
+        command.add_argument("--endpoint-url", help="an emulated AWS endpoint to use")
+        command.add_argument("--region", help="AWS region (default: configured, or the stack's)")
+        command.add_argument("--day", help="YYYY-MM-DD the events were rejected (default today)")
     listing.set_defaults(func=cmd_rejected_list)
-    resend = rsub.add_parser("replay")
-    resend.add_argument("--table", required=True)
-    resend.add_argument("--queue-url", required=True)
-    resend.add_argument("--day")
+    resend.add_argument("--queue-url", help="the ingest queue (default: the local stack's)")
     resend.add_argument("--message-id", action="append", help="only these (repeatable)")
     resend.set_defaults(func=cmd_rejected_replay)
     return parser
@@ -228,7 +346,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    command = " ".join(x for x in ("csinsights", args.command, getattr(args, "action", "")) if x)
+    try:
+        return int(args.func(args))
+    except ArchiveError as exc:
+        print(f"{command}: error: {exc}", file=sys.stderr)
+        return 2
+    except CommandError as exc:
+        print(f"{command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
 
 
 if __name__ == "__main__":

@@ -268,7 +268,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("Starting the local stack (moto) from infra/template.yaml ...")
     with ExitStack() as running:
         with steps.step("stack"):
-            endpoint, deployment = running.enter_context(local_stack())
+            endpoint, deployment = running.enter_context(local_stack(announce=True))
         return _demo(args, steps, shape, items, endpoint, deployment)
 
 

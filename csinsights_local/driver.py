@@ -8,12 +8,37 @@ queue's redrive policy moves them to the dead-letter queue.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 Handler = Callable[[dict[str, Any]], Any]
+T = TypeVar("T")
+
+MAX_SEND_BATCH_BYTES = 256 * 1024
+"""SQS's limit on the bodies of one `SendMessageBatch` together."""
+MAX_INVOKE_BYTES = 6 * 1024 * 1024
+"""Lambda's payload limit for an invocation: the poller's batch of records stays under it."""
+
+
+def batches(
+    items: Sequence[T], size: Callable[[T], str], max_count: int, max_bytes: int
+) -> Iterator[list[T]]:
+    """Consecutive batches of at most `max_count` items whose `size` texts together take at
+    most `max_bytes` UTF-8 bytes (an item larger than that alone is a batch of its own)."""
+    batch: list[T] = []
+    total = 0
+    for item in items:
+        length = len(size(item).encode())
+        if batch and (len(batch) == max_count or total + length > max_bytes):
+            yield batch
+            batch, total = [], 0
+        batch.append(item)
+        total += length
+    if batch:
+        yield batch
 
 
 @dataclass
@@ -57,9 +82,12 @@ class QueueDriver:
         attrs = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
         self.queue_arn = attrs["Attributes"]["QueueArn"]
         self.region = sqs.meta.region_name
+        self._held: list[dict[str, Any]] = []  # received, for the next batch (over the size)
 
     def _receive(self) -> list[dict[str, Any]]:
-        messages: list[dict[str, Any]] = []
+        """Up to `batch_size` messages whose records fit one invocation's payload, as the
+        event source mapping batches them."""
+        messages, self._held = self._held, []
         while len(messages) < self.batch_size:
             response = self.sqs.receive_message(
                 QueueUrl=self.queue_url,
@@ -71,7 +99,16 @@ class QueueDriver:
             if not received:
                 break
             messages.extend(received)
+        total = 0
+        for index, message in enumerate(messages):
+            total += len(json.dumps(self._record(message)).encode())
+            if index and total > MAX_INVOKE_BYTES:
+                messages, self._held = messages[:index], messages[index:]
+                break
         return messages
+
+    def _record(self, message: dict[str, Any]) -> dict[str, Any]:
+        return sqs_record(message, self.queue_arn, self.region)
 
     def drain(self, max_invocations: int = 100_000) -> DeliveryReport:
         """Deliver until the queue is empty (failed records are retried right away)."""
@@ -82,7 +119,7 @@ class QueueDriver:
                 break
             report.invocations += 1
             report.delivered += len(messages)
-            event = {"Records": [sqs_record(m, self.queue_arn, self.region) for m in messages]}
+            event = {"Records": [self._record(m) for m in messages]}
             try:
                 response = self.handler(event) or {}
                 failed = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}

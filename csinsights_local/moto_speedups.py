@@ -1,40 +1,41 @@
-"""Make the emulated DynamoDB cost closer to what it costs in AWS.
+"""Make emulated DynamoDB transactions and queries cost what they cost in AWS: O(items
+touched or read), not O(table).
 
-Transactions: O(items), not O(table). moto backs up a whole table (a deep copy, once per
-action) before every TransactWriteItems so it can roll back; with thousands of items each
-transaction takes seconds. This keeps moto's semantics (all actions apply or none) by
-backing up only the items the transaction touches and restoring them if it is cancelled.
-The table's stream records are not rolled back (no table of the template has a stream).
+Transactions: moto backs up a whole table (a deep copy, once per action) before every
+TransactWriteItems so it can roll back; with thousands of items each transaction takes
+seconds. This keeps moto's semantics (all actions apply or none) by backing up only the
+items the transaction touches and restoring them if it is cancelled. The table's stream
+records are not rolled back (no table of the template has a stream).
 
-Queries and scans: moto sorts the whole table on every one, comparing keys through their
-typed wrappers, which convert both values at each comparison, and a query of the table
-then keeps the items of its partition; with tens of thousands of items a query takes a
-second. Here the sort is by the keys' values, converted once per item (the same order: a
-table's key attributes have one type each, checked on write), and a query of a table
-with a sort key sorts only its partition, the items it would keep.
+Queries: moto's `Table.query` starts from `all_items()`, every item of the table sorted
+(O(n log n) comparisons in Python), and keeps those of the queried partition. A query of
+the table itself needs only its partition, which moto already keeps apart
+(`Table.items[hash key]`); a query of an index needs only the items whose index key
+attributes equal the key condition's (found in one pass, without the sort). The query
+runs moto's own code over just those items, in moto's order (the same filter, sort,
+pagination, limits and projection), so results, `LastEvaluatedKey` and errors are moto's.
 
-`tests/integration/test_moto_speedups.py` checks, transaction by transaction, that tables
-and errors are the same as with moto's own rollback, and that tables list their items in
-moto's order; `applied` lets it run both in one process.
+`tests/integration/test_moto_speedups.py` checks, operation by operation, that tables,
+query pages and errors are the same as with moto's own code; `applied` lets it run both
+in one process.
 """
 
 from __future__ import annotations
 
 import copy
 import inspect
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any
 
 Backup = tuple[Any, Any, Any, Any]  # table, hash key, range key or None, item or None
 
 Transact = Callable[[Any, list[dict[str, Any]]], None]
 _moto_transact: Transact | None = None  # moto's own while the speed-up is installed
-_moto_all_items: Callable[[Any], list[Any]] | None = None
 _moto_query: Callable[..., Any] | None = None
-_partition: ContextVar[tuple[Any, Any] | None] = ContextVar("partition", default=None)
-"""(table, hash key) while a query of that table's partition runs."""
+_moto_all_items: Callable[[Any], list[Any]] | None = None
+_narrowed = threading.local()  # table id -> the items its running query starts from
 
 
 class _NoTableCopy:
@@ -99,40 +100,64 @@ def _wrap(moto_transact: Transact) -> Transact:
     return transact_write_items
 
 
-def _all_items(table: Any) -> list[Any]:
-    """moto's `Table.all_items`: every item, by hash key then range key (within a query of
-    one partition, that partition's: the only items the query keeps)."""
-    partition = _partition.get()
-    if partition is not None and partition[0] is table:
-        bucket = table.items.get(partition[1], {})
-        return sorted(bucket.values(), key=lambda x: x.range_key.cast_value)
-    items = [
-        item
-        for hash_set in table.items.values()
-        for item in (hash_set.values() if table.range_key_attr else [hash_set])
-    ]
-    if table.range_key_attr:
-        items.sort(key=lambda x: (x.hash_key.cast_value, x.range_key.cast_value))
-    else:
-        items.sort(key=lambda x: x.hash_key.cast_value)
-    return items
+def _order(item: Any) -> Any:
+    """moto's order of `all_items()`."""
+    return (item.hash_key, item.range_key) if item.range_key else item.hash_key
 
 
-def _wrap_query(moto_query: Callable[..., Any]) -> Callable[..., Any]:
-    signature = inspect.signature(moto_query)
+def _matches(item: Any, conditions: list[tuple[str, Any]]) -> bool:
+    """moto's test of an index's hash key conditions, verbatim."""
+    for name, expected in conditions:
+        value = item.attrs.get(name)
+        if not value or value != expected:
+            return False
+    return True
 
-    def query(table: Any, *args: Any, **kwargs: Any) -> Any:
-        arguments = signature.bind(table, *args, **kwargs).arguments
+
+def _candidates(table: Any, arguments: dict[str, Any]) -> list[Any] | None:
+    """The items moto's query would keep from `all_items()` (in its order), or None where
+    moto's own path must run whole (no key given, an unknown index: its errors stand)."""
+    index_name = arguments.get("index_name")
+    if not index_name:
         hash_key = arguments.get("hash_key")
-        if arguments.get("index_name") or hash_key is None or not table.range_key_attr:
-            return moto_query(table, *args, **kwargs)
-        token = _partition.set((table, hash_key))
-        try:
-            return moto_query(table, *args, **kwargs)
-        finally:
-            _partition.reset(token)
+        if hash_key is None:
+            return None
+        partition = table.items.get(hash_key)
+        if partition is None:
+            return []
+        items = list(partition.values()) if table.range_key_attr else [partition]
+        return sorted(items, key=_order)
+    conditions = list(arguments.get("hash_key_conditions") or [])
+    if not conditions or index_name not in {i.name for i in table.all_indexes()}:
+        return None
+    every = (
+        (item for partition in table.items.values() for item in partition.values())
+        if table.range_key_attr
+        else iter(table.items.values())
+    )
+    return sorted((item for item in every if _matches(item, conditions)), key=_order)
 
-    return query
+
+def _all_items(table: Any) -> list[Any]:
+    narrowed = getattr(_narrowed, "tables", {}).get(id(table))
+    if narrowed is not None:
+        return list(narrowed)
+    assert _moto_all_items is not None
+    return _moto_all_items(table)
+
+
+def _query(table: Any, *args: Any, **kwargs: Any) -> Any:
+    assert _moto_query is not None
+    arguments = inspect.signature(_moto_query).bind(table, *args, **kwargs).arguments
+    candidates = _candidates(table, arguments)
+    if candidates is None:
+        return _moto_query(table, *args, **kwargs)
+    tables = _narrowed.__dict__.setdefault("tables", {})
+    tables[id(table)] = candidates
+    try:
+        return _moto_query(table, *args, **kwargs)
+    finally:
+        del tables[id(table)]
 
 
 def installed() -> bool:
@@ -141,34 +166,32 @@ def installed() -> bool:
 
 def install() -> None:
     """Patch moto's DynamoDB backend (process-wide; installing twice changes nothing)."""
-    global _moto_transact, _moto_all_items, _moto_query
+    global _moto_transact, _moto_query, _moto_all_items
     if installed():
         return
     from moto.dynamodb import models
     from moto.dynamodb.models.table import Table
 
     _moto_transact = models.DynamoDBBackend.transact_write_items
-    _moto_all_items = Table.all_items
-    _moto_query = Table.query
     models.copy = _NoTableCopy()  # type: ignore[assignment]
     models.DynamoDBBackend.transact_write_items = _wrap(_moto_transact)  # type: ignore[method-assign]
+    _moto_query, _moto_all_items = Table.query, Table.all_items
+    Table.query = _query  # type: ignore[method-assign]
     Table.all_items = _all_items  # type: ignore[method-assign]
-    Table.query = _wrap_query(_moto_query)  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
-    """Put moto's own transaction (and its table copies) back."""
-    global _moto_transact, _moto_all_items, _moto_query
-    if _moto_transact is None or _moto_all_items is None or _moto_query is None:
+    """Put moto's own transaction (and its table copies) and query back."""
+    global _moto_transact, _moto_query, _moto_all_items
+    if _moto_transact is None:
         return
     from moto.dynamodb import models
     from moto.dynamodb.models.table import Table
 
     models.copy = copy  # type: ignore[assignment]
     models.DynamoDBBackend.transact_write_items = _moto_transact  # type: ignore[method-assign]
-    Table.all_items = _moto_all_items  # type: ignore[method-assign]
-    Table.query = _moto_query  # type: ignore[method-assign]
-    _moto_transact = _moto_all_items = _moto_query = None
+    Table.query, Table.all_items = _moto_query, _moto_all_items  # type: ignore[method-assign]
+    _moto_transact = _moto_query = _moto_all_items = None
 
 
 @contextmanager

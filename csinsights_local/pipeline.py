@@ -1,19 +1,37 @@
-"""Run event streams through the real ingest handler of a deployed local stack."""
+"""Run event streams through the real ingest handler of a deployed local stack.
+
+What is delivered is what the queue would carry: an archive line's text exactly (an event
+given as a dict is serialised once, as its producer would). Batches keep to the limits
+production keeps to: a `SendMessageBatch` of at most 10 messages and 256 KiB, a handler
+invocation of at most 100 records and Lambda's 6 MB payload.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
 import uuid
 from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 
-from csinsights_local.driver import QueueDriver, sqs_record
+from csinsights_local.archive import Line, Unsendable
+from csinsights_local.driver import (
+    MAX_INVOKE_BYTES,
+    MAX_SEND_BATCH_BYTES,
+    QueueDriver,
+    batches,
+    sqs_record,
+)
 from csinsights_local.stack import Deployment
 
 INGEST = "IngestFunction"
+LISTED = 10
+"""Rejected lines a summary lists (every one is counted)."""
 
 
 @dataclass
@@ -25,6 +43,8 @@ class IngestSummary:
     retried: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
     examples: list[dict[str, Any]] = field(default_factory=list)
+    """The first rejected lines, by line: `line` (1-based, in the input), `reason`,
+    `errors`; `not_listed` counts the others."""
 
     def __add__(self, other: IngestSummary) -> IngestSummary:
         return IngestSummary(
@@ -34,7 +54,7 @@ class IngestSummary:
             self.rejected + other.rejected,
             self.retried + other.retried,
             self.reasons + other.reasons,
-            (self.examples + other.examples)[:5],
+            _first(self.examples + other.examples),
         )
 
     def as_dict(self) -> dict[str, int]:
@@ -45,14 +65,58 @@ class IngestSummary:
             "rejected": self.rejected,
         }
 
+    @property
+    def not_listed(self) -> int:
+        return sum(self.reasons.values()) - len(self.examples)
 
-def _body(item: Any) -> str:
-    return item if isinstance(item, str) else json.dumps(item)
+    def note_rejected(self, line: int | None, reason: str, errors: list[dict[str, str]]) -> None:
+        self.reasons[reason] += 1
+        self.examples = _first([*self.examples, {"line": line, "reason": reason, "errors": errors}])
+
+    def rejected_lines(self) -> list[str]:
+        """One text line per listed rejection, then how many more there are."""
+        out = []
+        for example in self.examples:
+            fields = "; ".join(f"{e['field']}: {e['message']}" for e in example["errors"] or [])
+            out.append(f"line {example['line']}: {example['reason']}: {fields}")
+        more = self.not_listed
+        if more > 0:
+            out.append(f"... and {more} more rejected line{'s' if more > 1 else ''}")
+        return out
 
 
-def summarize(deployment: Deployment, received: int, since: int = 0) -> IngestSummary:
-    """Count outcomes from what the ingest function logged, as one would in CloudWatch."""
-    summary = IngestSummary(received=received)
+def _first(examples: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(examples, key=lambda e: e["line"] or 0)[:LISTED]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    line: int
+    body: str
+
+
+def _deliveries(items: Sequence[Any], summary: IngestSummary) -> list[Delivery]:
+    """Message bodies to send, numbered by their line (or position); lines SQS would
+    refuse are counted as rejected in `summary` instead."""
+    out = []
+    for position, item in enumerate(items, start=1):
+        if isinstance(item, Unsendable):
+            summary.rejected += 1
+            errors = [{"field": "(line)", "message": item.message}]
+            summary.note_rejected(item.number, item.reason, errors)
+        elif isinstance(item, Line):
+            out.append(Delivery(item.number, item.body))
+        else:
+            body = item if isinstance(item, str) else json.dumps(item)
+            out.append(Delivery(position, body))
+    return out
+
+
+def summarize(
+    deployment: Deployment, summary: IngestSummary, lines: dict[str, int], since: int = 0
+) -> IngestSummary:
+    """Count outcomes from what the ingest function logged, as one would in CloudWatch;
+    `lines` maps message ids to the line each message came from."""
     for line in deployment.logs.get(INGEST, [])[since:]:
         if line.get("message") == "batch ingested":
             summary.accepted += line.get("accepted", 0)
@@ -60,61 +124,85 @@ def summarize(deployment: Deployment, received: int, since: int = 0) -> IngestSu
             summary.rejected += line.get("rejected", 0)
             summary.retried += line.get("retry", 0)
         elif line.get("message") == "event rejected":
-            summary.reasons[line.get("reason", "?")] += 1
-            if len(summary.examples) < 5:
-                summary.examples.append(
-                    {"reason": line.get("reason"), "errors": line.get("errors")}
-                )
+            summary.note_rejected(
+                lines.get(line.get("message_id", "")),
+                line.get("reason", "?"),
+                line.get("errors") or [],
+            )
     return summary
 
 
+@contextmanager
+def _progress(total: int, shown: bool) -> Iterator[Any]:
+    """A progress bar on stderr (only on a terminal, and only when asked)."""
+    from tqdm import tqdm
+
+    with tqdm(
+        total=total, unit="event", file=sys.stderr, disable=None if shown else True, leave=False
+    ) as bar:
+        yield bar
+
+
 def ingest_via_queue(
-    deployment: Deployment, items: list[Any], publish_chunk: int = 500
+    deployment: Deployment, items: Sequence[Any], publish_chunk: int = 500, progress: bool = False
 ) -> IngestSummary:
     """Publish to the ingest queue and let the poller deliver batches to the handler.
 
     Published in chunks the poller drains as they come, as a live queue runs: the
     emulated queue's receive scans every message it holds, so a deep backlog is slow.
     """
+    summary = IngestSummary(received=len(items))
+    deliveries = _deliveries(items, summary)
     sqs = boto3.client("sqs")
     url = deployment.queue_url()
     since = len(deployment.logs.get(INGEST, []))
     driver = QueueDriver(sqs, url, lambda event: deployment.invoke(INGEST, event))
-    for chunk_start in range(0, len(items), publish_chunk):
-        chunk = items[chunk_start : chunk_start + publish_chunk]
-        for start in range(0, len(chunk), 10):
-            sqs.send_message_batch(
-                QueueUrl=url,
-                Entries=[
-                    {"Id": str(i), "MessageBody": _body(item)}
-                    for i, item in enumerate(chunk[start : start + 10])
-                ],
-            )
-        driver.drain()
-    return summarize(deployment, len(items), since)
+    lines: dict[str, int] = {}
+    with _progress(len(deliveries), progress) as bar:
+        for chunk_start in range(0, len(deliveries), publish_chunk):
+            chunk = deliveries[chunk_start : chunk_start + publish_chunk]
+            for batch in batches(chunk, lambda d: d.body, 10, MAX_SEND_BATCH_BYTES):
+                response = sqs.send_message_batch(
+                    QueueUrl=url,
+                    Entries=[{"Id": str(i), "MessageBody": d.body} for i, d in enumerate(batch)],
+                )
+                if response.get("Failed"):
+                    raise RuntimeError(f"the ingest queue refused messages: {response['Failed']}")
+                for sent in response.get("Successful", []):
+                    lines[sent["MessageId"]] = batch[int(sent["Id"])].line
+            driver.drain()
+            bar.update(len(chunk))
+    return summarize(deployment, summary, lines, since)
 
 
-def ingest_direct(deployment: Deployment, items: list[Any], batch_size: int = 100) -> IngestSummary:
+def ingest_direct(
+    deployment: Deployment, items: Sequence[Any], batch_size: int = 100, progress: bool = False
+) -> IngestSummary:
     """Hand SQS-shaped batches straight to the handler (no queue round trips), retrying
     reported failures as the poller would; for archives too large to queue quickly."""
+    summary = IngestSummary(received=len(items))
+    deliveries = _deliveries(items, summary)
     since = len(deployment.logs.get(INGEST, []))
     arn = "arn:aws:sqs:us-east-1:123456789012:replay"
-    pending = [
-        {"MessageId": str(uuid.uuid4()), "ReceiptHandle": "replay", "Body": _body(item)}
-        for item in items
-    ]
-    for _ in range(5):
-        failed: list[dict[str, Any]] = []
-        for start in range(0, len(pending), batch_size):
-            chunk = pending[start : start + batch_size]
-            event = {"Records": [sqs_record(m, arn, "us-east-1") for m in chunk]}
-            response = deployment.invoke(INGEST, event) or {}
-            ids = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
-            failed.extend(m for m in chunk if m["MessageId"] in ids)
-        pending = failed
-        if not pending:
-            break
-    return summarize(deployment, len(items), since)
+    lines: dict[str, int] = {}
+    pending = []
+    for delivery in deliveries:
+        message_id = str(uuid.uuid4())
+        lines[message_id] = delivery.line
+        message = {"MessageId": message_id, "ReceiptHandle": "replay", "Body": delivery.body}
+        pending.append(sqs_record(message, arn, "us-east-1"))
+    with _progress(len(pending), progress) as bar:
+        for _ in range(5):
+            failed: list[dict[str, Any]] = []
+            for chunk in batches(pending, json.dumps, batch_size, MAX_INVOKE_BYTES):
+                response = deployment.invoke(INGEST, {"Records": chunk}) or {}
+                ids = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
+                failed.extend(r for r in chunk if r["messageId"] in ids)
+                bar.update(len(chunk) - len(ids))
+            pending = failed
+            if not pending:
+                break
+    return summarize(deployment, summary, lines, since)
 
 
 def stored_counts(deployment: Deployment) -> Counter[str]:

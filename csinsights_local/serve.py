@@ -2,7 +2,11 @@
 a method and path the template's API does not declare is refused as API Gateway refuses
 it, the bearer token is verified, its claims become `requestContext.authorizer.claims`,
 the request becomes a REST proxy event for the real handler, and a function error is a
-502. A background poller builds requested reports from the report requests queue."""
+502. Every answer is the documented JSON `{code, message}`, also for what the HTTP layer
+refuses itself (a malformed request line, a 70 KB URL, oversized headers, a chunked body
+that does not parse): the template's gateway responses. A client dropping its connection
+is not an error. A background poller builds requested reports from the report requests
+queue."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import time
 import traceback
 import uuid
 from functools import cache
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -64,6 +69,59 @@ UNAUTHORIZED = gateway_answer("UNAUTHORIZED")
 TOO_LONG = gateway_answer("REQUEST_TOO_LARGE")
 BAD_REQUEST = gateway_answer("DEFAULT_4XX", 400)
 FUNCTION_ERROR = gateway_answer("DEFAULT_5XX", 502)  # a Lambda error is a 502
+
+
+def refusal(status: int) -> tuple[int, dict[str, Any]]:
+    """What the gateway answers for a request it cannot take (`status` kept)."""
+    if status == HTTPStatus.REQUEST_ENTITY_TOO_LARGE:
+        return TOO_LONG
+    return gateway_answer("DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX", status)
+
+
+class BadBody(Exception):
+    """A chunked body that does not parse (or grows past the payload limit)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def read_chunked(stream: Any, limit: int) -> bytes:
+    """A `Transfer-Encoding: chunked` body (RFC 9112 7.1): hex sizes (extensions ignored),
+    each chunk followed by CRLF, a last chunk of size 0, trailers up to an empty line."""
+    body = bytearray()
+    while True:
+        line = stream.readline(1026)
+        if not line.endswith(b"\n"):
+            raise BadBody(HTTPStatus.BAD_REQUEST)
+        size_text = line.split(b";", 1)[0].strip()
+        if not size_text or size_text.strip(b"0123456789abcdefABCDEF"):
+            raise BadBody(HTTPStatus.BAD_REQUEST)
+        size = int(size_text, 16)
+        if size == 0:
+            break
+        if len(body) + size > limit:
+            raise BadBody(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        chunk = stream.read(size)
+        if len(chunk) != size or stream.read(2) != b"\r\n":
+            raise BadBody(HTTPStatus.BAD_REQUEST)
+        body += chunk
+    for _ in range(100):  # trailers, ignored
+        line = stream.readline(8192)
+        if line in (b"\r\n", b"\n"):
+            return bytes(body)
+        if not line.endswith(b"\n"):
+            break
+    raise BadBody(HTTPStatus.BAD_REQUEST)
+
+
+class GatewayServer(ThreadingHTTPServer):
+    """Answers in threads; a client that resets or drops its connection is not an error."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
 
 
 def declared_routes() -> list[tuple[str, re.Pattern[str]]]:
@@ -134,6 +192,8 @@ def make_handler(deployment: Deployment, as_of: str | None = None) -> type[BaseH
                 if name.lower() not in ("content-length", "connection"):
                     self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
@@ -148,23 +208,58 @@ def make_handler(deployment: Deployment, as_of: str | None = None) -> type[BaseH
                 return self.command == "GET"
             return any(m == self.command and p.fullmatch(path) for m, p in routes)
 
-        def _content_length(self) -> int | None:
-            try:
-                length = int(self.headers.get("Content-Length") or 0)
-            except ValueError:
-                return None
-            return length if length >= 0 else None
+        def send_error(self, code: int, message: str | None = None, explain: Any = None) -> None:
+            """What the HTTP layer refuses (request line, URL length, headers) is answered
+            with the gateway's JSON, not an HTML page; the connection is then closed."""
+            if self.request_version == "HTTP/0.9":  # no request line was read
+                self.request_version = "HTTP/1.0"
+            self.close_connection = True
+            self._gateway(refusal(code))
 
-        def _handle(self) -> None:
-            path = urlsplit(self.path).path
+        def _content_length(self) -> int | None:
+            text = self.headers.get("Content-Length") or "0"
+            if not text.isdigit():  # int() would take "+5", " 5", "5_0"
+                return None
+            return int(text)
+
+        def _body(self) -> bytes | None:
+            """The request body, or an answer sent (and the connection closed): a body
+            whose length cannot be known is never guessed at, so no request can hide in it."""
+            encoding = self.headers.get("Transfer-Encoding")
+            if encoding is not None:
+                if encoding.strip().lower() != "chunked" or "Content-Length" in self.headers:
+                    self.send_error(HTTPStatus.BAD_REQUEST)
+                    return None
+                try:
+                    return read_chunked(self.rfile, MAX_PAYLOAD_BYTES)
+                except BadBody as bad:
+                    self.send_error(bad.status)
+                    return None
             length = self._content_length()
             if length is None or length > MAX_PAYLOAD_BYTES:
-                self.close_connection = True  # the body, if any, is left unread
-                self._gateway(BAD_REQUEST if length is None else TOO_LONG)
+                # The body, if any, is left unread.
+                too_large = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
+                self.send_error(HTTPStatus.BAD_REQUEST if length is None else too_large)
+                return None
+            return self.rfile.read(length)
+
+        def _handle(self) -> None:
+            try:
+                self._answer()
+            except ConnectionError:
+                raise  # the client went away: nothing to answer
+            except Exception:  # noqa: BLE001 - whatever fails here, the gateway answers JSON
+                traceback.print_exc(file=sys.stderr)
+                self.send_error(HTTPStatus.INTERNAL_SERVER_ERROR)
+
+        def _answer(self) -> None:
+            path = urlsplit(self.path).path
+            raw = self._body()
+            if raw is None:
                 return
             # This API declares no binary media types: the function gets the body as text
             # (here, bytes that are not UTF-8 arrive replaced).
-            body = self.rfile.read(length).decode(errors="replace") if length else None
+            body = raw.decode(errors="replace") if raw else None
             if not self._declared(path):
                 self._gateway(MISSING_TOKEN)
                 return
@@ -181,6 +276,8 @@ def make_handler(deployment: Deployment, as_of: str | None = None) -> type[BaseH
                 self._gateway(UNAUTHORIZED)
                 return
             headers = {k: v for k, v in self.headers.items()}
+            # API Gateway hands a Cognito authorizer's claims to the function as strings.
+            claims = {k: v if isinstance(v, str) else json.dumps(v) for k, v in claims.items()}
             raw_path = as_of_by_default(self.path, as_of)
             event = proxy_event(self.command, raw_path, headers, body, claims)
             try:
@@ -241,7 +338,7 @@ def start_server(
     """`as_of`: what the overdue contacts are served as of when a request does not say."""
     if deployment.max_log_lines is None:  # serving until Ctrl-C: logs must not grow forever
         deployment.max_log_lines = 10_000
-    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(deployment, as_of))
+    server = GatewayServer(("127.0.0.1", port), make_handler(deployment, as_of))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     host, bound = server.server_address[:2]
     return server, f"http://{host}:{bound}"

@@ -10,12 +10,14 @@ from contextlib import contextmanager
 
 from moto.server import ThreadedMotoServer
 
-from csinsights_local.stack import FAKE_CREDENTIALS, Deployment, deploy
+from csinsights_local.localstate import LocalStack, announced
+from csinsights_local.stack import FAKE_CREDENTIALS, REGION, Deployment, deploy
 
 
 @contextmanager
-def local_stack(port: int = 0) -> Iterator[tuple[str, Deployment]]:
-    """Start the emulation, point every boto3 client at it, deploy the template.
+def local_stack(port: int = 0, announce: bool = False) -> Iterator[tuple[str, Deployment]]:
+    """Start the emulation, point every boto3 client at it, deploy the template; with
+    `announce`, write the state file other `csinsights` commands find it by.
 
     The emulation is emptied first (moto's reset endpoint): a server in this process shares
     moto's state with any earlier one, whose stack would still be there."""
@@ -31,8 +33,24 @@ def local_stack(port: int = 0) -> Iterator[tuple[str, Deployment]]:
     os.environ.update(FAKE_CREDENTIALS)
     os.environ["AWS_ENDPOINT_URL"] = endpoint
     try:
-        yield endpoint, deploy()
+        deployment = deploy()
+        if not announce:
+            yield endpoint, deployment
+            return
+        stack = LocalStack(
+            endpoint=endpoint,
+            region=REGION,
+            table=deployment.outputs["EventsTableName"],
+            queue_url=deployment.queue_url(),
+            pid=os.getpid(),
+        )
+        with announced(stack):
+            yield endpoint, deployment
     finally:
+        # moto's backends are this process's: emptied, so a next stack starts from nothing.
+        reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310
+        with urllib.request.urlopen(reset, timeout=30):  # noqa: S310 - our own server
+            pass
         server.stop()
         os.environ.clear()
         os.environ.update(saved)

@@ -48,16 +48,25 @@ def issue(seller_id: str | None, operator: bool = False, ttl: int = DEFAULT_TTL)
 
 
 def verify(token: str) -> dict[str, Any]:
+    """The token's claims, or `InvalidToken` for anything else: a bad signature, and also a
+    validly signed token whose header or claims are not JSON objects or whose `exp` is not
+    a number of seconds in the future (whatever the token holds, this only says no)."""
     try:
         header, payload, signature = token.split(".")
         expected = hmac.new(_secret(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
         if not hmac.compare_digest(expected, _unb64(signature)):
             raise InvalidToken("bad signature")
-        if json.loads(_unb64(header)).get("alg") != "HS256":
-            raise InvalidToken("unexpected algorithm")
+        fields = json.loads(_unb64(header))
         claims = json.loads(_unb64(payload))
-    except (ValueError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # base64, UTF-8 and JSON errors are ValueErrors
         raise InvalidToken("malformed token") from exc
-    if not isinstance(claims, dict) or int(claims.get("exp", 0)) < time.time():
+    if not isinstance(fields, dict) or fields.get("alg") != "HS256":
+        raise InvalidToken("unexpected algorithm")
+    if not isinstance(claims, dict):
+        raise InvalidToken("malformed claims")
+    expiry = claims.get("exp")
+    if isinstance(expiry, bool) or not isinstance(expiry, int | float) or expiry != expiry:
+        raise InvalidToken("no expiry")
+    if expiry < time.time():
         raise InvalidToken("expired")
     return claims

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +18,8 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "CustomerServiceInsights")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "tests")
+# A `csinsights serve` started by a test announces itself here, not in the user's state.
+os.environ["CSINSIGHTS_STATE_FILE"] = os.path.join(tempfile.mkdtemp(), "local-stack.json")
 
 
 @pytest.fixture

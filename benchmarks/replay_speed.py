@@ -1,0 +1,130 @@
+"""`python -m benchmarks.replay_speed [--events N ...]`: how fast `csinsights replay` goes,
+against the fastest way to put the same events into the same emulation.
+
+For each size, a generated stream (sellers grow with the size, so the table grows as a
+real archive's would) is replayed with `replay_events`: a fresh local stack from the
+template, every event through the real ingest handler in SQS-shaped batches, then the
+scheduled run; events per second, wall time. Beside it, the same events written with
+boto3's `batch_writer` into a fresh moto table (one item per event, no handler, no
+run): the floor of what moto itself costs per event. The ratio is replay time over
+batch_writer time (goal: at most 3 at every size; a ratio that grows with the size means
+per-event cost grows with the archive). Times are measured, never asserted on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto import mock_aws
+
+from csinsights_local.generator import StreamShape, generate
+from csinsights_local.replay import replay_events
+from csinsights_local.stack import FAKE_CREDENTIALS, REGION
+
+GOAL_RATIO = 3.0
+END = date(2026, 11, 25)
+SIZES = (10_000, 100_000)
+
+
+def stream_of(events: int) -> list[dict[str, Any]]:
+    """About `events` generated events (35 days, ~1,800 events per seller), cut to size."""
+    sellers = max(1, round(events / 1_800))
+    stream = generate(StreamShape(sellers=sellers, end=END))
+    while len(stream) < events:
+        sellers += max(1, sellers // 10)
+        stream = generate(StreamShape(sellers=sellers, end=END))
+    return stream[:events]
+
+
+def batch_writer_seconds(stream: list[dict[str, Any]]) -> float:
+    with mock_aws():
+        dynamodb = boto3.resource("dynamodb", region_name=REGION)
+        table = dynamodb.create_table(
+            TableName="raw-events",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+        )
+        started = time.perf_counter()
+        with table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as writer:
+            for event in stream:
+                writer.put_item(
+                    Item={
+                        "pk": f"{event['seller_id']}#{event['store_id']}",
+                        "sk": event["event_id"],
+                        "body": json.dumps(event),
+                    }
+                )
+        return time.perf_counter() - started
+
+
+def replay_seconds(stream: list[dict[str, Any]]) -> tuple[float, dict[str, Any]]:
+    started = time.perf_counter()
+    result = replay_events(stream, END.isoformat(), progress=True)
+    return time.perf_counter() - started, result
+
+
+def measure(events: int) -> dict[str, Any]:
+    stream = stream_of(events)
+    floor = batch_writer_seconds(stream)
+    replay, result = replay_seconds(stream)
+    return {
+        "events": len(stream),
+        "sellers": len(result["sellers"]),
+        "ingest": result["ingest"],
+        "replay_seconds": round(replay, 1),
+        "replay_events_per_second": round(len(stream) / replay, 1),
+        "batch_writer_seconds": round(floor, 1),
+        "batch_writer_events_per_second": round(len(stream) / floor, 1),
+        "ratio": round(replay / floor, 2),
+        "goal_ratio": GOAL_RATIO,
+    }
+
+
+def render(rows: list[dict[str, Any]]) -> str:
+    header = f"{'events':>8} {'replay ev/s':>12} {'batch_writer ev/s':>18} {'ratio':>6}  verdict"
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        verdict = "PASS" if row["ratio"] <= GOAL_RATIO else "FAIL"
+        lines.append(
+            f"{row['events']:>8} {row['replay_events_per_second']:>12.1f} "
+            f"{row['batch_writer_events_per_second']:>18.1f} {row['ratio']:>6.2f}  {verdict}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.replay_speed", description=__doc__)
+    parser.add_argument("--events", type=int, nargs="+", default=list(SIZES))
+    parser.add_argument("--output", type=Path, help="also write the rows as JSON here")
+    args = parser.parse_args(argv)
+    os.environ.update(FAKE_CREDENTIALS)  # never reach a real account
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    rows = []
+    for events in args.events:
+        print(f"replay speed: {events} events ...", file=sys.stderr, flush=True)
+        rows.append(measure(events))
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    if args.output:
+        args.output.write_text(json.dumps(rows, indent=2) + "\n")
+    print(render(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
