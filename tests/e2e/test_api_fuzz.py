@@ -16,7 +16,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -123,13 +123,18 @@ def _day(text: Any) -> date | None:
 def _breaks_unstated_rule(case: Case, field: str) -> bool:
     """Whether the request breaks a rule about `field` that OpenAPI cannot state, so a
     schema-valid request is rightly refused: a date must be a real calendar day (the
-    document gives its shape), `from` must not be after `to`, and a history spans at most
-    MAX_HISTORY_DAYS days."""
+    document gives its shape), `from` must not be after `to`, a history spans at most
+    MAX_HISTORY_DAYS days, and an `as_of` ends no later than the last complete day."""
     query = case.query or {}
     if field == "as_of":
         text = str(query.get("as_of", ""))
         day = _day(text[:10])
-        return day is None or ("T" in text and day == date.min)
+        if day is None or ("T" in text and day == date.min):
+            return True
+        # A midnight is the end of the day before it; the overdue contacts as of a day
+        # after the last complete one would be a guess (the metrics answer 404 instead).
+        ends = day - timedelta(days=1) if "T" in text else day
+        return ends >= datetime.now(UTC).date()
     if field in ("from", "to"):
         first, last = _day(query.get("from")), _day(query.get("to"))
         if first is None or last is None:
