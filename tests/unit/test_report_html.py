@@ -88,11 +88,35 @@ def test_a_low_sample_is_flagged_with_its_size() -> None:
 def test_overdue_contacts_most_urgent_first_and_none_said_plainly() -> None:
     page = CASES["typical"].html()
     section = page.split("id='overdue'")[1].split("</section>")[0]
-    assert section.index("c-17") < section.index("c-41")
+    assert section.index("c-41") < section.index("c-17")  # can still be saved, then late
     assert "late by 12.5 h" in section and "4.5 h left" in section
     assert "23 Nov 2026 09:30 UTC" in section
     assert "None: no unanswered contact" in CASES["low-samples"].html()
     assert "None listed" in CASES["na-everywhere"].html()  # the caller passed nothing
+
+
+def test_long_late_contacts_do_not_bury_those_with_hours_left() -> None:
+    late = [
+        {
+            "contact_id": f"old-{i}",
+            "store_id": "US",
+            "received_at": "2026-10-01T00:00:00Z",
+            "hours_left": -100.0 - i,
+        }
+        for i in range(12)
+    ]
+    due = {
+        "contact_id": "soon",
+        "store_id": "US",
+        "received_at": "2026-11-24T02:00:00Z",
+        "hours_left": 3.0,
+    }
+    page = sample(overdue=[*late, due]).html()
+    section = page.split("id='overdue'")[1].split("</section>")[0]
+    assert section.index("soon") < section.index("old-0")
+    assert "old-9" in section and "old-10" not in section
+    assert "And 2 more past 48 hours" in section
+    assert "late by 4 days" in section  # 100 h late
 
 
 def test_the_legend_states_each_threshold_and_the_store_s_own() -> None:

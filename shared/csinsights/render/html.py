@@ -210,6 +210,10 @@ def _when(received_at: str) -> str:
     return f"{_e(day_text(at.date()))} {at:%H:%M} UTC"
 
 
+LATE_LISTED = 10
+"""Contacts already past 48 h the page lists (the newest late first)."""
+
+
 def _overdue(overdue: Sequence[Mapping[str, Any]] | None, seller: str) -> str:
     head = "<section id='overdue'><h2>Contacts near or past 48 hours</h2>"
     if overdue is None:
@@ -223,13 +227,20 @@ def _overdue(overdue: Sequence[Mapping[str, Any]] | None, seller: str) -> str:
             head
             + "<p class='none-listed'>None: no unanswered contact is near 48 hours.</p></section>"
         )
+    # What a seller can still save first (least time left), then the late ones, newest
+    # first: a contact late for weeks must not bury one with hours left.
+    due = sorted((c for c in overdue if c["hours_left"] > 0), key=lambda c: c["hours_left"])
+    late = sorted((c for c in overdue if c["hours_left"] <= 0), key=lambda c: -c["hours_left"])
+    shown = due + late[:LATE_LISTED]
     rows = []
-    for c in sorted(overdue, key=lambda c: (c["hours_left"], str(c["contact_id"]))):
+    for c in shown:
         left = c["hours_left"]
+        late_by = -left
         state = (
-            f"{_badge('poor')} late by {_e(number(-left))} h"
-            if left <= 0
-            else f"{_badge('fair')} {_e(number(left))} h left"
+            f"{_badge('fair')} {_e(number(left))} h left"
+            if left > 0
+            else f"{_badge('poor')} late by "
+            + (f"{int(late_by // 24)} days" if late_by >= 48 else f"{_e(number(late_by))} h")
         )
         rows.append(
             f"<tr><td class='id'>{_e(c['contact_id'])}</td><td class='id'>{_e(c['store_id'])}</td>"
@@ -238,7 +249,14 @@ def _overdue(overdue: Sequence[Mapping[str, Any]] | None, seller: str) -> str:
     return head + (
         "<p>Past 48 hours without a reply a buyer can file an A-to-z claim.</p>"
         "<table><thead><tr><th>Contact</th><th>Store</th><th>Received</th>"
-        f"<th>Before 48 h</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>"
+        f"<th>Before 48 h</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        + (
+            f"<p>And {len(late) - LATE_LISTED} more past 48 hours: the API lists them all "
+            f"(GET /v1/sellers/{_e(seller)}/contacts/overdue).</p>"
+            if len(late) > LATE_LISTED
+            else ""
+        )
+        + "</section>"
     )
 
 
