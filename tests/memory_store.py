@@ -15,7 +15,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import IO, Any, Literal
 
 from csinsights.config import Settings
@@ -23,6 +23,7 @@ from csinsights.domain.batch import Plan, Stored
 from csinsights.domain.benchmarks import Benchmark
 from csinsights.domain.entities import ContactState, OrderState
 from csinsights.errors import Conflict
+from csinsights.ingest import Ingestor, Message, Result
 from csinsights.models.records import ReportRecord, Snapshot
 
 # What the store layer names; the only imports from it.
@@ -30,6 +31,7 @@ from csinsights.store.ingest import Entities, EntityRequest, TooManyItems
 from csinsights.store.keys import REGISTRY_SHARDS
 from csinsights.store.reports import ReportsStore
 from csinsights.store.run import AggregateItem
+from tests import reference
 
 MAX_TRANSACTION_ITEMS = 100
 
@@ -90,7 +92,6 @@ class MemoryStore:
             *((self.orders, oid, version) for oid, (version, _) in plan.order_writes.items()),
             *((self.contacts, cid, version) for cid, (version, _) in plan.contact_writes.items()),
             *((self.orders, oid, version) for oid, version in plan.order_checks.items()),
-            *((self.contacts, cid, version) for cid, version in plan.contact_checks.items()),
         ]
         size = len(entities) + len(cells) + register
         if not size:
@@ -236,3 +237,53 @@ class MemoryReports:
     def put_report(self, seller: str, report: ReportRecord, only_if_new: bool = False) -> bool:
         self.records[(seller, report.report_id)] = report
         return True
+
+
+# ---- delivering streams onto it ---------------------------------------------------------
+
+NOW = datetime(2026, 12, 31, tzinfo=UTC)  # ingest's clock: after every generated event
+Events = list[dict[str, Any]]
+
+
+def deliver(store: MemoryStore, bodies: Events, batch_sizes: list[int]) -> list[Result]:
+    """Every body once, in batches of the given sizes (then 50 at a time); one result each."""
+    ingestor = Ingestor(store)
+    results: list[Result] = []
+    sizes = iter(batch_sizes)
+    start = 0
+    while start < len(bodies):
+        size = next(sizes, 50)
+        batch = [
+            Message(f"m{start + i}", json.dumps(body))
+            for i, body in enumerate(bodies[start : start + size])
+        ]
+        answers = ingestor.ingest(batch, now=NOW)
+        results += [answers[m.message_id] for m in batch]
+        start += size
+    return results
+
+
+def in_order(events: Events) -> MemoryStore:
+    """Each distinct event once, in time order (in batches of ten, as the queue delivers)."""
+    store = MemoryStore()
+    results = deliver(store, sorted(events, key=reference.key), [10] * len(events))
+    assert {r.status for r in results} <= {"accepted"}
+    return store
+
+
+def content(store: MemoryStore) -> dict[str, Any]:
+    """What the events made of the store, without versions (they count commits, which
+    differ with batching) and without counters that cancelled out to zero."""
+    aggregates = {
+        (pair, cell, counter): value
+        for pair, cells in store.deltas.items()
+        for cell, counters in cells.items()
+        for counter, value in counters.items()
+        if value
+    }
+    return {
+        "orders": {k: v.state for k, v in store.orders.items()},
+        "contacts": {k: v.state for k, v in store.contacts.items()},
+        "aggregates": aggregates,
+        "registry": set(store.registry),
+    }

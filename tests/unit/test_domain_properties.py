@@ -4,7 +4,8 @@ store, then the real `MetricsRun` as of days before, inside and after the stream
 documents of every window (and of each store alone) equal the plain reference's and the
 documents of each distinct event delivered once in time order; so does the stored state.
 Commits that fail (nothing written, or written with the answer lost) and are redelivered
-converge to the same state.
+converge to the same state, and so do commits overtaken by another writer between their
+reads and their commit.
 
 What only DynamoDB shows (its conditions and transactions, the deployed template) is
 proven by the moto-backed tests in tests/integration.
@@ -25,11 +26,12 @@ from hypothesis import strategies as st
 
 from csinsights.compute import MetricsRun
 from csinsights.config import Settings
+from csinsights.domain.batch import Plan
 from csinsights.domain.documents import WINDOWS
 from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.ingest import Ingestor, Message, Result
 from tests import reference
-from tests.memory_store import Fault, MemoryStore
+from tests.memory_store import NOW, Fault, MemoryStore, content, deliver, in_order
 from tests.profiles import examples
 from tests.strategies import (
     DAYS,
@@ -40,35 +42,8 @@ from tests.strategies import (
     seller_streams,
 )
 
-NOW = datetime(2026, 12, 31, tzinfo=UTC)  # ingest's clock: after every generated event
 Events = list[dict[str, Any]]
 Snapshots = dict[str, dict[str, Any]]
-
-
-def deliver(store: MemoryStore, bodies: Events, batch_sizes: list[int]) -> list[Result]:
-    """Every body once, in batches of the given sizes (then 50 at a time); one result each."""
-    ingestor = Ingestor(store)
-    results: list[Result] = []
-    sizes = iter(batch_sizes)
-    start = 0
-    while start < len(bodies):
-        size = next(sizes, 50)
-        batch = [
-            Message(f"m{start + i}", json.dumps(body))
-            for i, body in enumerate(bodies[start : start + size])
-        ]
-        answers = ingestor.ingest(batch, now=NOW)
-        results += [answers[m.message_id] for m in batch]
-        start += size
-    return results
-
-
-def in_order(events: Events) -> MemoryStore:
-    """Each distinct event once, in time order (in batches of ten, as the queue delivers)."""
-    store = MemoryStore()
-    results = deliver(store, sorted(events, key=reference.key), [10] * len(events))
-    assert {r.status for r in results} <= {"accepted"}
-    return store
 
 
 def run(store: MemoryStore, day: date) -> Snapshots:
@@ -92,24 +67,6 @@ def documents(snapshots: Snapshots, window: int, store: str | None = None) -> Ev
         for _, snapshot in sorted(snapshots.items())
         if store is None or store in snapshot.stores
     ]
-
-
-def content(store: MemoryStore) -> dict[str, Any]:
-    """What the events made of the store, without versions (they count commits, which
-    differ with batching) and without counters that cancelled out to zero."""
-    aggregates = {
-        (pair, cell, counter): value
-        for pair, cells in store.deltas.items()
-        for cell, counters in cells.items()
-        for counter, value in counters.items()
-        if value
-    }
-    return {
-        "orders": {k: v.state for k, v in store.orders.items()},
-        "contacts": {k: v.state for k, v in store.contacts.items()},
-        "aggregates": aggregates,
-        "registry": set(store.registry),
-    }
 
 
 def midnight_after(day: date) -> datetime:
@@ -234,3 +191,68 @@ def test_failed_commits_redelivered_converge_to_the_in_order_state(
     assert got == reference.documents(events, end)
     tally["unit streams with failed commits, redelivered until acknowledged"] += 1
     tally["store faults injected into those streams"] += sum(faults.values())
+
+
+class ConcurrentWriters(MemoryStore):
+    """Between a group's reads and its commit, another ingest function may commit a batch
+    of its own (the queue runs several at once): a commit then finds the versions it read
+    moved and is retried on fresh reads, as a transaction's conditions make it."""
+
+    def __init__(self, rnd: random.Random, theirs: list[list[Message]]) -> None:
+        super().__init__(Settings(table_name="memory", commit_attempts=2))
+        self.rnd, self.theirs, self.busy = rnd, theirs, False
+        self.results: dict[str, Result] = {}
+        self.interleaved = 0
+
+    def commit(self, seller: str, store: str, plan: Plan, register: bool, now: datetime) -> int:
+        if not self.busy and self.theirs and self.rnd.random() < 0.6:
+            self.busy = True
+            self.results.update(Ingestor(self).ingest(self.theirs.pop(), now=NOW))
+            self.busy = False
+            self.interleaved += 1
+        return super().commit(seller, store, plan, register, now)
+
+
+@settings(
+    max_examples=examples(ci=150, soak=2000),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    events=seller_streams(),
+    seed=st.randoms(use_true_random=False),
+    size=st.integers(1, 6),
+)
+def test_writers_committing_between_reads_and_commit_converge_to_the_in_order_state(
+    tally: Counter[str], events: Events, seed: random.Random, size: int
+) -> None:
+    """No commit holds a condition on an item it does not write (each item's contribution
+    is its own), so this is what shows that the version conditions of the writes are
+    enough: a contact's copy of its order's placements, an order's links to its contacts,
+    and the figures both own stay right when every other commit is overtaken."""
+    pending = events + [seed.choice(events) for _ in range(len(events) // 3)] if events else []
+    seed.shuffle(pending)
+    numbered = [Message(f"m{i}", json.dumps(body)) for i, body in enumerate(pending)]
+    bodies = {m.message_id: m for m in numbered}
+    batches = [numbered[i : i + size] for i in range(0, len(numbered), size)]
+    store = ConcurrentWriters(seed, batches[1::2])
+    ours = batches[::2]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("csinsights.ingest.time.sleep", lambda _: None)  # no backoff in tests
+        rounds = 0
+        while ours or store.theirs:
+            rounds += 1
+            assert rounds < 200
+            batch = ours.pop(0) if ours else store.theirs.pop(0)
+            results = {**Ingestor(store).ingest(batch, now=NOW), **store.results}
+            store.results = {}
+            assert {r.status for r in results.values()} <= {"accepted", "duplicate", "retry"}
+            again = [bodies[m] for m, r in results.items() if r.status == "retry"]
+            if again:
+                ours.append(again)  # redelivered by the queue
+    assert content(store) == content(in_order(events))
+    end = midnight_after(FIRST_DAY + timedelta(days=DAYS - 1))
+    got = documents(run(store, end.date() - timedelta(days=1)), reference.BENCHMARK_WINDOW_DAYS)
+    assert got == reference.documents(events, end)
+    tally["unit streams with a writer committing between reads and commit"] += 1
+    tally["commits overtaken by another writer in those streams"] += store.interleaved

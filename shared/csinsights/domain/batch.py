@@ -1,7 +1,7 @@
 """Plan the effect of a batch of events on one seller's store: pure, no I/O.
 
 Given the events and the stored entities they touch (with versions), `plan_batch` returns
-the new entity states, the aggregate deltas, and the entities whose unchanged state was
+the new entity states, the aggregate deltas, and the rare order whose unchanged state was
 read and must be condition-checked, so the writes commit atomically and serializably.
 """
 
@@ -49,7 +49,7 @@ class Plan:
     order_writes: dict[str, tuple[int, OrderState]] = field(default_factory=dict)
     contact_writes: dict[str, tuple[int, ContactState]] = field(default_factory=dict)
     order_checks: dict[str, int] = field(default_factory=dict)
-    contact_checks: dict[str, int] = field(default_factory=dict)
+    """Orders read, not written, whose placements a written contact copied."""
     deltas: Counter[DeltaKey] = field(default_factory=Counter)
 
 
@@ -72,18 +72,23 @@ def next_keys(
     orders: dict[str, Stored[OrderState]],
     contacts: dict[str, Stored[ContactState]],
 ) -> tuple[set[str], set[str]]:
-    """Entities the first round's entities lead to: contacts' orders, orders' contacts."""
-    touched_orders = {e.data.order_id for e in events if e.type in ORDER_EVENTS}
+    """Entities the first round's entities lead to: the order a contact's earliest message
+    names, when a new message may take its place (the link moves), and the contacts linked
+    to an order whose placements may change (their copy of them is rewritten)."""
+    received = {e.data.contact_id for e in events if e.type == "contact.received"}
+    placed = {e.data.order_id for e in events if e.type == "order.placed"}
     more_orders = {
-        c.state.order_id
-        for c in contacts.values()
-        if c.state is not None and c.state.order_id is not None
+        oid
+        for cid in received
+        if (c := contacts.get(cid)) is not None
+        and c.state is not None
+        and (oid := c.state.order_id) is not None
     }
     more_contacts = {
         cid
-        for oid in touched_orders
+        for oid in placed
         if (o := orders.get(oid)) is not None and o.state is not None
-        for cid in o.state.contacts
+        for cid, _ in o.state.linked
     }
     return more_orders - orders.keys(), more_contacts - contacts.keys()
 
@@ -94,7 +99,12 @@ def plan_batch(
     contacts: dict[str, Stored[ContactState]],
 ) -> Plan:
     """Events of one seller and store; `orders`/`contacts` hold every entity that
-    `first_keys` and `next_keys` named (state None when absent)."""
+    `first_keys` and `next_keys` named (state None when absent).
+
+    Each item's contribution to the aggregates is a function of the item alone (see
+    `counters`), so the deltas are the changed items' new contributions minus their old
+    ones, and the version conditions of the writes are all a commit needs, but for an
+    order read to refresh a contact's copy of its placements without being written."""
     plan = Plan()
     new_orders: dict[str, OrderState] = {
         k: v.state for k, v in orders.items() if v.state is not None
@@ -116,9 +126,9 @@ def plan_batch(
                 if updated_contact is not None:
                     new_contacts[cid] = updated_contact
                     if event.type == "contact.received" and event.data.order_id is not None:
-                        linked = new_orders.get(event.data.order_id, OrderState())
+                        named = new_orders.get(event.data.order_id, OrderState())
                         new_orders[event.data.order_id] = replace(
-                            linked, contacts=linked.contacts | {cid}
+                            named, contacts=named.contacts | {cid}
                         )
         except ConflictingEvent as exc:
             plan.outcomes[index] = "conflict"
@@ -126,57 +136,51 @@ def plan_batch(
             continue
         plan.outcomes[index] = "accepted" if updated is not None else "duplicate"
 
-    def old_order(oid: str | None) -> OrderState | None:
-        return orders[oid].state if oid is not None and oid in orders else None
+    def old_contact(cid: str) -> ContactState | None:
+        return contacts[cid].state if cid in contacts else None
 
-    def new_order(oid: str | None) -> OrderState | None:
-        return new_orders.get(oid) if oid is not None else None
+    def old_order(oid: str) -> OrderState | None:
+        return orders[oid].state if oid in orders else None
 
-    changed_orders = {
-        oid
-        for oid, state in new_orders.items()
-        if (old := old_order(oid)) is None or not old.same_events(state)
-    }
-    for oid in changed_orders:
-        plan.deltas.update(subtract(order_changes(new_orders[oid]), order_changes(old_order(oid))))
-
-    # An auto-reply changes no figure: such a contact is written (its id is the duplicate
-    # marker) but contributes no delta and makes its order no read to check.
-    changed_contacts = {
-        cid
-        for cid, state in new_contacts.items()
-        if not (contacts.get(cid, Stored(None)).state or ContactState()).same_figures(state)
-    }
-    reached = {cid for oid in changed_orders for cid in new_orders[oid].contacts}
-    read_orders: set[str] = set()
-    read_contacts: set[str] = set()
-    for cid in changed_contacts | reached:
-        before = contacts.get(cid, Stored(None)).state
-        after = new_contacts.get(cid)
-        read_contacts.add(cid)
-        old_oid = before.order_id if before else None
-        new_oid = after.order_id if after else None
-        if cid not in changed_contacts and not ({old_oid, new_oid} & changed_orders):
+    # Links follow each contact's earliest message; copies follow the linked order.
+    refresh: set[str] = set()
+    for cid, contact in new_contacts.items():
+        before = old_contact(cid)
+        was, now = (before.first_received() if before else None), contact.first_received()
+        if was == now:
             continue
-        read_orders.update(o for o in (old_oid, new_oid) if o is not None)
-        plan.deltas.update(
-            subtract(
-                contact_changes(after, new_order(new_oid)),
-                contact_changes(before, old_order(old_oid)),
-            )
-        )
-    plan.deltas = Counter({k: v for k, v in plan.deltas.items() if v})
+        refresh.add(cid)
+        old_oid, new_oid = (was.order_id if was else None), (now.order_id if now else None)
+        if old_oid is not None and old_oid != new_oid:
+            new_orders[old_oid] = new_orders.get(old_oid, OrderState()).with_link(cid, None)
+        if now is not None and new_oid is not None:
+            linked = new_orders.get(new_oid, OrderState())
+            new_orders[new_oid] = linked.with_link(cid, now.stamp.at.date())
+    for oid, order in new_orders.items():
+        if order.placed != (before_order.placed if (before_order := old_order(oid)) else ()):
+            refresh.update(cid for cid, _ in order.linked if cid in new_contacts)
+    copied_from: set[str] = set()
+    for cid in refresh:
+        contact = new_contacts[cid]
+        oid = contact.order_id
+        placed = new_orders.get(oid, OrderState()).placed if oid is not None else ()
+        new_contacts[cid] = replace(contact, order_placed=placed)
+        if oid is not None:
+            copied_from.add(oid)
 
-    for oid, state in new_orders.items():
+    for oid, order_state in new_orders.items():
         stored = orders.get(oid, Stored(None))
-        if stored.state != state:
-            plan.order_writes[oid] = (stored.version, state)
-        elif oid in read_orders:
+        if stored.state != order_state:
+            plan.order_writes[oid] = (stored.version, order_state)
+            plan.deltas.update(subtract(order_changes(order_state), order_changes(stored.state)))
+        elif oid in copied_from:
             plan.order_checks[oid] = stored.version
     for cid, contact_state in new_contacts.items():
         stored_contact = contacts.get(cid, Stored(None))
         if stored_contact.state != contact_state:
             plan.contact_writes[cid] = (stored_contact.version, contact_state)
-        elif cid in read_contacts:
-            plan.contact_checks[cid] = stored_contact.version
+            plan.deltas.update(
+                subtract(contact_changes(contact_state), contact_changes(stored_contact.state))
+            )
+    plan.deltas = Counter({k: v for k, v in plan.deltas.items() if v})
     return plan

@@ -7,6 +7,12 @@ change on days an event happened, so `changes` turns them into deltas keyed by
 effect on or before D gives exactly the as-of-D figures: late votes, replies sent days
 later and vote changes never leak backwards.
 
+Each figure is owned by one item, so that an item's contribution is a function of that
+item alone and a commit needs no condition on items it does not write: the order counts
+its orders and votes and, for the contacts linked to it (`OrderState.linked`, each with its
+day), the buyer dissatisfaction its latest vote causes; the contact counts everything else,
+in the scopes that the copy of its order's placements (`ContactState.order_placed`) gives.
+
 Counter names (each per scope, `all` or `sf` = self-fulfilled orders only):
   orders, responses, dissatisfied, contacts, reason:<reason of the earliest message>,
   preventable, bdr_dissatisfied, answered_h:<whole hours>, within_24h, answered_late,
@@ -22,7 +28,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from csinsights.domain.catalogue import LATE_AFTER, RESPONSE_DUE
-from csinsights.domain.entities import ContactState, OrderState, Stamp, Vote
+from csinsights.domain.entities import ContactState, OrderState, Placed, Stamp, Vote
 
 PREVENTABLE_REASONS: frozenset[str] = frozenset(
     {"product_quality", "fulfillment", "shipping", "customer_service"}
@@ -55,41 +61,45 @@ def latest_vote(order: OrderState | None, as_of: date) -> Vote | None:
     return max((v for v in order.votes if v.stamp.at.date() <= as_of), default=None)
 
 
-def _self_fulfilled(order: OrderState | None, as_of: date) -> bool:
-    if order is None:
-        return False
-    placed = min((p for p in order.placed if p.stamp.at.date() <= as_of), default=None)
-    return placed is not None and placed.fulfillment == "seller"
+def _scopes(placed: Iterable[Placed], as_of: date) -> list[str]:
+    """`all`, and `sf` too when the earliest placement visible then is self-fulfilled."""
+    first = min((p for p in placed if p.stamp.at.date() <= as_of), default=None)
+    return ["all", "sf"] if first is not None and first.fulfillment == "seller" else ["all"]
 
 
 def order_counters(order: OrderState, as_of: date) -> Counter[CounterKey]:
+    """The order's own figures and, for each contact linked to it, whether the latest vote
+    makes that contact a buyer-dissatisfied one: everything a vote can change."""
     out: Counter[CounterKey] = Counter()
     placed = min((p for p in order.placed if p.stamp.at.date() <= as_of), default=None)
-    scopes = ["all", "sf"] if placed is not None and placed.fulfillment == "seller" else ["all"]
+    scopes = _scopes(order.placed, as_of)
     if placed is not None:
         for scope in scopes:
             out[(scope, day_of(placed.stamp), "orders")] += 1
     vote = latest_vote(order, as_of)
-    if vote is not None:
-        for scope in scopes:
-            out[(scope, day_of(vote.stamp), "responses")] += 1
-            if vote.dissatisfied:
-                out[(scope, day_of(vote.stamp), "dissatisfied")] += 1
+    if vote is None:
+        return out
+    for scope in scopes:
+        out[(scope, day_of(vote.stamp), "responses")] += 1
+        if vote.dissatisfied:
+            out[(scope, day_of(vote.stamp), "dissatisfied")] += 1
+    if vote.dissatisfied:
+        for _, received_day in order.linked:
+            if received_day <= as_of:
+                for scope in scopes:
+                    out[(scope, received_day, "bdr_dissatisfied")] += 1
     return out
 
 
-def contact_counters(
-    contact: ContactState, order: OrderState | None, as_of: date
-) -> Counter[CounterKey]:
-    """`order` is the order the contact's earliest `contact.received` names, if any."""
+def contact_counters(contact: ContactState, as_of: date) -> Counter[CounterKey]:
+    """The contact's figures but the buyer dissatisfaction, which its order counts; its
+    scopes come from the copy of its order's placements it keeps."""
     out: Counter[CounterKey] = Counter()
     received = min((r for r in contact.received if r.stamp.at.date() <= as_of), default=None)
     if received is None:
         return out
-    linked = order if received.order_id is not None else None
-    scopes = ["all", "sf"] if _self_fulfilled(linked, as_of) else ["all"]
+    scopes = _scopes(contact.order_placed if received.order_id is not None else (), as_of)
     day = day_of(received.stamp)
-    vote = latest_vote(linked, as_of)
     needs_reply = not _visible(contact.no_response_needed, as_of)
     first_reply = min(_visible(contact.responded, as_of), default=None)
     for scope in scopes:
@@ -97,8 +107,6 @@ def contact_counters(
         out[(scope, day, f"reason:{received.reason}")] += 1
         if received.reason in PREVENTABLE_REASONS:
             out[(scope, day, "preventable")] += 1
-        if vote is not None and vote.dissatisfied:
-            out[(scope, day, "bdr_dissatisfied")] += 1
         if not needs_reply:
             continue
         if first_reply is None:
@@ -113,10 +121,12 @@ def contact_counters(
     return out
 
 
-def _order_days(order: OrderState | None) -> set[date]:
-    if order is None:
-        return set()
-    return {day_of(p.stamp) for p in order.placed} | {day_of(v.stamp) for v in order.votes}
+def _order_days(order: OrderState) -> set[date]:
+    return (
+        {day_of(p.stamp) for p in order.placed}
+        | {day_of(v.stamp) for v in order.votes}
+        | {received_day for _, received_day in order.linked}
+    )
 
 
 def _contact_days(contact: ContactState) -> set[date]:
@@ -125,6 +135,7 @@ def _contact_days(contact: ContactState) -> set[date]:
         {day_of(r.stamp) for r in contact.received}
         | {day_of(s) for s in contact.responded}
         | {day_of(s) for s in contact.no_response_needed}
+        | {day_of(p.stamp) for p in contact.order_placed}
     )
 
 
@@ -143,17 +154,17 @@ def _as_deltas(days: set[date], counters_as_of) -> Counter[DeltaKey]:  # type: i
 
 
 def order_changes(order: OrderState | None) -> Counter[DeltaKey]:
+    """What the order item contributes to the aggregates: a function of that item alone."""
     if order is None:
         return Counter()
     return _as_deltas(_order_days(order), lambda d: order_counters(order, d))
 
 
-def contact_changes(contact: ContactState | None, order: OrderState | None) -> Counter[DeltaKey]:
+def contact_changes(contact: ContactState | None) -> Counter[DeltaKey]:
+    """What the contact item contributes to the aggregates: a function of that item alone."""
     if contact is None:
         return Counter()
-    linked = order if contact.order_id is not None else None
-    days = _contact_days(contact) | _order_days(linked)
-    return _as_deltas(days, lambda d: contact_counters(contact, linked, d))
+    return _as_deltas(_contact_days(contact), lambda d: contact_counters(contact, d))
 
 
 def subtract(new: Counter[DeltaKey], old: Counter[DeltaKey]) -> Counter[DeltaKey]:

@@ -8,7 +8,7 @@ the ids of its events, which doubles as the durable duplicate marker.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:  # the domain never imports pydantic at run time (cold start)
@@ -58,13 +58,24 @@ class OrderState:
     placed: tuple[Placed, ...] = ()
     votes: tuple[Vote, ...] = ()
     contacts: frozenset[str] = field(default_factory=frozenset)
-    """Contacts that named this order: the join the buyer dissatisfaction rate needs."""
+    """Contacts that named this order in any of their messages."""
+    linked: tuple[tuple[str, date], ...] = ()
+    """The contacts whose earliest message names this order, each with that message's day:
+    what a vote on the order changes in the buyer dissatisfaction rate, kept here so that a
+    vote is counted from the order alone (sorted by contact id)."""
 
     def event_ids(self) -> set[str]:
         return {p.stamp.event_id for p in self.placed} | {v.stamp.event_id for v in self.votes}
 
     def same_events(self, other: OrderState) -> bool:
         return self.placed == other.placed and self.votes == other.votes
+
+    def with_link(self, contact_id: str, day: date | None) -> OrderState:
+        """The order with `contact_id` linked on `day`, or unlinked when `day` is None."""
+        links = {c: d for c, d in self.linked if c != contact_id}
+        if day is not None:
+            links[contact_id] = day
+        return replace(self, linked=tuple(sorted(links.items())))
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,10 @@ class ContactState:
     auto_replied: tuple[Stamp, ...] = ()
     """Automated replies: kept apart from `responded` so that nothing reading replies counts
     them, yet each one's id stays a duplicate marker (and the auto-replies can be told)."""
+    order_placed: tuple[Placed, ...] = ()
+    """The `order.placed` events of the order this contact's earliest message names: whether
+    the contact counts as self-fulfilled, kept here so that a reply is counted from the
+    contact alone. Rewritten whenever that order's placements change."""
 
     def event_ids(self) -> set[str]:
         return (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from csinsights.domain.entities import ContactState, OrderState, Placed, Received, Stamp, Vote
@@ -37,19 +37,33 @@ def data_of(item: Mapping[str, Any]) -> Any:
 
 def encode_order(state: OrderState) -> dict[str, Any]:
     return {
-        "placed": _json([[p.stamp.event_id, iso(p.stamp.at), p.fulfillment] for p in state.placed]),
+        "placed": _encode_placed(state.placed),
         "votes": _json(
             [[v.stamp.event_id, iso(v.stamp.at), v.answer, v.contact_id] for v in state.votes]
         ),
         "contacts": _json(sorted(state.contacts)),
+        **(
+            {"linked": _json([[c, d.isoformat()] for c, d in state.linked])} if state.linked else {}
+        ),
     }
+
+
+def _placed(text: str) -> tuple[Placed, ...]:
+    return tuple(Placed(Stamp(at(t), e), f) for e, t, f in json.loads(text))
+
+
+def _encode_placed(placed: Iterable[Placed]) -> dict[str, str]:
+    return _json([[p.stamp.event_id, iso(p.stamp.at), p.fulfillment] for p in placed])
 
 
 def decode_order(item: Mapping[str, Any]) -> OrderState:
     return OrderState(
-        placed=tuple(Placed(Stamp(at(t), e), f) for e, t, f in json.loads(item["placed"]["S"])),
+        placed=_placed(item["placed"]["S"]),
         votes=tuple(Vote(Stamp(at(t), e), a, c) for e, t, a, c in json.loads(item["votes"]["S"])),
         contacts=frozenset(json.loads(item["contacts"]["S"])),
+        linked=tuple(
+            (c, date.fromisoformat(d)) for c, d in json.loads(item.get("linked", {}).get("S", "[]"))
+        ),
     )
 
 
@@ -59,7 +73,8 @@ def _stamps(items: Iterable[Stamp]) -> dict[str, str]:
 
 def encode_contact(state: ContactState) -> dict[str, Any]:
     """`auto_replied` only when there is one: most contacts never get an auto-reply, and
-    items stored before auto-replies were told apart read the same."""
+    items stored before auto-replies were told apart read the same; `order_placed` only
+    when the contact's order has been placed."""
     return {
         "received": _json(
             [[r.stamp.event_id, iso(r.stamp.at), r.reason, r.order_id] for r in state.received]
@@ -67,6 +82,7 @@ def encode_contact(state: ContactState) -> dict[str, Any]:
         "responded": _stamps(state.responded),
         "no_response_needed": _stamps(state.no_response_needed),
         **({"auto_replied": _stamps(state.auto_replied)} if state.auto_replied else {}),
+        **({"order_placed": _encode_placed(state.order_placed)} if state.order_placed else {}),
     }
 
 
@@ -81,6 +97,7 @@ def decode_contact(item: Mapping[str, Any]) -> ContactState:
         responded=stamps(item["responded"]["S"]),
         no_response_needed=stamps(item["no_response_needed"]["S"]),
         auto_replied=stamps(item["auto_replied"]["S"]) if "auto_replied" in item else (),
+        order_placed=_placed(item["order_placed"]["S"]) if "order_placed" in item else (),
     )
 
 

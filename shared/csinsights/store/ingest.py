@@ -147,9 +147,6 @@ class IngestStore(TableStore):
         for oid, version in sorted(plan.order_checks.items()):
             order_key = keys.key(keys.order_pk(seller, store, oid), keys.STATE)
             actions.append(self.table.check_action(order_key, **version_condition(version)))
-        for cid, version in sorted(plan.contact_checks.items()):
-            contact_key = keys.key(keys.contact_pk(seller, store, cid), keys.STATE)
-            actions.append(self.table.check_action(contact_key, **version_condition(version)))
         actions.extend(self._aggregate_updates(seller, store, plan.deltas))
         if register and (plan.order_writes or plan.contact_writes):
             entry = {**keys.registry_key(seller, store), **owner}

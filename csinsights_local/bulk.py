@@ -1,0 +1,112 @@
+"""Bulk import: an archive ordered by seller, store and time before it is queued.
+
+Ingest's figures do not depend on the order events arrive in; its cost does. Shuffled, a
+batch of 100 holds events of many seller stores and days: many small commits, each
+updating aggregate items of days no other event of the batch shares, and an order and the
+contacts naming it written in different commits. Ordered by seller, store, time and event
+id, consecutive messages share a seller store and a few days, so a batch commits one or two
+groups, an order and what follows it often land in one commit, and an aggregate item is
+updated once for dozens of events (`benchmarks/README.md`, "Bulk import").
+
+Only the sort key is read from each line (standard JSON); the line itself is sent exactly
+as written, so the handler judges it as production's queue would deliver it. Lines whose
+key cannot be read (not JSON, no seller, store or time) keep their relative order after all
+the others, and are rejected by the handler with their reason as always.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from csinsights_local.archive import Line, Unsendable
+from csinsights_local.driver import MAX_SEND_BATCH_BYTES, batches
+
+SortKey = tuple[str, str, datetime, str]
+
+
+def _body(item: Any) -> Any:
+    if isinstance(item, Line):
+        try:
+            return json.loads(item.body)
+        except (ValueError, RecursionError):
+            return None
+    if isinstance(item, str):
+        try:
+            return json.loads(item)
+        except (ValueError, RecursionError):
+            return None
+    return item
+
+
+def sort_key(item: Any) -> SortKey | None:
+    """(seller, store, occurred_at, event_id) of an archive line or event, or None."""
+    event = _body(item)
+    if isinstance(event, dict) and "detail-type" in event and "detail" in event:
+        event = event["detail"]
+    if not isinstance(event, dict):
+        return None
+    seller, store, at, event_id = (
+        event.get(name) for name in ("seller_id", "store_id", "occurred_at", "event_id")
+    )
+    if not all(isinstance(v, str) for v in (seller, store, at)):
+        return None
+    try:
+        when = datetime.fromisoformat(at)  # type: ignore[arg-type]
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        return None
+    return seller, store, when, event_id if isinstance(event_id, str) else ""  # type: ignore[return-value]
+
+
+def bulk_order(items: Sequence[Any]) -> list[Any]:
+    """The items ordered for a bulk import; unreadable ones last, in their order."""
+    keyed: list[tuple[SortKey, int, Any]] = []
+    unreadable: list[Any] = []
+    for position, item in enumerate(items):
+        key = None if isinstance(item, Unsendable) else sort_key(item)
+        if key is None:
+            unreadable.append(item)
+        else:
+            keyed.append((key, position, item))
+    keyed.sort(key=lambda entry: (entry[0], entry[1]))
+    return [item for _, _, item in keyed] + unreadable
+
+
+def send_archive(
+    sqs: Any, queue_url: str, items: Sequence[Any], progress: bool = False
+) -> dict[str, Any]:
+    """Every sendable line of the archive to the ingest queue in bulk order, 10 lines (at
+    most 256 KiB) per `SendMessageBatch`; lines SQS would refuse are listed, not sent."""
+    from tqdm import tqdm
+
+    ordered = bulk_order(items)
+    lines = [item for item in ordered if isinstance(item, Line)]
+    unsendable = [item for item in ordered if isinstance(item, Unsendable)]
+    sent = 0
+    with tqdm(
+        total=len(lines), unit="event", file=sys.stderr, disable=None if progress else True
+    ) as bar:
+        for batch in batches(lines, lambda line: line.body, 10, MAX_SEND_BATCH_BYTES):
+            response = sqs.send_message_batch(
+                QueueUrl=queue_url,
+                Entries=[{"Id": str(i), "MessageBody": line.body} for i, line in enumerate(batch)],
+            )
+            if response.get("Failed"):
+                refused = [batch[int(f["Id"])].number for f in response["Failed"]]
+                raise RuntimeError(
+                    f"the ingest queue refused lines {refused} after {sent} were sent: "
+                    f"{response['Failed']}"
+                )
+            sent += len(batch)
+            bar.update(len(batch))
+    return {
+        "sent": sent,
+        "unsendable": [
+            {"line": u.number, "reason": u.reason, "message": u.message} for u in unsendable
+        ],
+    }
