@@ -6,9 +6,10 @@ real archive's would) is replayed with `replay_events`: a fresh local stack from
 template, every event through the real ingest handler in SQS-shaped batches, then the
 scheduled run; events per second, wall time. Beside it, the same events written with
 boto3's `batch_writer` into a fresh moto table (one item per event, no handler, no
-run): the floor of what moto itself costs per event. The ratio is replay time over
-batch_writer time (goal: at most 3 at every size; a ratio that grows with the size means
-per-event cost grows with the archive). Times are measured, never asserted on.
+run): the floor of what moto itself costs per event. With `--bulk`, the replay ingests
+in bulk order (`csinsights_local.bulk`), as `csinsights replay --bulk` does. The ratio is
+replay time over batch_writer time (goal: at most 3 at every size; a ratio that grows
+with the size means per-event cost grows with the archive). Times are measured, never asserted on.
 """
 
 from __future__ import annotations
@@ -72,18 +73,19 @@ def batch_writer_seconds(stream: list[dict[str, Any]]) -> float:
         return time.perf_counter() - started
 
 
-def replay_seconds(stream: list[dict[str, Any]]) -> tuple[float, dict[str, Any]]:
+def replay_seconds(stream: list[dict[str, Any]], bulk: bool) -> tuple[float, dict[str, Any]]:
     started = time.perf_counter()
-    result = replay_events(stream, END.isoformat(), progress=True)
+    result = replay_events(stream, END.isoformat(), bulk=bulk, progress=True)
     return time.perf_counter() - started, result
 
 
-def measure(events: int) -> dict[str, Any]:
+def measure(events: int, bulk: bool = False) -> dict[str, Any]:
     stream = stream_of(events)
     floor = batch_writer_seconds(stream)
-    replay, result = replay_seconds(stream)
+    replay, result = replay_seconds(stream, bulk)
     return {
         "events": len(stream),
+        "order": "bulk" if bulk else "archive",
         "sellers": len(result["sellers"]),
         "ingest": result["ingest"],
         "replay_seconds": round(replay, 1),
@@ -96,12 +98,15 @@ def measure(events: int) -> dict[str, Any]:
 
 
 def render(rows: list[dict[str, Any]]) -> str:
-    header = f"{'events':>8} {'replay ev/s':>12} {'batch_writer ev/s':>18} {'ratio':>6}  verdict"
+    header = (
+        f"{'events':>8} {'order':>8} {'replay ev/s':>12} {'batch_writer ev/s':>18} "
+        f"{'ratio':>6}  verdict"
+    )
     lines = [header, "-" * len(header)]
     for row in rows:
         verdict = "PASS" if row["ratio"] <= GOAL_RATIO else "FAIL"
         lines.append(
-            f"{row['events']:>8} {row['replay_events_per_second']:>12.1f} "
+            f"{row['events']:>8} {row['order']:>8} {row['replay_events_per_second']:>12.1f} "
             f"{row['batch_writer_events_per_second']:>18.1f} {row['ratio']:>6.2f}  {verdict}"
         )
     return "\n".join(lines)
@@ -111,6 +116,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.replay_speed", description=__doc__)
     parser.add_argument("--events", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--output", type=Path, help="also write the rows as JSON here")
+    parser.add_argument(
+        "--bulk",
+        action="store_true",
+        help="replay in bulk order (`replay --bulk`, `csinsights import`), not archive order",
+    )
     args = parser.parse_args(argv)
     os.environ.update(FAKE_CREDENTIALS)  # never reach a real account
     os.environ.pop("AWS_ENDPOINT_URL", None)
@@ -118,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for events in args.events:
         print(f"replay speed: {events} events ...", file=sys.stderr, flush=True)
-        rows.append(measure(events))
+        rows.append(measure(events, args.bulk))
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     if args.output:
         args.output.write_text(json.dumps(rows, indent=2) + "\n")

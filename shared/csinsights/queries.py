@@ -31,6 +31,9 @@ from csinsights.store.reports import ReportRequests, ReportsStore
 MAX_HISTORY_DAYS = 366
 REPORT_FORMATS = ("csv", "json", "html")
 OVERDUE_LOOKBACK = timedelta(days=90)
+EARLIEST_AS_OF = date(2000, 1, 1)
+"""No marketplace event is older: a contacts list or report as of an earlier day is refused
+(its 90 days back would leave the calendar)."""
 """How far before a past `T` the overdue list looks for contacts still unanswered at `T`:
 the longest window any figure covers (a contact received earlier is in no window)."""
 REPORT_ID_KINDS: dict[RequestedType, str] = {"survey_responses": "survey", "contacts": "contacts"}
@@ -86,6 +89,10 @@ class Queries:
     def _past(as_of_day: date, now: datetime) -> datetime:
         if as_of_day > last_complete_day(now):
             raise InvalidRequest("as_of", "as_of must not be in the future")
+        if as_of_day < EARLIEST_AS_OF:
+            raise InvalidRequest(
+                "as_of", f"as_of must not be before {EARLIEST_AS_OF.isoformat()}"
+            )
         return end_of(as_of_day)
 
     def _unanswered_at(

@@ -113,6 +113,7 @@ TOMORROW = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
         pytest.param({"type": "contacts", "days": 0}, "days", id="days-0"),
         pytest.param({"type": "contacts", "days": 91}, "days", id="days-91"),
         pytest.param({"type": "contacts", "as_of": TOMORROW}, "as_of", id="future"),
+        pytest.param({"type": "contacts", "as_of": "0001-01-01"}, "as_of", id="year-1"),
         pytest.param({"type": "contacts", "as_of": "2026-11-20T01:00:00Z"}, "as_of", id="hour"),
         pytest.param({"type": "survey_responses", "as_of": "2026-11-19"}, "as_of", id="survey"),
     ],
@@ -157,12 +158,26 @@ def test_overdue_contacts_as_of_a_past_day_are_those_unanswered_then(api: Api) -
     ]
 
 
-def test_overdue_contacts_as_of_the_future_is_422(api: Api) -> None:
+@pytest.mark.parametrize("as_of", [TOMORROW, "0001-01-01", "1999-12-31"])
+def test_overdue_contacts_as_of_the_future_or_before_2000_is_422(api: Api, as_of: str) -> None:
     status, payload = api.call(
         "GET",
         OVERDUE,
         {"seller_id": "A1SELLER"},
-        {"as_of": TOMORROW},
+        {"as_of": as_of},
         claims={"custom:seller_id": "A1SELLER"},
     )
     assert (status, [e["field"] for e in payload["errors"]]) == (422, ["as_of"])
+
+
+def test_a_null_as_of_in_a_report_request_is_the_last_complete_day(api: Api) -> None:
+    status, payload = api.call(
+        "POST",
+        REPORTS,
+        {"seller_id": "A1SELLER"},
+        claims={"custom:seller_id": "A1SELLER"},
+        body=json.dumps({"type": "contacts", "as_of": None}),
+    )
+    assert status == 202, payload
+    today = datetime.now(UTC).date().isoformat()
+    assert payload["as_of"] == f"{today}T00:00:00Z"

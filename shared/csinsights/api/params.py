@@ -75,6 +75,8 @@ AS_OF_SCHEMA: dict[str, Any] = {
         {"type": "string", "pattern": MIDNIGHT},
     ]
 }
+AS_OF_BODY_SCHEMA: dict[str, Any] = {"anyOf": [*AS_OF_SCHEMA["anyOf"], {"type": "null"}]}
+"""In a JSON body, `null` is the same as leaving `as_of` out."""
 AsOf = Annotated[
     AsOfDay | None,
     Query(
@@ -87,7 +89,7 @@ LiveAsOf = Annotated[
     AsOfDay | None,
     Query(
         description="a UTC midnight (2026-11-20T00:00:00Z) or a date (its end), not in "
-        "the future; default: now",
+        "the future, not before 2000-01-01; default: now",
         json_schema_extra=AS_OF_SCHEMA,
     ),
 ]

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from csinsights.api.bodies import json_only
 from csinsights.api.errors import ERRORS, authorise, documented
-from csinsights.api.params import AS_OF_SCHEMA, MAX_STORES, STORE_ID, AsOfDay, SellerPath
+from csinsights.api.params import AS_OF_BODY_SCHEMA, MAX_STORES, STORE_ID, AsOfDay, SellerPath
 from csinsights.api.routes import queries
 from csinsights.models.api import PendingReport, ReportAnswer, Reports
 
@@ -36,9 +36,9 @@ class ReportRequestBody(BaseModel):
     as_of: Annotated[
         AsOfDay | None,
         Field(
-            description="contacts only: as of this UTC midnight or the end of this date; "
-            "default: the last complete day",
-            json_schema_extra=AS_OF_SCHEMA,
+            description="contacts only: as of this UTC midnight or the end of this date, not "
+            "in the future, not before 2000-01-01; null or left out: the last complete day",
+            json_schema_extra=AS_OF_BODY_SCHEMA,
         ),
     ] = None
 
