@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from csinsights.domain.catalogue import BENCHMARK_WINDOW, WITHIN_24H
 from csinsights_local.alerts import run_alerts, subscribe_alerts
+from csinsights_local.bulk import bulk_order
 from csinsights_local.demo_print import (
     print_benchmarks,
     print_history,
@@ -160,9 +161,11 @@ def ingest(deployment: Deployment, items: list[Any]) -> IngestSummary:
     print(
         f"Publishing {len(live)} deliveries (the events/ samples, the newest generated events "
         "and a few invalid ones) to the ingest queue; the poller delivers them. The other "
-        f"{len(history)} go in SQS batches of 100 straight to the handler ..."
+        f"{len(history)}, a backfill, go in bulk order (seller, store, time: as `csinsights "
+        "import` sends one) in SQS batches of 100 straight to the handler ..."
     )
     summary = ingest_via_queue(deployment, live)
+    history = bulk_order(history)
     with tqdm(total=len(history), desc="ingest", unit="event", file=sys.stderr) as bar:
         for start in range(0, len(history), INGEST_CHUNK):
             chunk = history[start : start + INGEST_CHUNK]

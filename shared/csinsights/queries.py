@@ -90,9 +90,7 @@ class Queries:
         if as_of_day > last_complete_day(now):
             raise InvalidRequest("as_of", "as_of must not be in the future")
         if as_of_day < EARLIEST_AS_OF:
-            raise InvalidRequest(
-                "as_of", f"as_of must not be before {EARLIEST_AS_OF.isoformat()}"
-            )
+            raise InvalidRequest("as_of", f"as_of must not be before {EARLIEST_AS_OF.isoformat()}")
         return end_of(as_of_day)
 
     def _unanswered_at(

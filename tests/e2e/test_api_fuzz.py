@@ -31,7 +31,7 @@ from schemathesis.core.transport import Response
 from schemathesis.schemas import BaseSchema
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from csinsights.queries import MAX_HISTORY_DAYS
+from csinsights.queries import EARLIEST_AS_OF, MAX_HISTORY_DAYS
 from csinsights_local.serve import MAX_PAYLOAD_BYTES, start_server
 from csinsights_local.stack import Deployment
 from csinsights_local.tokens import issue
@@ -124,7 +124,8 @@ def _breaks_unstated_rule(case: Case, field: str) -> bool:
     """Whether the request breaks a rule about `field` that OpenAPI cannot state, so a
     schema-valid request is rightly refused: a date must be a real calendar day (the
     document gives its shape), `from` must not be after `to`, a history spans at most
-    MAX_HISTORY_DAYS days, and an `as_of` ends no later than the last complete day."""
+    MAX_HISTORY_DAYS days, and an `as_of` ends no later than the last complete day (and, for
+    overdue contacts, not before 2000-01-01)."""
     query = case.query or {}
     if field == "as_of":
         text = str(query.get("as_of", ""))
@@ -134,7 +135,9 @@ def _breaks_unstated_rule(case: Case, field: str) -> bool:
         # A midnight is the end of the day before it; the overdue contacts as of a day
         # after the last complete one would be a guess (the metrics answer 404 instead).
         ends = day - timedelta(days=1) if "T" in text else day
-        return ends >= datetime.now(UTC).date()
+        # Nor is a day before any marketplace event (its 90 days back would leave the
+        # calendar): the description says so, the schema's pattern cannot.
+        return ends >= datetime.now(UTC).date() or ends < EARLIEST_AS_OF
     if field in ("from", "to"):
         first, last = _day(query.get("from")), _day(query.get("to"))
         if first is None or last is None:
