@@ -26,9 +26,10 @@ test: $(STAMP)
 browser-test: $(STAMP)
 	$(BIN)/python -m pytest -p no:xdist -q tests/browser $(PYTEST_ARGS)
 
-# The same suite with the soak profile: at unit speed 1,200 shuffled marketplaces and 2,000
-# streams with failed commits; on the emulated AWS 100 shuffled streams, 30 replayed
-# marketplaces, 15 stateful pipelines, every fault kind at every AWS call; longer API fuzzing.
+# The same suite with the soak profile: at unit speed 1,200 shuffled marketplaces, 2,000
+# streams with failed commits, 600 with overtaking writers; on the emulated AWS 100 shuffled
+# streams, 30 replayed marketplaces, 15 stateful pipelines, every fault kind at every AWS
+# call; longer API fuzzing.
 soak: $(STAMP)
 	CSI_PROFILE=soak $(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
 

@@ -214,7 +214,7 @@ class ConcurrentWriters(MemoryStore):
 
 
 @settings(
-    max_examples=examples(ci=150, soak=2000),
+    max_examples=examples(ci=150, soak=600),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
