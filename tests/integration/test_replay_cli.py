@@ -93,6 +93,15 @@ def test_replay_prints_ingest_counts_and_a_document_per_seller(
     assert docs["A1SELLER"]["metrics"]["customer_service_dissatisfaction_rate"]["value"] == 0.0
 
 
+def test_a_bulk_ordered_replay_prints_the_same_document(
+    archive: tuple[Path, list[dict[str, Any]]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = archive
+    assert replay(capsys, str(path), "--as-of", T, "--bulk") == replay(
+        capsys, str(path), "--as-of", T
+    )
+
+
 def test_a_date_means_the_end_of_that_day(
     archive: tuple[Path, list[dict[str, Any]]], capsys: pytest.CaptureFixture[str]
 ) -> None:
