@@ -29,17 +29,14 @@ SortKey = tuple[str, str, datetime, str]
 
 
 def _body(item: Any) -> Any:
-    if isinstance(item, Line):
-        try:
-            return json.loads(item.body)
-        except (ValueError, RecursionError):
-            return None
-    if isinstance(item, str):
-        try:
-            return json.loads(item)
-        except (ValueError, RecursionError):
-            return None
-    return item
+    """The event an archive line (or a body, or an event) holds; None when unreadable."""
+    text = item.body if isinstance(item, Line) else item
+    if not isinstance(text, str):
+        return item
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
 
 
 def sort_key(item: Any) -> SortKey | None:
