@@ -33,9 +33,15 @@ Condition expressions: a transaction's `Put` parses its condition three times, a
 conditions repeat (`attribute_not_exists(pk)`); a parse is kept by its expression, names
 and values (moto's result, and the names and values it found, which moto's checks read).
 
+Answers: moto writes every attribute value of an answer by walking the API's model of an
+AttributeValue, trying each of its ten members under several spellings (about 100 us a
+value). A value moto holds is already in the shape the answer takes; one whose every
+level has a single member that is a string, number, boolean, null, string or number set,
+map or list is copied as it stands. A binary value, or any other, is walked by moto.
+
 `tests/integration/test_moto_speedups.py` checks, operation by operation, that tables,
-query pages, updated items and errors are the same as with moto's own code; `applied`
-lets it run both in one process.
+query pages, updated items, the bytes of answers and errors are the same as with moto's
+own code; `applied` lets it run both in one process.
 """
 
 from __future__ import annotations
@@ -60,6 +66,7 @@ _moto_update: Callable[..., Any] | None = None
 _moto_item_init: Callable[..., None] | None = None
 _moto_parse: Callable[[Any], Any] | None = None
 _parsed: dict[tuple[Any, ...], tuple[Any, list[str], list[str]]] = {}
+_moto_structure: Callable[..., None] | None = None
 PARSED_KEPT = 4096  # distinct conditions kept; past that the oldest go
 ITEM_SIZE_LIMIT = 405_000  # moto's `LimitedSizeDict` limit, in bytes
 
@@ -351,6 +358,51 @@ def _parse(parser: Any) -> Any:
     return op
 
 
+_SCALARS = {"S": str, "N": str, "BOOL": bool, "NULL": bool}
+_NOT_PLAIN = object()
+
+
+def _plain_value(value: Any) -> Any:
+    """A copy of an AttributeValue as moto's walk writes it, or `_NOT_PLAIN`."""
+    if type(value) is not dict or len(value) != 1:
+        return _NOT_PLAIN
+    ((kind, inner),) = value.items()
+    if kind in _SCALARS:
+        return {kind: inner} if type(inner) is _SCALARS[kind] else _NOT_PLAIN
+    if kind in ("SS", "NS"):
+        if type(inner) is not list or any(type(member) is not str for member in inner):
+            return _NOT_PLAIN
+        return {kind: list(inner)}
+    if kind == "M" and type(inner) is dict:
+        members = {}
+        for name, member in inner.items():
+            members[name] = _plain_value(member)
+            if members[name] is _NOT_PLAIN:
+                return _NOT_PLAIN
+        return {kind: members}
+    if kind == "L" and type(inner) is list:
+        elements = [_plain_value(member) for member in inner]
+        return _NOT_PLAIN if any(e is _NOT_PLAIN for e in elements) else {kind: elements}
+    return _NOT_PLAIN
+
+
+def _serialize_structure(
+    serializer: Any, serialized: Any, value: Any, shape: Any, key: str
+) -> None:
+    assert _moto_structure is not None
+    picker = getattr(serializer, "_value_picker", None)
+    if (
+        key
+        and shape.name == "AttributeValue"
+        and getattr(picker, "response_transformers", None) == {}
+    ):
+        plain = _plain_value(value)
+        if plain is not _NOT_PLAIN:
+            serializer._default_serialize(serialized, plain, shape, key)
+            return
+    _moto_structure(serializer, serialized, value, shape, key)
+
+
 def installed() -> bool:
     return _moto_transact is not None
 
@@ -358,9 +410,10 @@ def installed() -> bool:
 def install() -> None:
     """Patch moto's DynamoDB backend (process-wide; installing twice changes nothing)."""
     global _moto_transact, _moto_query, _moto_all_items, _moto_update, _moto_item_init
-    global _moto_parse
+    global _moto_parse, _moto_structure
     if installed():
         return
+    from moto.core.serialize import BaseJSONSerializer
     from moto.dynamodb import models
     from moto.dynamodb.comparisons import ConditionExpressionParser
     from moto.dynamodb.models.dynamo_type import Item
@@ -378,14 +431,17 @@ def install() -> None:
     Item.__init__ = _item_init  # type: ignore[method-assign]
     _moto_parse = ConditionExpressionParser.parse
     ConditionExpressionParser.parse = _parse  # type: ignore[method-assign]
+    _moto_structure = BaseJSONSerializer._serialize_type_structure
+    BaseJSONSerializer._serialize_type_structure = _serialize_structure  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
     """Put moto's own code back."""
     global _moto_transact, _moto_query, _moto_all_items, _moto_update, _moto_item_init
-    global _moto_parse
+    global _moto_parse, _moto_structure
     if _moto_transact is None:
         return
+    from moto.core.serialize import BaseJSONSerializer
     from moto.dynamodb import models
     from moto.dynamodb.comparisons import ConditionExpressionParser
     from moto.dynamodb.models.dynamo_type import Item
@@ -397,8 +453,9 @@ def uninstall() -> None:
     models.DynamoDBBackend.update_item = _moto_update  # type: ignore[method-assign]
     Item.__init__ = _moto_item_init  # type: ignore[method-assign]
     ConditionExpressionParser.parse = _moto_parse  # type: ignore[method-assign]
+    BaseJSONSerializer._serialize_type_structure = _moto_structure  # type: ignore[method-assign]
     _moto_transact = _moto_query = _moto_all_items = _moto_update = None
-    _moto_item_init = _moto_parse = None
+    _moto_item_init = _moto_parse = _moto_structure = None
 
 
 @contextmanager

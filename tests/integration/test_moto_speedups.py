@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -549,4 +550,108 @@ def test_updates_and_items_near_the_limit_behave_as_in_moto(
             assert client.scan(TableName=EVENTS, IndexName=BY_VALUE)  # the keys-only index too
     assert _scan(fast, TableName=EVENTS, IndexName=BY_VALUE) == _scan(
         plain, TableName=EVENTS, IndexName=BY_VALUE
+    )
+
+
+# ---- the bytes of answers ---------------------------------------------------------------------
+names = st.text(alphabet="abcxyz_", min_size=1, max_size=4)
+scalars = st.one_of(
+    st.builds(lambda s: {"S": s}, st.text(max_size=5)),
+    st.builds(
+        lambda n: {"N": str(n)}, st.one_of(st.integers(-99, 99), st.decimals(-9, 9, places=2))
+    ),
+    st.builds(lambda b: {"BOOL": b}, st.booleans()),
+    st.just({"NULL": True}),
+    st.builds(lambda b: {"B": b}, st.binary(max_size=4)),
+    st.builds(
+        lambda s: {"SS": s}, st.lists(st.text(max_size=3), min_size=1, max_size=3, unique=True)
+    ),
+    st.builds(
+        lambda s: {"NS": [str(n) for n in s]},
+        st.lists(st.integers(-9, 9), min_size=1, max_size=3, unique=True),
+    ),
+    st.builds(
+        lambda s: {"BS": s},
+        st.lists(st.binary(min_size=1, max_size=3), min_size=1, max_size=2, unique=True),
+    ),
+)
+attribute_values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(
+        st.builds(lambda m: {"M": m}, st.dictionaries(names, inner, max_size=3)),
+        st.builds(lambda items: {"L": items}, st.lists(inner, max_size=3)),
+    ),
+    max_leaves=8,
+)
+answered_items = st.lists(
+    st.dictionaries(
+        names.filter(lambda n: n not in ("pk", "sk", "v")), attribute_values, max_size=4
+    ),
+    min_size=1,
+    max_size=5,
+)
+
+
+@contextmanager
+def _bodies(client: Any) -> Iterator[list[bytes]]:
+    """The raw body of every answer `client` receives meanwhile."""
+    bodies: list[bytes] = []
+
+    def keep(response_dict: dict[str, Any], **_: Any) -> None:
+        bodies.append(response_dict["body"])
+
+    client.meta.events.register("before-parse.dynamodb.*", keep)
+    try:
+        yield bodies
+    finally:
+        client.meta.events.unregister("before-parse.dynamodb.*", keep)
+
+
+def _reads(client: Any, count: int) -> None:
+    keys_ = [{"pk": {"S": "a"}, "sk": {"S": str(i)}} for i in range(count)]
+    client.get_item(TableName=EVENTS, Key=keys_[0])
+    client.batch_get_item(RequestItems={EVENTS: {"Keys": keys_}})
+    client.query(
+        TableName=EVENTS,
+        KeyConditionExpression="pk = :a",
+        ExpressionAttributeValues={":a": {"S": "a"}},
+    )
+    client.scan(TableName=EVENTS)
+    client.transact_get_items(
+        TransactItems=[{"Get": {"TableName": EVENTS, "Key": k}} for k in keys_]
+    )
+    client.update_item(
+        TableName=EVENTS,
+        Key=keys_[-1],
+        UpdateExpression="SET #t = :t",
+        ExpressionAttributeNames={"#t": "touched"},
+        ExpressionAttributeValues={":t": {"L": [{"S": "x"}, {"M": {"y": {"B": b"1"}}}]}},
+        ReturnValues="ALL_OLD",
+    )
+    client.delete_item(TableName=EVENTS, Key=keys_[0], ReturnValues="ALL_OLD")
+
+
+@settings(
+    max_examples=examples(40, 400), suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(items=answered_items)
+def test_answers_carry_the_same_bytes_as_moto(
+    clients: dict[str, Any], tally: Counter[str], items: list[dict[str, Any]]
+) -> None:
+    bodies = {}
+    for region, enabled in ((PLAIN, False), (FAST, True)):
+        client = clients[region]
+        for table in client.list_tables()["TableNames"]:
+            client.delete_table(TableName=table)
+        create_tables(client)
+        with moto_speedups.applied(enabled):
+            for i, attributes in enumerate(items):
+                item = {"pk": {"S": "a"}, "sk": {"S": str(i)}, **attributes}
+                client.put_item(TableName=EVENTS, Item=item)
+            with _bodies(client) as bodies[region]:
+                _reads(client, len(items))
+    assert bodies[FAST] == bodies[PLAIN]
+    binary = any(b'"B' in body for body in bodies[PLAIN])
+    tally[f"moto answers compared byte for byte ({'with' if binary else 'no'} binary values)"] += (
+        len(bodies[PLAIN])
     )
