@@ -95,7 +95,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         args.as_of,
         args.window_days,
         alerts=args.alerts,
-        bulk=args.bulk,
+        bulk=not args.archive_order,
         progress=True,
         on_ingested=report_rejected,
     )
@@ -313,9 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
         "replay",
         help="a JSON Lines archive through ingest and the scheduled run as of T",
         description="Each line of a JSON Lines archive through the ingest handler (as its "
-        "queue message), then the scheduled run as of T; prints one JSON document: the "
-        "ingest counts and one metrics document per seller. Rejected lines and progress "
-        "go to stderr.",
+        "queue message), in bulk order unless --archive-order, then the scheduled run as "
+        "of T; prints one JSON document: the ingest counts and one metrics document per "
+        "seller. Rejected lines and progress go to stderr.",
     )
     replay.add_argument("events", help=archive)
     replay.add_argument(
@@ -326,7 +326,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     replay.add_argument("--window-days", type=int, default=BENCHMARK_WINDOW, choices=list(WINDOWS))
     replay.add_argument("--pretty", action="store_true")
-    replay.add_argument("--bulk", action="store_true", help=BULK_HELP)
+    order = replay.add_mutually_exclusive_group()
+    order.add_argument(
+        "--archive-order",
+        action="store_true",
+        help="ingest the lines in the archive's order (as a live stream delivers them); "
+        "the same figures, more writes, about half the speed",
+    )
+    order.add_argument(
+        "--bulk",
+        dest="archive_order",
+        action="store_false",
+        help="ingest in bulk order (the default): " + BULK_HELP,
+    )
     replay.add_argument(
         "--alerts",
         action="store_true",

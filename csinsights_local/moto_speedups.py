@@ -38,6 +38,12 @@ AttributeValue, trying each of its ten members under several spellings (about 10
 value). A value moto holds is already in the shape the answer takes; one whose every
 level has a single member that is a string, number, boolean, null, string or number set,
 map or list is copied as it stands. A binary value, or any other, is walked by moto.
+Requests are read the same way: moto reads each attribute value of a request by that
+model too, and a plain one reads as a copy of itself.
+
+Templates: moto's CloudFormation reads every template with PyYAML's pure-Python loader
+(a third of a second for this template, at every deployment); it is read here by the
+same loader's C parser (libyaml), with the same constructors and the same tags.
 
 `tests/integration/test_moto_speedups.py` checks, operation by operation, that tables,
 query pages, updated items, the bytes of answers and errors are the same as with moto's
@@ -67,6 +73,8 @@ _moto_item_init: Callable[..., None] | None = None
 _moto_parse: Callable[[Any], Any] | None = None
 _parsed: dict[tuple[Any, ...], tuple[Any, list[str], list[str]]] = {}
 _moto_structure: Callable[..., None] | None = None
+_moto_read_structure: Callable[..., Any] | None = None
+_moto_parse_template: Any = None  # moto's staticmethod, as it was on the class
 PARSED_KEPT = 4096  # distinct conditions kept; past that the oldest go
 ITEM_SIZE_LIMIT = 405_000  # moto's `LimitedSizeDict` limit, in bytes
 
@@ -403,6 +411,31 @@ def _serialize_structure(
     _moto_structure(serializer, serialized, value, shape, key)
 
 
+def _parse_structure(parser: Any, shape: Any, value: Any) -> Any:
+    assert _moto_read_structure is not None
+    if shape.name == "AttributeValue" and parser.MAP_TYPE is dict and not shape.is_document_type:
+        plain = _plain_value(value)
+        if plain is not _NOT_PLAIN:
+            return plain
+    return _moto_read_structure(parser, shape, value)
+
+
+def _parse_template(template: str) -> dict[str, Any]:
+    """moto's `Stack.parse_template`, with libyaml's parser where PyYAML has it."""
+    import yaml
+    from moto.cloudformation.utils import yaml_tag_constructor
+    from yaml.parser import ParserError
+    from yaml.scanner import ScannerError
+
+    loader = getattr(yaml, "CLoader", yaml.Loader)
+    yaml.add_multi_constructor("", yaml_tag_constructor)
+    yaml.add_multi_constructor("", yaml_tag_constructor, Loader=loader)
+    try:
+        return yaml.load(template, Loader=loader)  # noqa: S506 - moto's own loader, C parser
+    except (ParserError, ScannerError):
+        return json.loads(template)
+
+
 def installed() -> bool:
     return _moto_transact is not None
 
@@ -410,9 +443,11 @@ def installed() -> bool:
 def install() -> None:
     """Patch moto's DynamoDB backend (process-wide; installing twice changes nothing)."""
     global _moto_transact, _moto_query, _moto_all_items, _moto_update, _moto_item_init
-    global _moto_parse, _moto_structure
+    global _moto_parse, _moto_structure, _moto_read_structure, _moto_parse_template
     if installed():
         return
+    from moto.cloudformation.models import Stack
+    from moto.core.parse import BaseJSONParser
     from moto.core.serialize import BaseJSONSerializer
     from moto.dynamodb import models
     from moto.dynamodb.comparisons import ConditionExpressionParser
@@ -433,14 +468,20 @@ def install() -> None:
     ConditionExpressionParser.parse = _parse  # type: ignore[method-assign]
     _moto_structure = BaseJSONSerializer._serialize_type_structure
     BaseJSONSerializer._serialize_type_structure = _serialize_structure  # type: ignore[method-assign]
+    _moto_read_structure = BaseJSONParser._parse_structure
+    BaseJSONParser._parse_structure = _parse_structure  # type: ignore[method-assign]
+    _moto_parse_template = Stack.__dict__["parse_template"]
+    Stack.parse_template = staticmethod(_parse_template)  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
     """Put moto's own code back."""
     global _moto_transact, _moto_query, _moto_all_items, _moto_update, _moto_item_init
-    global _moto_parse, _moto_structure
+    global _moto_parse, _moto_structure, _moto_read_structure, _moto_parse_template
     if _moto_transact is None:
         return
+    from moto.cloudformation.models import Stack
+    from moto.core.parse import BaseJSONParser
     from moto.core.serialize import BaseJSONSerializer
     from moto.dynamodb import models
     from moto.dynamodb.comparisons import ConditionExpressionParser
@@ -454,8 +495,11 @@ def uninstall() -> None:
     Item.__init__ = _moto_item_init  # type: ignore[method-assign]
     ConditionExpressionParser.parse = _moto_parse  # type: ignore[method-assign]
     BaseJSONSerializer._serialize_type_structure = _moto_structure  # type: ignore[method-assign]
+    BaseJSONParser._parse_structure = _moto_read_structure  # type: ignore[method-assign]
+    Stack.parse_template = _moto_parse_template  # type: ignore[method-assign]
     _moto_transact = _moto_query = _moto_all_items = _moto_update = None
-    _moto_item_init = _moto_parse = _moto_structure = None
+    _moto_item_init = _moto_parse = _moto_structure = _moto_read_structure = None
+    _moto_parse_template = None
 
 
 @contextmanager

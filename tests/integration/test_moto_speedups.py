@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from csinsights_local import moto_speedups
+from csinsights_local.template import TEMPLATE, deployable_template
 from tests.profiles import examples
 
 # The same tables in two regions: moto keeps one backend per region, so one runs with moto's
@@ -655,3 +656,29 @@ def test_answers_carry_the_same_bytes_as_moto(
     tally[f"moto answers compared byte for byte ({'with' if binary else 'no'} binary values)"] += (
         len(bodies[PLAIN])
     )
+
+
+# ---- templates ----------------------------------------------------------------------------
+def _read_template(text: str, fast: bool) -> Any:
+    from moto.cloudformation.models import Stack
+
+    with moto_speedups.applied(fast):
+        try:
+            return Stack.parse_template(text)
+        except Exception as error:  # both must fail alike
+            return f"fails: {type(error).__name__}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(json.dumps(deployable_template()), id="the deployed template (JSON)"),
+        pytest.param(TEMPLATE.read_text(), id="infra/template.yaml (YAML, short tags)"),
+        pytest.param('{"a":\t1, "b": [1.5, "x", null, true]}', id="JSON with a tab"),
+        pytest.param("A: !GetAtt B.Arn\nC: !Sub '${D}'\nE: 1e3\nF: 0o17\n", id="YAML scalars"),
+        pytest.param("{a: [}", id="neither"),
+        pytest.param("", id="empty"),
+    ],
+)
+def test_templates_read_as_moto_reads_them(text: str) -> None:
+    assert _read_template(text, fast=True) == _read_template(text, fast=False)

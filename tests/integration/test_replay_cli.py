@@ -93,13 +93,15 @@ def test_replay_prints_ingest_counts_and_a_document_per_seller(
     assert docs["A1SELLER"]["metrics"]["customer_service_dissatisfaction_rate"]["value"] == 0.0
 
 
-def test_a_bulk_ordered_replay_prints_the_same_document(
+def test_a_replay_in_archive_order_prints_the_same_document_as_in_bulk_order(
     archive: tuple[Path, list[dict[str, Any]]], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A replay ingests in bulk order by default (`--bulk` says so); `--archive-order`
+    sends the lines as the archive holds them."""
     path, _ = archive
-    assert replay(capsys, str(path), "--as-of", T, "--bulk") == replay(
-        capsys, str(path), "--as-of", T
-    )
+    in_bulk_order = replay(capsys, str(path), "--as-of", T)
+    assert replay(capsys, str(path), "--as-of", T, "--bulk") == in_bulk_order
+    assert replay(capsys, str(path), "--as-of", T, "--archive-order") == in_bulk_order
 
 
 def test_a_date_means_the_end_of_that_day(
