@@ -75,6 +75,12 @@ _parsed: dict[tuple[Any, ...], tuple[Any, list[str], list[str]]] = {}
 _moto_structure: Callable[..., None] | None = None
 _moto_read_structure: Callable[..., Any] | None = None
 _moto_parse_template: Any = None  # moto's staticmethod, as it was on the class
+_moto_put_item: Callable[..., Any] | None = None
+Buckets = dict[tuple[Any, ...], list[Any]]
+_buckets: dict[tuple[int, str, tuple[str, ...]], tuple[int, Any, Buckets | None]] = {}
+_writes = 0  # counts the writes that may change which items an index holds
+BUCKETS_KEPT = 64
+CHANGING = ("execute_statement", "execute_transaction", "batch_execute_statement")
 PARSED_KEPT = 4096  # distinct conditions kept; past that the oldest go
 ITEM_SIZE_LIMIT = 405_000  # moto's `LimitedSizeDict` limit, in bytes
 
@@ -126,6 +132,7 @@ def _backups(backend: Any, transact_items: list[dict[str, Any]]) -> list[Backup]
 
 
 def _restore(backups: list[Backup]) -> None:
+    _changed()
     for table, hash_value, range_value, item in reversed(backups):
         if range_value is None:
             if item is None:
@@ -180,12 +187,91 @@ def _candidates(table: Any, arguments: dict[str, Any]) -> list[Any] | None:
     conditions = list(arguments.get("hash_key_conditions") or [])
     if not conditions or index_name not in {i.name for i in table.all_indexes()}:
         return None
-    every = (
-        (item for partition in table.items.values() for item in partition.values())
-        if table.range_key_attr
-        else iter(table.items.values())
-    )
-    return sorted((item for item in every if _matches(item, conditions)), key=_order)
+    names = tuple(name for name, _ in conditions)
+    buckets = _index_buckets(table, index_name, names)
+    if buckets is not None:
+        try:
+            return sorted(
+                buckets.get(tuple(expected for _, expected in conditions), []), key=_order
+            )
+        except TypeError:  # a key value that cannot be hashed: the pass below
+            pass
+    return sorted((item for item in _every(table) if _matches(item, conditions)), key=_order)
+
+
+def _every(table: Any) -> Iterator[Any]:
+    if table.range_key_attr:
+        return (item for partition in table.items.values() for item in partition.values())
+    return iter(table.items.values())
+
+
+def _index_buckets(table: Any, index: str, names: tuple[str, ...]) -> Buckets | None:
+    """The table's items by their values of `names` (items lacking one left out, as
+    `_matches` leaves them out), kept until a write may change what an index holds (see
+    `_changed`); None where a value cannot be hashed."""
+    key = (id(table), index, names)
+    kept = _buckets.get(key)
+    if kept is not None and kept[0] == _writes and kept[1] is table:
+        return kept[2]
+    buckets: Buckets | None = {}
+    try:
+        for item in _every(table):
+            values = tuple(item.attrs.get(name) for name in names)
+            if all(value is not None for value in values):
+                buckets.setdefault(values, []).append(item)  # type: ignore[union-attr]
+    except TypeError:
+        buckets = None
+    if len(_buckets) >= BUCKETS_KEPT:
+        _buckets.clear()
+    _buckets[key] = (_writes, table, buckets)
+    return buckets
+
+
+def _changed() -> None:
+    """A write that may change which items an index holds: every kept bucket is stale."""
+    global _writes
+    _writes += 1
+
+
+def _index_attributes(table: Any) -> set[str]:
+    return {a["AttributeName"] for index in table.all_indexes() for a in index.schema}
+
+
+def _put_item(table: Any, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+    """moto's `Table.put_item`, telling the buckets when the item put, or the one it
+    replaces, has an index's key attribute."""
+    assert _moto_put_item is not None
+    indexed = _index_attributes(table)
+    if indexed.intersection(item_attrs) or _replaces_indexed(table, item_attrs, indexed):
+        _changed()
+    return _moto_put_item(table, item_attrs, *args, **kwargs)
+
+
+def _replaces_indexed(table: Any, item_attrs: dict[str, Any], indexed: set[str]) -> bool:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    if not indexed:
+        return False
+    try:
+        hash_value = DynamoType(item_attrs[table.hash_key_attr])
+        range_value = DynamoType(item_attrs[table.range_key_attr]) if table.range_key_attr else None
+        current = table.get_item(hash_value, range_value)
+    except Exception:  # noqa: BLE001 - moto's put refuses such an item itself
+        return True
+    return current is not None and bool(indexed.intersection(current.attrs))
+
+
+def _changing(moto_method: Callable[..., Any]) -> Callable[..., Any]:
+    """A moto write that may change anything: the buckets are stale after it."""
+
+    def write(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return moto_method(*args, **kwargs)
+        finally:
+            _changed()
+
+    write.moto = moto_method  # type: ignore[attr-defined]
+    return write
 
 
 def _all_items(table: Any) -> list[Any]:
@@ -295,20 +381,20 @@ def _update_item(
     )
     actions = _plain_actions(update_expression)
     if actions is None or attribute_updates or expected or condition_expression:
-        return _moto_update(*moto_update)
+        return _changing(_moto_update)(*moto_update)
     from moto.dynamodb.exceptions import ItemSizeTooLarge, ItemSizeToUpdateTooLarge
 
     table = backend.get_table(table_name)
     key_values = _key_values(table, key)
     if table.stream_shard is not None or key_values is None:
-        return _moto_update(*moto_update)
+        return _changing(_moto_update)(*moto_update)
     hash_value, range_value = key_values
     item = table.get_item(hash_value, range_value)
     changes = _new_values(
         table, item, actions, expression_attribute_names or {}, expression_attribute_values or {}
     )
     if changes is None:
-        return _moto_update(*moto_update)
+        return _changing(_moto_update)(*moto_update)
     if item is None:  # as moto does: the key first, then the update
         data = {table.hash_key_attr: {hash_value.type: hash_value.value}}
         if range_value:
@@ -444,6 +530,7 @@ def install() -> None:
     """Patch moto's DynamoDB backend (process-wide; installing twice changes nothing)."""
     global _moto_transact, _moto_query, _moto_all_items, _moto_update, _moto_item_init
     global _moto_parse, _moto_structure, _moto_read_structure, _moto_parse_template
+    global _moto_put_item
     if installed():
         return
     from moto.cloudformation.models import Stack
@@ -472,12 +559,18 @@ def install() -> None:
     BaseJSONParser._parse_structure = _parse_structure  # type: ignore[method-assign]
     _moto_parse_template = Stack.__dict__["parse_template"]
     Stack.parse_template = staticmethod(_parse_template)  # type: ignore[method-assign]
+    _moto_put_item = Table.put_item
+    Table.put_item = _put_item  # type: ignore[method-assign]
+    Table.delete_item = _changing(Table.delete_item)  # type: ignore[method-assign]
+    for name in CHANGING:
+        setattr(models.DynamoDBBackend, name, _changing(getattr(models.DynamoDBBackend, name)))
 
 
 def uninstall() -> None:
     """Put moto's own code back."""
     global _moto_transact, _moto_query, _moto_all_items, _moto_update, _moto_item_init
     global _moto_parse, _moto_structure, _moto_read_structure, _moto_parse_template
+    global _moto_put_item
     if _moto_transact is None:
         return
     from moto.cloudformation.models import Stack
@@ -497,9 +590,14 @@ def uninstall() -> None:
     BaseJSONSerializer._serialize_type_structure = _moto_structure  # type: ignore[method-assign]
     BaseJSONParser._parse_structure = _moto_read_structure  # type: ignore[method-assign]
     Stack.parse_template = _moto_parse_template  # type: ignore[method-assign]
+    Table.put_item = _moto_put_item  # type: ignore[method-assign]
+    Table.delete_item = Table.delete_item.moto  # type: ignore[attr-defined,method-assign]
+    for name in CHANGING:
+        setattr(models.DynamoDBBackend, name, getattr(models.DynamoDBBackend, name).moto)
+    _buckets.clear()
     _moto_transact = _moto_query = _moto_all_items = _moto_update = None
     _moto_item_init = _moto_parse = _moto_structure = _moto_read_structure = None
-    _moto_parse_template = None
+    _moto_parse_template = _moto_put_item = None
 
 
 @contextmanager
