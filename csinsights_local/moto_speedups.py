@@ -189,14 +189,18 @@ def _candidates(table: Any, arguments: dict[str, Any]) -> list[Any] | None:
         return None
     names = tuple(name for name, _ in conditions)
     buckets = _index_buckets(table, index_name, names)
-    if buckets is not None:
-        try:
-            return sorted(
-                buckets.get(tuple(expected for _, expected in conditions), []), key=_order
-            )
-        except TypeError:  # a key value that cannot be hashed: the pass below
-            pass
+    wanted = tuple(expected for _, expected in conditions)
+    if buckets is not None and _hashable(wanted):
+        return sorted(buckets.get(wanted, []), key=_order)
     return sorted((item for item in _every(table) if _matches(item, conditions)), key=_order)
+
+
+def _hashable(values: tuple[Any, ...]) -> bool:
+    try:
+        hash(values)
+    except Exception:  # noqa: BLE001 - a key that cannot be hashed: moto's test instead
+        return False
+    return True
 
 
 def _every(table: Any) -> Iterator[Any]:
@@ -208,7 +212,7 @@ def _every(table: Any) -> Iterator[Any]:
 def _index_buckets(table: Any, index: str, names: tuple[str, ...]) -> Buckets | None:
     """The table's items by their values of `names` (items lacking one left out, as
     `_matches` leaves them out), kept until a write may change what an index holds (see
-    `_changed`); None where a value cannot be hashed."""
+    `_changed`); None where a value cannot be hashed (each query then tests every item)."""
     key = (id(table), index, names)
     kept = _buckets.get(key)
     if kept is not None and kept[0] == _writes and kept[1] is table:
@@ -219,7 +223,7 @@ def _index_buckets(table: Any, index: str, names: tuple[str, ...]) -> Buckets | 
             values = tuple(item.attrs.get(name) for name in names)
             if all(value is not None for value in values):
                 buckets.setdefault(values, []).append(item)  # type: ignore[union-attr]
-    except TypeError:
+    except Exception:  # noqa: BLE001 - a value that cannot be hashed: no buckets
         buckets = None
     if len(_buckets) >= BUCKETS_KEPT:
         _buckets.clear()
