@@ -80,16 +80,21 @@ Buckets = dict[tuple[Any, ...], list[Any]]
 _buckets: dict[tuple[int, str, tuple[str, ...]], tuple[int, Any, Buckets | None]] = {}
 _writes = 0  # counts the writes that may change which items an index holds
 BUCKETS_KEPT = 64
-CHANGING = ("execute_statement", "execute_transaction", "batch_execute_statement")
+CHANGING = (  # backend writes that may change what an index holds, beside the table's own
+    "execute_statement",
+    "execute_transaction",
+    "batch_execute_statement",
+    "update_table",
+)
 PARSED_KEPT = 4096  # distinct conditions kept; past that the oldest go
 ITEM_SIZE_LIMIT = 405_000  # moto's `LimitedSizeDict` limit, in bytes
 
 _NAME, _VALUE = r"#[A-Za-z0-9_]+", r":[A-Za-z0-9_]+"
-_SET_ACTION = re.compile(rf"\s*({_NAME})\s*=\s*({_VALUE})\s*")
-_ADD_ACTION = re.compile(rf"\s*({_NAME})\s+({_VALUE})\s*")
-_PLAIN_UPDATE = re.compile(
-    rf"\s*(?:SET\s(?P<set>{_SET_ACTION.pattern}(?:,{_SET_ACTION.pattern})*))?"
-    rf"(?:ADD\s(?P<add>{_ADD_ACTION.pattern}(?:,{_ADD_ACTION.pattern})*))?"
+_SET_ACTION = re.compile(rf" *({_NAME}) *= *({_VALUE}) *")
+_ADD_ACTION = re.compile(rf" *({_NAME}) +({_VALUE}) *")
+_PLAIN_UPDATE = re.compile(  # spaces only: moto's own parser has the last word on the rest
+    rf" *(?:SET (?P<set>{_SET_ACTION.pattern}(?:,{_SET_ACTION.pattern})*))?"
+    rf"(?:ADD (?P<add>{_ADD_ACTION.pattern}(?:,{_ADD_ACTION.pattern})*))?"
 )
 Action = tuple[str, str]  # name placeholder, value placeholder
 
@@ -124,9 +129,12 @@ def _backups(backend: Any, transact_items: list[dict[str, Any]]) -> list[Backup]
             continue
         if table.range_key_attr and table.range_key_attr not in attrs:
             continue  # moto cancels such an action before it writes anything
-        hash_value = DynamoType(attrs[table.hash_key_attr])
-        range_value = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
-        current = table.get_item(hash_value, range_value)
+        try:
+            hash_value = DynamoType(attrs[table.hash_key_attr])
+            range_value = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+            current = table.get_item(hash_value, range_value)
+        except Exception:  # noqa: BLE001, S112 - a key moto cancels before it writes anything
+            continue
         backups.append((table, hash_value, range_value, copy.deepcopy(current)))
     return backups
 
@@ -147,9 +155,14 @@ def _restore(backups: list[Backup]) -> None:
 
 def _wrap(moto_transact: Transact) -> Transact:
     def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> None:
+        from moto.dynamodb.exceptions import TransactWriteSingleOpException
+
         backups = _backups(backend, transact_items)
         try:
             return moto_transact(backend, transact_items)
+        except TransactWriteSingleOpException:
+            _changed()  # moto raises it outside its rollback: what came before stays
+            raise
         except Exception:
             _restore(backups)
             raise
@@ -217,6 +230,7 @@ def _index_buckets(table: Any, index: str, names: tuple[str, ...]) -> Buckets | 
     kept = _buckets.get(key)
     if kept is not None and kept[0] == _writes and kept[1] is table:
         return kept[2]
+    seen = _writes  # a write while these are built leaves them stale at once
     buckets: Buckets | None = {}
     try:
         for item in _every(table):
@@ -227,7 +241,7 @@ def _index_buckets(table: Any, index: str, names: tuple[str, ...]) -> Buckets | 
         buckets = None
     if len(_buckets) >= BUCKETS_KEPT:
         _buckets.clear()
-    _buckets[key] = (_writes, table, buckets)
+    _buckets[key] = (seen, table, buckets)
     return buckets
 
 
@@ -442,6 +456,8 @@ def _parse(parser: Any) -> Any:
         )
     except (TypeError, ValueError):
         return _moto_parse(parser)
+    if any(f'"{kind}"' in key[2] for kind in ("SS", "NS", "BS")):
+        return _moto_parse(parser)  # moto's SET may store a set value and change it in place
     kept = _parsed.get(key)
     if kept is None:
         op = _moto_parse(parser)  # its errors are raised, never kept
@@ -474,6 +490,8 @@ def _plain_value(value: Any) -> Any:
     if kind == "M" and type(inner) is dict:
         members = {}
         for name, member in inner.items():
+            if not name:  # moto's walk takes an empty key for none: its own path
+                return _NOT_PLAIN
             members[name] = _plain_value(member)
             if members[name] is _NOT_PLAIN:
                 return _NOT_PLAIN
@@ -517,7 +535,8 @@ def _parse_template(template: str) -> dict[str, Any]:
     from yaml.parser import ParserError
     from yaml.scanner import ScannerError
 
-    loader = getattr(yaml, "CLoader", yaml.Loader)
+    # libyaml reads tabs that PyYAML's own parser refuses (moto then reads the text as JSON)
+    loader = yaml.Loader if "\t" in template else getattr(yaml, "CLoader", yaml.Loader)
     yaml.add_multi_constructor("", yaml_tag_constructor)
     yaml.add_multi_constructor("", yaml_tag_constructor, Loader=loader)
     try:
