@@ -116,27 +116,32 @@ class _NoTableCopy:
 
 def _backups(backend: Any, transact_items: list[dict[str, Any]]) -> list[Backup]:
     """A copy of every item an action names (None where there is none yet)."""
-    from moto.dynamodb.models.dynamo_type import DynamoType
-
     backups = []
     for action in transact_items:
         _, op = next(iter(action.items()))
         table = backend.tables.get(op.get("TableName"))
-        if table is None:
-            continue
-        attrs = op.get("Item") or op.get("Key") or {}
-        if table.hash_key_attr not in attrs:
-            continue
-        if table.range_key_attr and table.range_key_attr not in attrs:
-            continue  # moto cancels such an action before it writes anything
-        try:
-            hash_value = DynamoType(attrs[table.hash_key_attr])
-            range_value = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
-            current = table.get_item(hash_value, range_value)
-        except Exception:  # noqa: BLE001, S112 - a key moto cancels before it writes anything
-            continue
-        backups.append((table, hash_value, range_value, copy.deepcopy(current)))
+        found = _stored(table, op.get("Item") or op.get("Key") or {}) if table else None
+        if found is not None:  # else moto cancels the action before it writes anything
+            hash_value, range_value, current = found
+            backups.append((table, hash_value, range_value, copy.deepcopy(current)))
     return backups
+
+
+def _stored(table: Any, attrs: dict[str, Any]) -> tuple[Any, Any, Any] | None:
+    """The key `attrs` give in `table` and the item stored under it (or None); None where
+    they give no readable key."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    if table.hash_key_attr not in attrs:
+        return None
+    if table.range_key_attr and table.range_key_attr not in attrs:
+        return None
+    try:
+        hash_value = DynamoType(attrs[table.hash_key_attr])
+        range_value = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
+        return hash_value, range_value, table.get_item(hash_value, range_value)
+    except Exception:  # noqa: BLE001 - moto refuses such a key itself
+        return None
 
 
 def _restore(backups: list[Backup]) -> None:
@@ -266,16 +271,12 @@ def _put_item(table: Any, item_attrs: dict[str, Any], *args: Any, **kwargs: Any)
 
 
 def _replaces_indexed(table: Any, item_attrs: dict[str, Any], indexed: set[str]) -> bool:
-    from moto.dynamodb.models.dynamo_type import DynamoType
-
     if not indexed:
         return False
-    try:
-        hash_value = DynamoType(item_attrs[table.hash_key_attr])
-        range_value = DynamoType(item_attrs[table.range_key_attr]) if table.range_key_attr else None
-        current = table.get_item(hash_value, range_value)
-    except Exception:  # noqa: BLE001 - moto's put refuses such an item itself
-        return True
+    found = _stored(table, item_attrs)
+    if found is None:
+        return True  # moto's put refuses such an item; stale is never assumed
+    current = found[2]
     return current is not None and bool(indexed.intersection(current.attrs))
 
 
@@ -325,18 +326,6 @@ def _plain_actions(update_expression: str | None) -> tuple[list[Action], list[Ac
     return sets, adds
 
 
-def _key_values(table: Any, key: dict[str, Any]) -> tuple[Any, Any] | None:
-    from moto.dynamodb.models.dynamo_type import DynamoType
-
-    if table.hash_key_attr not in key:
-        return None
-    if table.range_key_attr is None:
-        return DynamoType(key[table.hash_key_attr]), None
-    if table.range_key_attr not in key:
-        return None
-    return DynamoType(key[table.hash_key_attr]), DynamoType(key[table.range_key_attr])
-
-
 def _new_values(
     table: Any,
     item: Any,
@@ -372,47 +361,39 @@ def _new_values(
     return out
 
 
-def _update_item(
-    backend: Any,
-    table_name: str,
-    key: dict[str, Any],
-    update_expression: str,
-    expression_attribute_names: dict[str, Any],
-    expression_attribute_values: dict[str, Any],
-    attribute_updates: dict[str, Any] | None = None,
-    expected: dict[str, Any] | None = None,
-    condition_expression: str | None = None,
-    return_values_on_condition_check_failure: str | None = None,
-) -> Any:
+def _update_item(backend: Any, *args: Any, **kwargs: Any) -> Any:
+    """moto's `update_item` (its arguments, bound by its own signature), a plain update
+    applied directly."""
     assert _moto_update is not None
-    moto_update = (
-        backend,
-        table_name,
-        key,
-        update_expression,
-        expression_attribute_names,
-        expression_attribute_values,
-        attribute_updates,
-        expected,
-        condition_expression,
-        return_values_on_condition_check_failure,
-    )
+    arguments = inspect.signature(_moto_update).bind(backend, *args, **kwargs).arguments
+
+    def moto() -> Any:
+        return _changing(_moto_update)(backend, *args, **kwargs)
+
+    update_expression = arguments["update_expression"]
+    if any(
+        arguments.get(name) for name in ("attribute_updates", "expected", "condition_expression")
+    ):
+        return moto()
     actions = _plain_actions(update_expression)
-    if actions is None or attribute_updates or expected or condition_expression:
-        return _changing(_moto_update)(*moto_update)
+    if actions is None:
+        return moto()
     from moto.dynamodb.exceptions import ItemSizeTooLarge, ItemSizeToUpdateTooLarge
 
-    table = backend.get_table(table_name)
-    key_values = _key_values(table, key)
-    if table.stream_shard is not None or key_values is None:
-        return _changing(_moto_update)(*moto_update)
-    hash_value, range_value = key_values
-    item = table.get_item(hash_value, range_value)
+    table = backend.get_table(arguments["table_name"])
+    found = _stored(table, arguments["key"])
+    if table.stream_shard is not None or found is None:
+        return moto()
+    hash_value, range_value, item = found
     changes = _new_values(
-        table, item, actions, expression_attribute_names or {}, expression_attribute_values or {}
+        table,
+        item,
+        actions,
+        arguments["expression_attribute_names"] or {},
+        arguments["expression_attribute_values"] or {},
     )
     if changes is None:
-        return _changing(_moto_update)(*moto_update)
+        return moto()
     if item is None:  # as moto does: the key first, then the update
         data = {table.hash_key_attr: {hash_value.type: hash_value.value}}
         if range_value:

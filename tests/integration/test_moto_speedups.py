@@ -148,6 +148,16 @@ def create_tables(client: Any) -> None:
     )
 
 
+def fresh_tables(clients: dict[str, Any]) -> tuple[Any, Any]:
+    """Both regions' tables empty and new (hypothesis reuses the fixture's clients); the
+    plain and the fast client."""
+    for client in clients.values():
+        for table in client.list_tables()["TableNames"]:
+            client.delete_table(TableName=table)
+        create_tables(client)
+    return clients[PLAIN], clients[FAST]
+
+
 def _scan(client: Any, **kwargs: Any) -> list[str]:
     """Every item; or, when moto itself cannot scan (an index key of the wrong type that an
     `Update` let through, which moto then fails to sort: a TypeError), that failure."""
@@ -192,11 +202,7 @@ def clients() -> Iterator[dict[str, Any]]:
 def test_transactions_leave_the_same_tables_and_errors_as_moto(
     clients: dict[str, Any], tally: Counter[str], sequence: list[list[Action]]
 ) -> None:
-    plain, fast = clients[PLAIN], clients[FAST]
-    for client in (plain, fast):
-        for table in client.list_tables()["TableNames"]:
-            client.delete_table(TableName=table)
-        create_tables(client)
+    plain, fast = fresh_tables(clients)
 
     for items in sequence:
         expected = transact(plain, items, fast=False)
@@ -345,11 +351,7 @@ def write(client: Any, kind: str, op: dict[str, Any]) -> tuple[str, str] | None:
 def test_queries_answer_the_same_pages_and_errors_as_moto(
     clients: dict[str, Any], tally: Counter[str], operations: list[Any]
 ) -> None:
-    plain, fast = clients[PLAIN], clients[FAST]
-    for client in (plain, fast):
-        for table in client.list_tables()["TableNames"]:
-            client.delete_table(TableName=table)
-        create_tables(client)
+    plain, fast = fresh_tables(clients)
 
     def answers(client: Any, fast: bool) -> list[Any]:
         """Each operation's answer, the speed-up installed (or not) for the whole history,
@@ -533,11 +535,7 @@ def _update_or_transact(client: Any, op: dict[str, Any], in_transaction: bool) -
 def test_updates_and_items_near_the_limit_behave_as_in_moto(
     clients: dict[str, Any], tally: Counter[str], operations: list[Any]
 ) -> None:
-    plain, fast = clients[PLAIN], clients[FAST]
-    for client in (plain, fast):
-        for table in client.list_tables()["TableNames"]:
-            client.delete_table(TableName=table)
-        create_tables(client)
+    plain, fast = fresh_tables(clients)
 
     for operation in operations:
         answers = []
@@ -646,11 +644,9 @@ def test_answers_carry_the_same_bytes_as_moto(
     clients: dict[str, Any], tally: Counter[str], items: list[dict[str, Any]]
 ) -> None:
     bodies = {}
+    fresh_tables(clients)
     for region, enabled in ((PLAIN, False), (FAST, True)):
         client = clients[region]
-        for table in client.list_tables()["TableNames"]:
-            client.delete_table(TableName=table)
-        create_tables(client)
         with moto_speedups.applied(enabled):
             for i, attributes in enumerate(items):
                 item = {"pk": {"S": "a"}, "sk": {"S": str(i)}, **attributes}
