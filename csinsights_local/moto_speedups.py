@@ -64,18 +64,12 @@ from typing import Any
 Backup = tuple[Any, Any, Any, Any]  # table, hash key, range key or None, item or None
 
 Transact = Callable[[Any, list[dict[str, Any]]], None]
-_moto_transact: Transact | None = None  # moto's own while the speed-up is installed
-_moto_query: Callable[..., Any] | None = None
-_moto_all_items: Callable[[Any], list[Any]] | None = None
+Patch = tuple[Any, str, Callable[[Any], Any]]  # owner, attribute, speed-up of what is there
+_ABSENT = object()
+_originals: dict[tuple[Any, str], Any] = {}  # what each installed speed-up replaced
 _narrowed = threading.local()  # table id -> the items its running query starts from
-_moto_update: Callable[..., Any] | None = None
-_moto_item_init: Callable[..., None] | None = None
-_moto_parse: Callable[[Any], Any] | None = None
 _parsed: dict[tuple[Any, ...], tuple[Any, list[str], list[str]]] = {}
-_moto_structure: Callable[..., None] | None = None
-_moto_read_structure: Callable[..., Any] | None = None
-_moto_parse_template: Any = None  # moto's staticmethod, as it was on the class
-_moto_put_item: Callable[..., Any] | None = None
+_update_parsed: dict[str, Any] = {}
 Buckets = dict[tuple[Any, ...], list[Any]]
 _buckets: dict[tuple[int, str, tuple[str, ...]], tuple[int, Any, Buckets | None]] = {}
 _writes = 0  # counts the writes that may change which items an index holds
@@ -260,14 +254,17 @@ def _index_attributes(table: Any) -> set[str]:
     return {a["AttributeName"] for index in table.all_indexes() for a in index.schema}
 
 
-def _put_item(table: Any, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+def _putting(moto_put_item: Callable[..., Any]) -> Callable[..., Any]:
     """moto's `Table.put_item`, telling the buckets when the item put, or the one it
     replaces, has an index's key attribute."""
-    assert _moto_put_item is not None
-    indexed = _index_attributes(table)
-    if indexed.intersection(item_attrs) or _replaces_indexed(table, item_attrs, indexed):
-        _changed()
-    return _moto_put_item(table, item_attrs, *args, **kwargs)
+
+    def put_item(table: Any, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        indexed = _index_attributes(table)
+        if indexed.intersection(item_attrs) or _replaces_indexed(table, item_attrs, indexed):
+            _changed()
+        return moto_put_item(table, item_attrs, *args, **kwargs)
+
+    return put_item
 
 
 def _replaces_indexed(table: Any, item_attrs: dict[str, Any], indexed: set[str]) -> bool:
@@ -289,30 +286,37 @@ def _changing(moto_method: Callable[..., Any]) -> Callable[..., Any]:
         finally:
             _changed()
 
-    write.moto = moto_method  # type: ignore[attr-defined]
     return write
 
 
-def _all_items(table: Any) -> list[Any]:
-    narrowed = getattr(_narrowed, "tables", {}).get(id(table))
-    if narrowed is not None:
-        return list(narrowed)
-    assert _moto_all_items is not None
-    return _moto_all_items(table)
+def _narrowing(moto_all_items: Callable[[Any], list[Any]]) -> Callable[[Any], list[Any]]:
+    """moto's `Table.all_items`: while a query runs, the items it starts from."""
+
+    def all_items(table: Any) -> list[Any]:
+        narrowed = getattr(_narrowed, "tables", {}).get(id(table))
+        if narrowed is not None:
+            return list(narrowed)
+        return moto_all_items(table)
+
+    return all_items
 
 
-def _query(table: Any, *args: Any, **kwargs: Any) -> Any:
-    assert _moto_query is not None
-    arguments = inspect.signature(_moto_query).bind(table, *args, **kwargs).arguments
-    candidates = _candidates(table, arguments)
-    if candidates is None:
-        return _moto_query(table, *args, **kwargs)
-    tables = _narrowed.__dict__.setdefault("tables", {})
-    tables[id(table)] = candidates
-    try:
-        return _moto_query(table, *args, **kwargs)
-    finally:
-        del tables[id(table)]
+def _querying(moto_query: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's `Table.query` over the items it would keep (see `_candidates`)."""
+    signature = inspect.signature(moto_query)
+
+    def query(table: Any, *args: Any, **kwargs: Any) -> Any:
+        candidates = _candidates(table, signature.bind(table, *args, **kwargs).arguments)
+        if candidates is None:
+            return moto_query(table, *args, **kwargs)
+        tables = _narrowed.__dict__.setdefault("tables", {})
+        tables[id(table)] = candidates
+        try:
+            return moto_query(table, *args, **kwargs)
+        finally:
+            del tables[id(table)]
+
+    return query
 
 
 def _plain_actions(update_expression: str | None) -> tuple[list[Action], list[Action]] | None:
@@ -361,29 +365,34 @@ def _new_values(
     return out
 
 
-def _update_item(backend: Any, *args: Any, **kwargs: Any) -> Any:
-    """moto's `update_item` (its arguments, bound by its own signature), a plain update
+def _updating(moto_update: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's `update_item` (its arguments bound by its own signature), a plain update
     applied directly."""
-    assert _moto_update is not None
-    arguments = inspect.signature(_moto_update).bind(backend, *args, **kwargs).arguments
+    signature = inspect.signature(moto_update)
+    moto_changing = _changing(moto_update)
 
-    def moto() -> Any:
-        return _changing(_moto_update)(backend, *args, **kwargs)
+    def update_item(backend: Any, *args: Any, **kwargs: Any) -> Any:
+        updated = _plain_update(backend, signature.bind(backend, *args, **kwargs).arguments)
+        return moto_changing(backend, *args, **kwargs) if updated is None else updated
 
-    update_expression = arguments["update_expression"]
+    return update_item
+
+
+def _plain_update(backend: Any, arguments: dict[str, Any]) -> Any | None:
+    """The item a plain update leaves, applied here; None where moto's own code must run."""
     if any(
         arguments.get(name) for name in ("attribute_updates", "expected", "condition_expression")
     ):
-        return moto()
-    actions = _plain_actions(update_expression)
+        return None
+    actions = _plain_actions(arguments["update_expression"])
     if actions is None:
-        return moto()
+        return None
     from moto.dynamodb.exceptions import ItemSizeTooLarge, ItemSizeToUpdateTooLarge
 
     table = backend.get_table(arguments["table_name"])
     found = _stored(table, arguments["key"])
     if table.stream_shard is not None or found is None:
-        return moto()
+        return None
     hash_value, range_value, item = found
     changes = _new_values(
         table,
@@ -393,7 +402,7 @@ def _update_item(backend: Any, *args: Any, **kwargs: Any) -> Any:
         arguments["expression_attribute_values"] or {},
     )
     if changes is None:
-        return moto()
+        return None
     if item is None:  # as moto does: the key first, then the update
         data = {table.hash_key_attr: {hash_value.type: hash_value.value}}
         if range_value:
@@ -426,31 +435,54 @@ def _item_init(item: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) 
     item.attrs = LimitedSizeDict(converted)
 
 
-def _parse(parser: Any) -> Any:
+def _parsing(moto_parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """moto's condition parse, kept by expression, names and values."""
-    assert _moto_parse is not None
-    try:
-        key = (
-            parser.condition_expression,
-            json.dumps(parser.expression_attribute_names, sort_keys=True),
-            json.dumps(parser.expression_attribute_values, sort_keys=True),
-        )
-    except (TypeError, ValueError):
-        return _moto_parse(parser)
-    if any(f'"{kind}"' in key[2] for kind in ("SS", "NS", "BS")):
-        return _moto_parse(parser)  # moto's SET may store a set value and change it in place
-    kept = _parsed.get(key)
-    if kept is None:
-        op = _moto_parse(parser)  # its errors are raised, never kept
-        kept = (op, list(parser.expr_attr_names_found), list(parser.expr_attr_values_found))
-        if len(_parsed) >= PARSED_KEPT:
-            del _parsed[next(iter(_parsed))]
-        _parsed[key] = kept
+
+    def parse(parser: Any) -> Any:
+        try:
+            key = (
+                parser.condition_expression,
+                json.dumps(parser.expression_attribute_names, sort_keys=True),
+                json.dumps(parser.expression_attribute_values, sort_keys=True),
+            )
+        except (TypeError, ValueError):
+            return moto_parse(parser)
+        if any(f'"{kind}"' in key[2] for kind in ("SS", "NS", "BS")):
+            return moto_parse(parser)  # moto's SET may store a set value, change it in place
+        kept = _parsed.get(key)
+        if kept is None:
+            op = moto_parse(parser)  # its errors are raised, never kept
+            kept = (op, list(parser.expr_attr_names_found), list(parser.expr_attr_values_found))
+            _keep(_parsed, key, kept)
+            return op
+        op, names_found, values_found = kept
+        parser.expr_attr_names_found.extend(names_found)
+        parser.expr_attr_values_found.extend(values_found)
         return op
-    op, names_found, values_found = kept
-    parser.expr_attr_names_found.extend(names_found)
-    parser.expr_attr_values_found.extend(values_found)
-    return op
+
+    return parse
+
+
+def _keep(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= PARSED_KEPT:
+        del cache[next(iter(cache))]  # the oldest
+    cache[key] = value
+
+
+class _UpdateParses:
+    """Stands in for moto's `UpdateExpressionParser` where moto's DynamoDB answers read an
+    update expression's placeholders before the backend applies it (a parse of 1.5 ms
+    each; the backend parses it again itself, and only its own parse is ever changed)."""
+
+    def __init__(self, moto_parser: Any) -> None:
+        self.moto_parser = moto_parser
+
+    def make(self, expression: str) -> Any:
+        tree = _update_parsed.get(expression)
+        if tree is None:
+            tree = self.moto_parser.make(expression)  # its errors are raised, never kept
+            _keep(_update_parsed, expression, tree)
+        return tree
 
 
 _SCALARS = {"S": str, "N": str, "BOOL": bool, "NULL": bool}
@@ -483,30 +515,175 @@ def _plain_value(value: Any) -> Any:
     return _NOT_PLAIN
 
 
-def _serialize_structure(
-    serializer: Any, serialized: Any, value: Any, shape: Any, key: str
-) -> None:
-    assert _moto_structure is not None
-    picker = getattr(serializer, "_value_picker", None)
-    if (
-        key
-        and shape.name == "AttributeValue"
-        and getattr(picker, "response_transformers", None) == {}
-    ):
-        plain = _plain_value(value)
-        if plain is not _NOT_PLAIN:
-            serializer._default_serialize(serialized, plain, shape, key)
+def _plain_map(value: Any) -> Any:
+    """A copy of a map of AttributeValues whose every value is plain, or `_NOT_PLAIN`."""
+    if type(value) is not dict:
+        return _NOT_PLAIN
+    out = {}
+    for name, member in value.items():
+        out[name] = plain = _plain_value(member)
+        if plain is _NOT_PLAIN:
+            return _NOT_PLAIN
+    return out
+
+
+def _copying_answer_value(moto_structure: Callable[..., None]) -> Callable[..., None]:
+    """moto's writer of an answer's structure; a plain AttributeValue copied as it is."""
+
+    def structure(serializer: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        picker = getattr(serializer, "_value_picker", None)
+        if (
+            key
+            and shape.name == "AttributeValue"
+            and getattr(picker, "response_transformers", None) == {}
+        ):
+            plain = _plain_value(value)
+            if plain is not _NOT_PLAIN:
+                serializer._default_serialize(serialized, plain, shape, key)
+                return
+        moto_structure(serializer, serialized, value, shape, key)
+
+    return structure
+
+
+def _read_as_copies(parser: Any, shape: Any) -> bool:
+    """Whether moto's request reader reads an AttributeValue of `shape` as a copy of it."""
+    return shape.name == "AttributeValue" and parser.MAP_TYPE is dict and not shape.is_document_type
+
+
+def _reading_value(moto_read_structure: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's reader of a request's structure; a plain AttributeValue read as a copy."""
+
+    def structure(parser: Any, shape: Any, value: Any) -> Any:
+        if _read_as_copies(parser, shape):
+            plain = _plain_value(value)
+            if plain is not _NOT_PLAIN:
+                return plain
+        return moto_read_structure(parser, shape, value)
+
+    return structure
+
+
+def _reading_map(moto_read_map: Callable[..., Any]) -> Callable[..., Any]:
+    """moto's reader of a request's map; a map of plain AttributeValues read as a copy
+    (moto reads a map's string keys as they are)."""
+
+    def map_(parser: Any, shape: Any, value: Any) -> Any:
+        if (
+            _read_as_copies(parser, shape.value)
+            and shape.key.type_name == "string"
+            and getattr(parser, "_parse_string", None) is None
+        ):
+            plain = _plain_map(value)
+            if plain is not _NOT_PLAIN:
+                return plain
+        return moto_read_map(parser, shape, value)
+
+    return map_
+
+
+# ---- botocore, on the handlers' side of the emulation -------------------------------------
+def _plain_members(shape: Any) -> bool:
+    """Whether no member of an AttributeValue shape is renamed or specially serialised."""
+    return shape.name == "AttributeValue" and not any(
+        member.serialization for member in shape.members.values()
+    )
+
+
+def _leaf(value: Any, shape: Any) -> bool:
+    """Whether `value` is an AttributeValue with one string, number, boolean or null member
+    of its type, that member unconstrained: botocore's validator reports nothing in it."""
+    if type(value) is not dict or len(value) != 1:
+        return False
+    ((kind, inner),) = value.items()
+    if type(inner) is not _SCALARS.get(kind):
+        return False
+    member = shape.members.get(kind)
+    return member is not None and not member.metadata and not member.serialization
+
+
+def _validating_value(validate_structure: Callable[..., None]) -> Callable[..., None]:
+    """botocore's validator of a structure; a leaf AttributeValue passes as it would."""
+
+    def structure(validator: Any, params: Any, shape: Any, errors: Any, name: str) -> None:
+        if (
+            shape.name == "AttributeValue"
+            and "required" not in shape.metadata
+            and _leaf(params, shape)
+        ):
             return
-    _moto_structure(serializer, serialized, value, shape, key)
+        validate_structure(validator, params, shape, errors, name)
+
+    return structure
 
 
-def _parse_structure(parser: Any, shape: Any, value: Any) -> Any:
-    assert _moto_read_structure is not None
-    if shape.name == "AttributeValue" and parser.MAP_TYPE is dict and not shape.is_document_type:
-        plain = _plain_value(value)
-        if plain is not _NOT_PLAIN:
-            return plain
-    return _moto_read_structure(parser, shape, value)
+def _plain_keys(params: dict[Any, Any], key_shape: Any) -> bool:
+    """Whether botocore's validator reports nothing in the keys: strings, and a key shape
+    with no minimum length and no special serialisation."""
+    return (
+        key_shape.type_name == "string"
+        and "min" not in key_shape.metadata
+        and not key_shape.serialization
+        and all(type(key) is str for key in params)
+    )
+
+
+def _validating_map(validate_map: Callable[..., None]) -> Callable[..., None]:
+    """botocore's validator of a map; in a map of AttributeValues with plain keys, leaf
+    values pass as they would and the others are validated by botocore, in order."""
+
+    def map_(validator: Any, params: Any, shape: Any, errors: Any, name: str) -> None:
+        value_shape = shape.value
+        if (
+            type(params) is not dict
+            or value_shape.name != "AttributeValue"
+            or "required" in value_shape.metadata
+            or not _plain_keys(params, shape.key)
+        ):
+            validate_map(validator, params, shape, errors, name)
+            return
+        for key, value in params.items():
+            if not _leaf(value, value_shape):
+                validator._validate(value, value_shape, errors, f"{name}.{key}")
+
+    return map_
+
+
+def _copied_by(serializer: Any) -> bool:
+    """Whether botocore's JSON serializer writes strings and booleans as they are."""
+    return (
+        serializer.MAP_TYPE is dict
+        and getattr(serializer, "_serialize_type_string", None) is None
+        and getattr(serializer, "_serialize_type_boolean", None) is None
+    )
+
+
+def _writing_value(serialize_structure: Callable[..., None]) -> Callable[..., None]:
+    """botocore's serializer of a structure; a plain AttributeValue written as a copy."""
+
+    def structure(serializer: Any, serialized: Any, value: Any, shape: Any, key: Any) -> None:
+        if key is not None and _plain_members(shape) and _copied_by(serializer):
+            plain = _plain_value(value)
+            if plain is not _NOT_PLAIN:
+                serialized[key] = plain
+                return
+        serialize_structure(serializer, serialized, value, shape, key)
+
+    return structure
+
+
+def _writing_map(serialize_map: Callable[..., None]) -> Callable[..., None]:
+    """botocore's serializer of a map; a map of plain AttributeValues written as a copy."""
+
+    def map_(serializer: Any, serialized: Any, value: Any, shape: Any, key: Any) -> None:
+        if _plain_members(shape.value) and _copied_by(serializer):
+            plain = _plain_map(value)
+            if plain is not _NOT_PLAIN:
+                serialized[key] = plain
+                return
+        serialize_map(serializer, serialized, value, shape, key)
+
+    return map_
 
 
 def _parse_template(template: str) -> dict[str, Any]:
@@ -526,82 +703,63 @@ def _parse_template(template: str) -> dict[str, Any]:
         return json.loads(template)
 
 
+def _patches() -> list[Patch]:
+    """Every speed-up: what it replaces, and how it is made from what is there."""
+    from botocore.serialize import JSONSerializer
+    from botocore.validate import ParamValidator
+    from moto.cloudformation.models import Stack
+    from moto.core.parse import BaseJSONParser
+    from moto.core.serialize import BaseJSONSerializer
+    from moto.dynamodb import models, responses
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.table import Table
+
+    return [
+        (models, "copy", lambda _: _NoTableCopy()),
+        (models.DynamoDBBackend, "transact_write_items", _wrap),
+        (models.DynamoDBBackend, "update_item", _updating),
+        *((models.DynamoDBBackend, name, _changing) for name in CHANGING),
+        (Table, "query", _querying),
+        (Table, "all_items", _narrowing),
+        (Table, "put_item", _putting),
+        (Table, "delete_item", _changing),
+        (Item, "__init__", lambda _: _item_init),
+        (ConditionExpressionParser, "parse", _parsing),
+        (responses, "UpdateExpressionParser", _UpdateParses),
+        (BaseJSONSerializer, "_serialize_type_structure", _copying_answer_value),
+        (BaseJSONParser, "_parse_structure", _reading_value),
+        (BaseJSONParser, "_parse_map", _reading_map),
+        (Stack, "parse_template", lambda _: staticmethod(_parse_template)),
+        (ParamValidator, "_validate_structure", _validating_value),
+        (ParamValidator, "_validate_map", _validating_map),
+        (JSONSerializer, "_serialize_type_structure", _writing_value),
+        (JSONSerializer, "_serialize_type_map", _writing_map),
+    ]
+
+
 def installed() -> bool:
-    return _moto_transact is not None
+    return bool(_originals)
 
 
 def install() -> None:
-    """Patch moto's DynamoDB backend (process-wide; installing twice changes nothing)."""
-    global _moto_transact, _moto_query, _moto_all_items, _moto_update, _moto_item_init
-    global _moto_parse, _moto_structure, _moto_read_structure, _moto_parse_template
-    global _moto_put_item
+    """Patch moto and botocore (process-wide; installing twice changes nothing)."""
     if installed():
         return
-    from moto.cloudformation.models import Stack
-    from moto.core.parse import BaseJSONParser
-    from moto.core.serialize import BaseJSONSerializer
-    from moto.dynamodb import models
-    from moto.dynamodb.comparisons import ConditionExpressionParser
-    from moto.dynamodb.models.dynamo_type import Item
-    from moto.dynamodb.models.table import Table
-
-    _moto_transact = models.DynamoDBBackend.transact_write_items
-    models.copy = _NoTableCopy()  # type: ignore[assignment]
-    models.DynamoDBBackend.transact_write_items = _wrap(_moto_transact)  # type: ignore[method-assign]
-    _moto_query, _moto_all_items = Table.query, Table.all_items
-    Table.query = _query  # type: ignore[method-assign]
-    Table.all_items = _all_items  # type: ignore[method-assign]
-    _moto_update = models.DynamoDBBackend.update_item
-    models.DynamoDBBackend.update_item = _update_item  # type: ignore[method-assign]
-    _moto_item_init = Item.__init__
-    Item.__init__ = _item_init  # type: ignore[method-assign]
-    _moto_parse = ConditionExpressionParser.parse
-    ConditionExpressionParser.parse = _parse  # type: ignore[method-assign]
-    _moto_structure = BaseJSONSerializer._serialize_type_structure
-    BaseJSONSerializer._serialize_type_structure = _serialize_structure  # type: ignore[method-assign]
-    _moto_read_structure = BaseJSONParser._parse_structure
-    BaseJSONParser._parse_structure = _parse_structure  # type: ignore[method-assign]
-    _moto_parse_template = Stack.__dict__["parse_template"]
-    Stack.parse_template = staticmethod(_parse_template)  # type: ignore[method-assign]
-    _moto_put_item = Table.put_item
-    Table.put_item = _put_item  # type: ignore[method-assign]
-    Table.delete_item = _changing(Table.delete_item)  # type: ignore[method-assign]
-    for name in CHANGING:
-        setattr(models.DynamoDBBackend, name, _changing(getattr(models.DynamoDBBackend, name)))
+    for owner, name, speed_up in _patches():
+        _originals[(owner, name)] = vars(owner).get(name, _ABSENT)  # as it is, staticmethods too
+        setattr(owner, name, speed_up(getattr(owner, name)))
 
 
 def uninstall() -> None:
-    """Put moto's own code back."""
-    global _moto_transact, _moto_query, _moto_all_items, _moto_update, _moto_item_init
-    global _moto_parse, _moto_structure, _moto_read_structure, _moto_parse_template
-    global _moto_put_item
-    if _moto_transact is None:
-        return
-    from moto.cloudformation.models import Stack
-    from moto.core.parse import BaseJSONParser
-    from moto.core.serialize import BaseJSONSerializer
-    from moto.dynamodb import models
-    from moto.dynamodb.comparisons import ConditionExpressionParser
-    from moto.dynamodb.models.dynamo_type import Item
-    from moto.dynamodb.models.table import Table
-
-    models.copy = copy  # type: ignore[assignment]
-    models.DynamoDBBackend.transact_write_items = _moto_transact  # type: ignore[method-assign]
-    Table.query, Table.all_items = _moto_query, _moto_all_items  # type: ignore[method-assign]
-    models.DynamoDBBackend.update_item = _moto_update  # type: ignore[method-assign]
-    Item.__init__ = _moto_item_init  # type: ignore[method-assign]
-    ConditionExpressionParser.parse = _moto_parse  # type: ignore[method-assign]
-    BaseJSONSerializer._serialize_type_structure = _moto_structure  # type: ignore[method-assign]
-    BaseJSONParser._parse_structure = _moto_read_structure  # type: ignore[method-assign]
-    Stack.parse_template = _moto_parse_template  # type: ignore[method-assign]
-    Table.put_item = _moto_put_item  # type: ignore[method-assign]
-    Table.delete_item = Table.delete_item.moto  # type: ignore[attr-defined,method-assign]
-    for name in CHANGING:
-        setattr(models.DynamoDBBackend, name, getattr(models.DynamoDBBackend, name).moto)
-    _buckets.clear()
-    _moto_transact = _moto_query = _moto_all_items = _moto_update = None
-    _moto_item_init = _moto_parse = _moto_structure = _moto_read_structure = None
-    _moto_parse_template = _moto_put_item = None
+    """Put moto's and botocore's own code back."""
+    for (owner, name), original in reversed(_originals.items()):
+        if original is _ABSENT:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, original)
+    _originals.clear()
+    _buckets.clear()  # writes meanwhile are not counted; parses stay true and are kept
 
 
 @contextmanager

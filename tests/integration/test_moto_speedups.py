@@ -7,6 +7,7 @@ tables answer the same pages and errors."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -753,3 +754,132 @@ def test_pinned_sequences_end_as_in_moto(
                 with suppress(ClientError, AttributeError):
                     getattr(client, method)(**request)
     assert answers[FAST] == answers[PLAIN]
+
+
+# ---- requests: botocore's validation and serialisation, moto's reading ---------------------
+def _odd(draw: st.DrawFn) -> Any:
+    """Anything a caller might pass where an AttributeValue or its member belongs."""
+    return draw(
+        st.one_of(
+            st.none(),
+            st.integers(-3, 3),
+            st.booleans(),
+            st.text(max_size=3),
+            st.binary(max_size=2),
+            st.just(1.5),
+            st.just([]),
+            st.just({}),
+        )
+    )
+
+
+@st.composite
+def any_values(draw: st.DrawFn, depth: int = 0) -> Any:
+    """Mostly well-formed AttributeValues, nested; often one mistake: a member of the wrong
+    type, two members or none, an unknown member, a key that is no string, not a dict."""
+    kind = draw(st.sampled_from([*"SSNNB", "BOOL", "NULL", "SS", "NS", "BS", "M", "L", "odd"]))
+    if kind == "odd":
+        return _odd(draw)
+    if kind in ("M", "L"):
+        if depth >= 2:
+            return {"S": "deep"}
+        if kind == "L":
+            return {"L": draw(st.lists(any_values(depth + 1), max_size=3))}
+        return {"M": draw(any_maps(depth + 1))}
+    member = {
+        "S": st.text(max_size=4),
+        "N": st.sampled_from(["1", "-2.5", "x"]),
+        "B": st.binary(max_size=3),
+        "BOOL": st.booleans(),
+        "NULL": st.just(True),
+        "SS": st.lists(st.text(max_size=2), max_size=2),
+        "NS": st.lists(st.sampled_from(["1", "2"]), max_size=2),
+        "BS": st.lists(st.binary(max_size=2), max_size=2),
+    }[kind]
+    value: dict[Any, Any] = {kind: draw(member)}
+    mistake = draw(st.sampled_from([None] * 8 + ["type", "two", "none", "unknown"]))
+    if mistake == "type":
+        value = {next(iter(value)): _odd(draw)}
+    elif mistake == "two":
+        value["N"] = "1"
+    elif mistake == "none":
+        value = {}
+    elif mistake == "unknown":
+        value = {"X": "1"}
+    return value
+
+
+@st.composite
+def any_maps(draw: st.DrawFn, depth: int = 0) -> dict[Any, Any]:
+    keys_ = st.one_of(st.text(max_size=3), st.just("k" * 70_000), st.integers(0, 2))
+    weights = [st.text(alphabet="abc", min_size=1, max_size=2)] * 6 + [keys_]
+    return draw(st.dictionaries(st.one_of(*weights), any_values(depth), max_size=4))
+
+
+@st.composite
+def any_requests(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    """An operation's parameters with AttributeValue maps wherever the API has them."""
+    item, key, values = draw(any_maps()), draw(any_maps()), draw(any_maps())
+    operation = draw(
+        st.sampled_from(["PutItem", "UpdateItem", "TransactWriteItems", "BatchWriteItem", "Query"])
+    )
+    table = {"TableName": "t"}
+    if operation == "PutItem":
+        return operation, {**table, "Item": item, "ExpressionAttributeValues": values}
+    update = {**table, "Key": key, "UpdateExpression": "SET a = :a"}
+    if operation == "UpdateItem":
+        return operation, {**update, "ExpressionAttributeValues": values}
+    if operation == "TransactWriteItems":
+        return operation, {"TransactItems": [{"Put": {**table, "Item": item}}, {"Update": update}]}
+    if operation == "BatchWriteItem":
+        return operation, {"RequestItems": {"t": [{"PutRequest": {"Item": item}}]}}
+    return operation, {
+        **table,
+        "KeyConditionExpression": "pk = :p",
+        "ExpressionAttributeValues": values,
+        "ExclusiveStartKey": key,
+    }
+
+
+@functools.cache
+def _dynamodb_model() -> Any:
+    import botocore.session
+
+    return botocore.session.get_session().get_service_model("dynamodb")
+
+
+def _handled(operation: str, params: dict[str, Any], fast: bool) -> tuple[str, Any, Any]:
+    """botocore's validation report; where valid, the request body it serialises and what
+    moto's DynamoDB reads from that body."""
+    from botocore.serialize import create_serializer
+    from botocore.validate import ParamValidator
+    from moto.core.parse import PROTOCOL_PARSERS
+    from moto.dynamodb.responses import DynamoHandler
+
+    operation_model = _dynamodb_model().operation_model(operation)
+    with moto_speedups.applied(fast):
+        report = ParamValidator().validate(params, operation_model.input_shape)
+        if report.has_errors():
+            return report.generate_report(), None, None
+        body = create_serializer("json", include_validation=False).serialize_to_request(
+            params, operation_model
+        )["body"]
+        parser = PROTOCOL_PARSERS["json"](
+            operation_model, map_type=DynamoHandler.PROTOCOL_PARSER_MAP_TYPE
+        )
+        read = parser.parse({"body": body, "headers": {}, "method": "POST"})
+    return "", body, read
+
+
+@settings(
+    max_examples=examples(150, 1500),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(request=any_requests())
+def test_requests_are_validated_written_and_read_as_without_the_speed_up(
+    tally: Counter[str], request: tuple[str, dict[str, Any]]
+) -> None:
+    operation, params = request
+    plain = _handled(operation, params, fast=False)
+    assert _handled(operation, params, fast=True) == plain
+    tally[f"requests compared ({'refused' if plain[0] else 'valid'})"] += 1
