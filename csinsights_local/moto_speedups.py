@@ -1,5 +1,6 @@
 """Make emulated DynamoDB transactions and queries cost what they cost in AWS: O(items
-touched or read), not O(table).
+touched or read), not O(table); and spare moto and botocore their walk of the API's model
+for every attribute value of a request and of an answer.
 
 Transactions: moto backs up a whole table (a deep copy, once per action) before every
 TransactWriteItems so it can roll back; with thousands of items each transaction takes
@@ -39,7 +40,22 @@ value). A value moto holds is already in the shape the answer takes; one whose e
 level has a single member that is a string, number, boolean, null, string or number set,
 map or list is copied as it stands. A binary value, or any other, is walked by moto.
 Requests are read the same way: moto reads each attribute value of a request by that
-model too, and a plain one reads as a copy of itself.
+model too, and a plain one (or a map of them, whose keys moto reads as they are) reads as
+a copy of itself.
+
+Update expressions in requests: moto's answer code parses a request's update expression
+(1.5 ms) only to read its placeholders; the backend then parses it again to apply it. The
+first parse is kept by its expression (nothing changes it); the backend's own, which it
+changes as it applies the update, is never kept.
+
+botocore, on the handlers' side of the emulation: before a request is sent, botocore
+validates every parameter against the API's model and then writes it by that model, a
+walk over an AttributeValue's ten members for each value. A value with one string,
+number, boolean or null member of that type leaves botocore's validator nothing to report,
+and so does a map of them whose keys are strings (its key shape sets no minimum length);
+any other value is validated by botocore itself, in botocore's order, so its errors and
+their report stand. A plain value (as above) is written as the copy botocore's walk
+writes. This is process-wide, so the clients the handlers make take it too.
 
 Templates: moto's CloudFormation reads every template with PyYAML's pure-Python loader
 (a third of a second for this template, at every deployment); it is read here by the
@@ -47,7 +63,8 @@ same loader's C parser (libyaml), with the same constructors and the same tags.
 
 `tests/integration/test_moto_speedups.py` checks, operation by operation, that tables,
 query pages, updated items, the bytes of answers and errors are the same as with moto's
-own code; `applied` lets it run both in one process.
+own code, and that botocore's reports, the bytes it sends and what moto reads from them
+are the same as with botocore's; `applied` lets it run both in one process.
 """
 
 from __future__ import annotations
@@ -738,6 +755,32 @@ def _patches() -> list[Patch]:
     ]
 
 
+@contextmanager
+def _models_read_once() -> Iterator[None]:
+    """While moto's services are first imported: an API model botocore's loader reads (from
+    the same search paths) read once. moto's EC2 lists its regions at import from three new
+    sessions, and each reads EC2's whole model again (a quarter of a second each). A
+    session's loader keeps what it read, and hands it to every client it makes, as here."""
+    from botocore.loaders import Loader
+
+    loading = Loader.load_service_model
+    loaded: dict[tuple[Any, ...], Any] = {}
+
+    def load_service_model(
+        loader: Any, service_name: str, type_name: str, api_version: str | None = None
+    ) -> Any:
+        key = (tuple(loader.search_paths), service_name, type_name, api_version)
+        if key not in loaded:
+            loaded[key] = loading(loader, service_name, type_name, api_version)
+        return loaded[key]
+
+    Loader.load_service_model = load_service_model  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Loader.load_service_model = loading  # type: ignore[method-assign]
+
+
 def installed() -> bool:
     return bool(_originals)
 
@@ -746,7 +789,9 @@ def install() -> None:
     """Patch moto and botocore (process-wide; installing twice changes nothing)."""
     if installed():
         return
-    for owner, name, speed_up in _patches():
+    with _models_read_once():
+        patches = _patches()
+    for owner, name, speed_up in patches:
         _originals[(owner, name)] = vars(owner).get(name, _ABSENT)  # as it is, staticmethods too
         setattr(owner, name, speed_up(getattr(owner, name)))
 

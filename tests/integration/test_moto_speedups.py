@@ -883,3 +883,20 @@ def test_requests_are_validated_written_and_read_as_without_the_speed_up(
     plain = _handled(operation, params, fast=False)
     assert _handled(operation, params, fast=True) == plain
     tally[f"requests compared ({'refused' if plain[0] else 'valid'})"] += 1
+
+
+def test_models_read_once_are_those_botocore_reads() -> None:
+    """While moto is first imported, an API model is read once for every new session, and
+    is the model botocore reads for each; after it, each session reads its own again."""
+    import botocore.session
+
+    def read(service: str) -> Any:
+        return botocore.session.Session().get_service_data(service)
+
+    ec2 = read("ec2")
+    with moto_speedups._models_read_once():
+        first, again, other = read("ec2"), read("ec2"), read("sqs")
+    assert first is again
+    assert first == ec2
+    assert other == read("sqs")
+    assert read("ec2") is not first

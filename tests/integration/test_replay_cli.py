@@ -4,6 +4,7 @@ metrics document per seller."""
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from csinsights.observability import logger
 from csinsights_local.cli import main, read_jsonl
-from csinsights_local.replay import replay_events
+from csinsights_local.replay import YOUNG_COLLECTED_EVERY, _long_lived, replay_events
 from tests.builders import (
     contact_received,
     contact_responded,
@@ -175,3 +176,21 @@ def test_ingest_counts_do_not_depend_on_where_stdout_pointed_at_import(
         handler.stream = previous
     assert len(result["sellers"]) == 2  # the events were ingested and computed ...
     assert result["ingest"]["accepted"] == len(events)  # ... and must be counted
+
+
+def test_a_replay_leaves_the_garbage_collector_as_it_found_it() -> None:
+    """A replay freezes what exists after deployment and collects less often, then puts
+    both back, also when it fails."""
+    before = gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()
+    seen = []
+
+    def fail() -> None:
+        with _long_lived():
+            seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
+            raise RuntimeError("the replay failed")
+
+    with pytest.raises(RuntimeError):
+        fail()
+    assert seen[0][0] == YOUNG_COLLECTED_EVERY
+    assert seen[0][1] > before[1]
+    assert (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()) == before
