@@ -456,15 +456,14 @@ def _parsing(moto_parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
     """moto's condition parse, kept by expression, names and values."""
 
     def parse(parser: Any) -> Any:
-        try:
-            key = (
-                parser.condition_expression,
-                json.dumps(parser.expression_attribute_names, sort_keys=True),
-                json.dumps(parser.expression_attribute_values, sort_keys=True),
-            )
-        except (TypeError, ValueError):
-            return moto_parse(parser)
-        if any(f'"{kind}"' in key[2] for kind in ("SS", "NS", "BS")):
+        # as read from a request's JSON: the text of each is the value (another order of
+        # the same names or values is a key of its own, and parses the same)
+        key = (
+            parser.condition_expression,
+            repr(parser.expression_attribute_names),
+            repr(parser.expression_attribute_values),
+        )
+        if any(f"'{kind}'" in key[2] for kind in ("SS", "NS", "BS")):
             return moto_parse(parser)  # moto's SET may store a set value, change it in place
         kept = _parsed.get(key)
         if kept is None:
