@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from csinsights_local.template import ROOT, cloudformation_template, load_sam_template
+from csinsights_local.template import ROOT, TEMPLATE, cloudformation_template, load_sam_template
 
 Template = dict[str, Any]
 
@@ -1002,3 +1002,33 @@ def test_the_api_restores_from_a_snapstart_snapshot_on_python_312(template: Temp
     ]
     assert permissions
     assert all(p["FunctionName"] == {"Ref": "ApiFunctionAliaslive"} for p in permissions)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        None,  # the product's own template
+        "A: !Ref B\nC: !GetAtt D.Arn\nE: !Sub ['${F}', {F: !Ref G}]\n"
+        "H: !If [I, 1, !Ref AWS::NoValue]\n",
+        "A: !Base64 x\nB: !Select [0, !GetAZs '']\nC: 0o17\nD: 1e5\nE: yes\nF: 2026-12-01\n",
+        '{\n\t"A": 1\n}\n',  # a tab: PyYAML's own parser refuses it, libyaml would not
+        "A: [1, 2\n",
+    ],
+    ids=["template", "short tags", "scalars", "tab", "broken"],
+)
+def test_the_sam_template_reads_as_the_sam_translator_reads_it(
+    tmp_path: Path, text: str | None
+) -> None:
+    from samtranslator.yaml_helper import yaml_parse
+
+    path = TEMPLATE if text is None else tmp_path / "template.yaml"
+    if text is not None:
+        path.write_text(text)
+
+    def read(how: Any) -> Any:
+        try:
+            return how(path)
+        except Exception as error:  # both must fail alike
+            return type(error).__name__
+
+    assert read(load_sam_template) == read(lambda p: yaml_parse(p.read_text()))
