@@ -87,6 +87,7 @@ _originals: dict[tuple[Any, str], Any] = {}  # what each installed speed-up repl
 _narrowed = threading.local()  # table id -> the items its running query starts from
 _parsed: dict[tuple[Any, ...], tuple[Any, list[str], list[str]]] = {}
 _update_parsed: dict[str, Any] = {}
+_loaded: dict[tuple[Any, ...], Any] = {}
 Buckets = dict[tuple[Any, ...], list[Any]]
 _buckets: dict[tuple[int, str, tuple[str, ...]], tuple[int, Any, Buckets | None]] = {}
 _writes = 0  # counts the writes that may change which items an index holds
@@ -97,6 +98,7 @@ CHANGING = (  # backend writes that may change what an index holds, beside the t
     "batch_execute_statement",
     "update_table",
 )
+LOADER_READS = ("load_service_model", "load_data", "load_data_with_path")
 PARSED_KEPT = 4096  # distinct conditions kept; past that the oldest go
 ITEM_SIZE_LIMIT = 405_000  # moto's `LimitedSizeDict` limit, in bytes
 
@@ -719,10 +721,23 @@ def _parse_template(template: str) -> dict[str, Any]:
         return json.loads(template)
 
 
-def _patches() -> list[Patch]:
-    """Every speed-up: what it replaces, and how it is made from what is there."""
+def _botocore_patches() -> list[Patch]:
+    """The speed-ups of botocore (installed first: moto reads API models as it is imported)."""
+    from botocore.loaders import Loader
     from botocore.serialize import JSONSerializer
     from botocore.validate import ParamValidator
+
+    return [
+        *((Loader, read, _reading_once) for read in LOADER_READS),
+        (ParamValidator, "_validate_structure", _validating_value),
+        (ParamValidator, "_validate_map", _validating_map),
+        (JSONSerializer, "_serialize_type_structure", _writing_value),
+        (JSONSerializer, "_serialize_type_map", _writing_map),
+    ]
+
+
+def _moto_patches() -> list[Patch]:
+    """The speed-ups of moto."""
     from moto.cloudformation.models import Stack
     from moto.core.parse import BaseJSONParser
     from moto.core.serialize import BaseJSONSerializer
@@ -747,37 +762,24 @@ def _patches() -> list[Patch]:
         (BaseJSONParser, "_parse_structure", _reading_value),
         (BaseJSONParser, "_parse_map", _reading_map),
         (Stack, "parse_template", lambda _: staticmethod(_parse_template)),
-        (ParamValidator, "_validate_structure", _validating_value),
-        (ParamValidator, "_validate_map", _validating_map),
-        (JSONSerializer, "_serialize_type_structure", _writing_value),
-        (JSONSerializer, "_serialize_type_map", _writing_map),
     ]
 
 
-@contextmanager
-def _models_read_once() -> Iterator[None]:
-    """While moto's services are first imported: an API model botocore's loader reads (from
-    the same search paths) read once. moto's EC2 lists its regions at import from three new
-    sessions, and each reads EC2's whole model again (a quarter of a second each). A
-    session's loader keeps what it read, and hands it to every client it makes, as here."""
-    from botocore.loaders import Loader
+def _reading_once(read: Callable[..., Any]) -> Callable[..., Any]:
+    """A botocore loader's read of an API model or data file, done once per process for
+    every loader of the same search paths. Each new session reads its own: moto's EC2 lists
+    its regions at import from three new sessions, each reading EC2's whole model and the
+    endpoints again, and deployment and moto's answers make two more. A loader keeps what
+    it read and hands the same to every client it makes; so does this, for every loader."""
 
-    loading = Loader.load_service_model
-    loaded: dict[tuple[Any, ...], Any] = {}
+    def read_once(loader: Any, *args: Any, **kwargs: Any) -> Any:
+        # keyed as botocore's loader keeps what it read (by how it was asked)
+        key = (read, tuple(loader.search_paths), args, tuple(sorted(kwargs.items())))
+        if key not in _loaded:
+            _loaded[key] = read(loader, *args, **kwargs)
+        return _loaded[key]
 
-    def load_service_model(
-        loader: Any, service_name: str, type_name: str, api_version: str | None = None
-    ) -> Any:
-        key = (tuple(loader.search_paths), service_name, type_name, api_version)
-        if key not in loaded:
-            loaded[key] = loading(loader, service_name, type_name, api_version)
-        return loaded[key]
-
-    Loader.load_service_model = load_service_model  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        Loader.load_service_model = loading  # type: ignore[method-assign]
+    return read_once
 
 
 def installed() -> bool:
@@ -788,11 +790,10 @@ def install() -> None:
     """Patch moto and botocore (process-wide; installing twice changes nothing)."""
     if installed():
         return
-    with _models_read_once():
-        patches = _patches()
-    for owner, name, speed_up in patches:
-        _originals[(owner, name)] = vars(owner).get(name, _ABSENT)  # as it is, staticmethods too
-        setattr(owner, name, speed_up(getattr(owner, name)))
+    for patches in (_botocore_patches, _moto_patches):
+        for owner, name, speed_up in patches():
+            _originals[(owner, name)] = vars(owner).get(name, _ABSENT)  # as is, staticmethods too
+            setattr(owner, name, speed_up(getattr(owner, name)))
 
 
 def uninstall() -> None:

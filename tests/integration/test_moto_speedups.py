@@ -885,18 +885,21 @@ def test_requests_are_validated_written_and_read_as_without_the_speed_up(
     tally[f"requests compared ({'refused' if plain[0] else 'valid'})"] += 1
 
 
-def test_models_read_once_are_those_botocore_reads() -> None:
-    """While moto is first imported, an API model is read once for every new session, and
-    is the model botocore reads for each; after it, each session reads its own again."""
+def test_api_models_are_read_once_and_are_those_botocore_reads() -> None:
+    """With the speed-ups, every new session gets the API models and endpoints botocore's
+    loader reads, read once in the process."""
     import botocore.session
 
-    def read(service: str) -> Any:
-        return botocore.session.Session().get_service_data(service)
+    def read() -> tuple[Any, Any, list[str]]:
+        session = botocore.session.Session()
+        model = session.get_service_model("dynamodb")
+        regions = session.get_available_regions("ec2", "aws-cn")
+        return session.get_service_data("ec2"), model.operation_names, regions
 
-    ec2 = read("ec2")
-    with moto_speedups._models_read_once():
-        first, again, other = read("ec2"), read("ec2"), read("sqs")
-    assert first is again
-    assert first == ec2
-    assert other == read("sqs")
-    assert read("ec2") is not first
+    with moto_speedups.applied(False):
+        plain, again = read(), read()
+    assert plain[0] is not again[0]  # each session reads its own
+    with moto_speedups.applied(True):
+        fast, fast_again = read(), read()
+    assert fast[0] is fast_again[0]
+    assert fast == plain
