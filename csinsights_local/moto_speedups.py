@@ -57,6 +57,11 @@ any other value is validated by botocore itself, in botocore's order, so its err
 their report stand. A plain value (as above) is written as the copy botocore's walk
 writes. This is process-wide, so the clients the handlers make take it too.
 
+API models: each new botocore session reads the API models and endpoints it uses from
+disk again (moto's EC2 makes three sessions at import, each reading EC2's whole model;
+deployment and moto's answers make more). Each is read once per process here, for every
+loader of the same search paths, and shared as one loader shares it with all its clients.
+
 Templates: moto's CloudFormation reads every template with PyYAML's pure-Python loader
 (a third of a second for this template, at every deployment); it is read here by the
 same loader's C parser (libyaml), with the same constructors and the same tags.
