@@ -57,10 +57,16 @@ any other value is validated by botocore itself, in botocore's order, so its err
 their report stand. A plain value (as above) is written as the copy botocore's walk
 writes. This is process-wide, so the clients the handlers make take it too.
 
-API models: each new botocore session reads the API models and endpoints it uses from
-disk again (moto's EC2 makes three sessions at import, each reading EC2's whole model;
-deployment and moto's answers make more). Each is read once per process here, for every
-loader of the same search paths, and shared as one loader shares it with all its clients.
+API models: each new botocore session reads the API models it uses from disk again
+(moto's EC2 makes three sessions at import, each reading EC2's whole model). Each is read
+once per process here, for every loader of the same kind, search paths and extras, and
+shared as one loader shares it with all its clients. Data files such as the endpoints are
+each session's own: botocore writes into what it read of them.
+
+Only DynamoDB's AttributeValue is copied (a structure of its ten members, of their types;
+other APIs have shapes of that name), and only by moto's JSON reader and botocore's JSON
+serializer and validator themselves: a subclass of them, which may write or check
+otherwise, runs its own code.
 
 Templates: moto's CloudFormation reads every template with PyYAML's pure-Python loader
 (a third of a second for this template, at every deployment); it is read here by the
@@ -76,7 +82,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import json
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -93,6 +98,7 @@ _narrowed = threading.local()  # table id -> the items its running query starts 
 _parsed: dict[tuple[Any, ...], tuple[Any, list[str], list[str]]] = {}
 _update_parsed: dict[str, Any] = {}
 _loaded: dict[tuple[Any, ...], Any] = {}
+_keeping = threading.Lock()
 Buckets = dict[tuple[Any, ...], list[Any]]
 _buckets: dict[tuple[int, str, tuple[str, ...]], tuple[int, Any, Buckets | None]] = {}
 _writes = 0  # counts the writes that may change which items an index holds
@@ -103,7 +109,6 @@ CHANGING = (  # backend writes that may change what an index holds, beside the t
     "batch_execute_statement",
     "update_table",
 )
-LOADER_READS = ("load_service_model", "load_data", "load_data_with_path")
 PARSED_KEPT = 4096  # distinct conditions kept; past that the oldest go
 ITEM_SIZE_LIMIT = 405_000  # moto's `LimitedSizeDict` limit, in bytes
 
@@ -487,9 +492,10 @@ def _parsing(moto_parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _keep(cache: dict[Any, Any], key: Any, value: Any) -> None:
-    if len(cache) >= PARSED_KEPT:
-        del cache[next(iter(cache))]  # the oldest
-    cache[key] = value
+    with _keeping:  # the local server answers from several threads
+        if len(cache) >= PARSED_KEPT:
+            del cache[next(iter(cache))]  # the oldest
+        cache[key] = value
 
 
 class _UpdateParses:
@@ -500,7 +506,9 @@ class _UpdateParses:
     def __init__(self, moto_parser: Any) -> None:
         self.moto_parser = moto_parser
 
-    def make(self, expression: str) -> Any:
+    def make(self, expression: Any) -> Any:
+        if type(expression) is not str:
+            return self.moto_parser.make(expression)  # moto's own error
         tree = _update_parsed.get(expression)
         if tree is None:
             tree = self.moto_parser.make(expression)  # its errors are raised, never kept
@@ -510,6 +518,45 @@ class _UpdateParses:
 
 _SCALARS = {"S": str, "N": str, "BOOL": bool, "NULL": bool}
 _NOT_PLAIN = object()
+_MEMBERS = {  # DynamoDB's AttributeValue: its members and their types
+    "S": "string",
+    "N": "string",
+    "B": "blob",
+    "SS": "list",
+    "NS": "list",
+    "BS": "list",
+    "M": "map",
+    "L": "list",
+    "NULL": "boolean",
+    "BOOL": "boolean",
+}
+_judged: dict[int, tuple[Any, bool]] = {}  # id(shape) -> the shape, whether it is DynamoDB's
+
+
+def _dynamodb_value(shape: Any) -> bool:
+    """Whether `shape` is DynamoDB's AttributeValue: a structure of exactly its ten members
+    of their types, none constrained, renamed or written specially, its maps and lists of
+    AttributeValues under string keys (other APIs have shapes of that name too, a string
+    or a structure of other members; the speed-ups take DynamoDB's alone)."""
+    if shape.name != "AttributeValue":
+        return False
+    judged = _judged.get(id(shape))
+    if judged is not None and judged[0] is shape:
+        return judged[1]
+    members = getattr(shape, "members", None) if shape.type_name == "structure" else None
+    verdict = (
+        members is not None
+        and not shape.is_document_type
+        and not shape.metadata
+        and {name: member.type_name for name, member in members.items()} == _MEMBERS
+        and not any(member.metadata or member.serialization for member in members.values())
+        and members["M"].key.type_name == "string"
+        and members["M"].value.name == members["L"].member.name == "AttributeValue"
+        and members["SS"].member.type_name == members["NS"].member.type_name == "string"
+        and not any(members[kind].member.serialization for kind in ("SS", "NS", "L"))
+    )
+    _keep(_judged, id(shape), (shape, verdict))
+    return verdict
 
 
 def _plain_value(value: Any) -> Any:
@@ -555,11 +602,7 @@ def _copying_answer_value(moto_structure: Callable[..., None]) -> Callable[..., 
 
     def structure(serializer: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
         picker = getattr(serializer, "_value_picker", None)
-        if (
-            key
-            and shape.name == "AttributeValue"
-            and getattr(picker, "response_transformers", None) == {}
-        ):
+        if key and _dynamodb_value(shape) and getattr(picker, "response_transformers", None) == {}:
             plain = _plain_value(value)
             if plain is not _NOT_PLAIN:
                 serializer._default_serialize(serialized, plain, shape, key)
@@ -569,16 +612,17 @@ def _copying_answer_value(moto_structure: Callable[..., None]) -> Callable[..., 
     return structure
 
 
-def _read_as_copies(parser: Any, shape: Any) -> bool:
-    """Whether moto's request reader reads an AttributeValue of `shape` as a copy of it."""
-    return shape.name == "AttributeValue" and parser.MAP_TYPE is dict and not shape.is_document_type
+def _read_as_copies(parser: Any, shape: Any, reader: type) -> bool:
+    """Whether moto's request reader (`reader` itself, no subclass of it) reads an
+    AttributeValue of `shape` as a copy of it."""
+    return type(parser) is reader and parser.MAP_TYPE is dict and _dynamodb_value(shape)
 
 
-def _reading_value(moto_read_structure: Callable[..., Any]) -> Callable[..., Any]:
+def _reading_value(moto_read_structure: Callable[..., Any], reader: type) -> Callable[..., Any]:
     """moto's reader of a request's structure; a plain AttributeValue read as a copy."""
 
     def structure(parser: Any, shape: Any, value: Any) -> Any:
-        if _read_as_copies(parser, shape):
+        if _read_as_copies(parser, shape, reader):
             plain = _plain_value(value)
             if plain is not _NOT_PLAIN:
                 return plain
@@ -587,13 +631,13 @@ def _reading_value(moto_read_structure: Callable[..., Any]) -> Callable[..., Any
     return structure
 
 
-def _reading_map(moto_read_map: Callable[..., Any]) -> Callable[..., Any]:
+def _reading_map(moto_read_map: Callable[..., Any], reader: type) -> Callable[..., Any]:
     """moto's reader of a request's map; a map of plain AttributeValues read as a copy
     (moto reads a map's string keys as they are)."""
 
     def map_(parser: Any, shape: Any, value: Any) -> Any:
         if (
-            _read_as_copies(parser, shape.value)
+            _read_as_copies(parser, shape.value, reader)
             and shape.key.type_name == "string"
             and getattr(parser, "_parse_string", None) is None
         ):
@@ -606,34 +650,23 @@ def _reading_map(moto_read_map: Callable[..., Any]) -> Callable[..., Any]:
 
 
 # ---- botocore, on the handlers' side of the emulation -------------------------------------
-def _plain_members(shape: Any) -> bool:
-    """Whether no member of an AttributeValue shape is renamed or specially serialised."""
-    return shape.name == "AttributeValue" and not any(
-        member.serialization for member in shape.members.values()
-    )
-
-
-def _leaf(value: Any, shape: Any) -> bool:
-    """Whether `value` is an AttributeValue with one string, number, boolean or null member
-    of its type, that member unconstrained: botocore's validator reports nothing in it."""
+def _leaf(value: Any) -> bool:
+    """Whether `value`, given for DynamoDB's AttributeValue, has one string, number,
+    boolean or null member of its type: botocore's validator reports nothing in it."""
     if type(value) is not dict or len(value) != 1:
         return False
     ((kind, inner),) = value.items()
-    if type(inner) is not _SCALARS.get(kind):
-        return False
-    member = shape.members.get(kind)
-    return member is not None and not member.metadata and not member.serialization
+    return type(inner) is _SCALARS.get(kind)
 
 
-def _validating_value(validate_structure: Callable[..., None]) -> Callable[..., None]:
-    """botocore's validator of a structure; a leaf AttributeValue passes as it would."""
+def _validating_value(
+    validate_structure: Callable[..., None], validator_type: type
+) -> Callable[..., None]:
+    """botocore's validator of a structure; a leaf AttributeValue passes as it would (with
+    botocore's own validator, no subclass of it)."""
 
     def structure(validator: Any, params: Any, shape: Any, errors: Any, name: str) -> None:
-        if (
-            shape.name == "AttributeValue"
-            and "required" not in shape.metadata
-            and _leaf(params, shape)
-        ):
+        if type(validator) is validator_type and _dynamodb_value(shape) and _leaf(params):
             return
         validate_structure(validator, params, shape, errors, name)
 
@@ -651,41 +684,34 @@ def _plain_keys(params: dict[Any, Any], key_shape: Any) -> bool:
     )
 
 
-def _validating_map(validate_map: Callable[..., None]) -> Callable[..., None]:
+def _validating_map(validate_map: Callable[..., None], validator_type: type) -> Callable[..., None]:
     """botocore's validator of a map; in a map of AttributeValues with plain keys, leaf
     values pass as they would and the others are validated by botocore, in order."""
 
     def map_(validator: Any, params: Any, shape: Any, errors: Any, name: str) -> None:
         value_shape = shape.value
         if (
-            type(params) is not dict
-            or value_shape.name != "AttributeValue"
-            or "required" in value_shape.metadata
+            type(validator) is not validator_type
+            or type(params) is not dict
+            or not _dynamodb_value(value_shape)
             or not _plain_keys(params, shape.key)
         ):
             validate_map(validator, params, shape, errors, name)
             return
         for key, value in params.items():
-            if not _leaf(value, value_shape):
+            if not _leaf(value):
                 validator._validate(value, value_shape, errors, f"{name}.{key}")
 
     return map_
 
 
-def _copied_by(serializer: Any) -> bool:
-    """Whether botocore's JSON serializer writes strings and booleans as they are."""
-    return (
-        serializer.MAP_TYPE is dict
-        and getattr(serializer, "_serialize_type_string", None) is None
-        and getattr(serializer, "_serialize_type_boolean", None) is None
-    )
-
-
-def _writing_value(serialize_structure: Callable[..., None]) -> Callable[..., None]:
-    """botocore's serializer of a structure; a plain AttributeValue written as a copy."""
+def _writing_value(serialize_structure: Callable[..., None], writer: type) -> Callable[..., None]:
+    """botocore's serializer of a structure; a plain AttributeValue written as a copy
+    (by botocore's JSON serializer itself, no subclass of it: it writes strings, numbers
+    in strings and booleans as they are)."""
 
     def structure(serializer: Any, serialized: Any, value: Any, shape: Any, key: Any) -> None:
-        if key is not None and _plain_members(shape) and _copied_by(serializer):
+        if key is not None and type(serializer) is writer and _dynamodb_value(shape):
             plain = _plain_value(value)
             if plain is not _NOT_PLAIN:
                 serialized[key] = plain
@@ -695,11 +721,11 @@ def _writing_value(serialize_structure: Callable[..., None]) -> Callable[..., No
     return structure
 
 
-def _writing_map(serialize_map: Callable[..., None]) -> Callable[..., None]:
+def _writing_map(serialize_map: Callable[..., None], writer: type) -> Callable[..., None]:
     """botocore's serializer of a map; a map of plain AttributeValues written as a copy."""
 
     def map_(serializer: Any, serialized: Any, value: Any, shape: Any, key: Any) -> None:
-        if _plain_members(shape.value) and _copied_by(serializer):
+        if type(serializer) is writer and _dynamodb_value(shape.value):
             plain = _plain_map(value)
             if plain is not _NOT_PLAIN:
                 serialized[key] = plain
@@ -709,21 +735,38 @@ def _writing_map(serialize_map: Callable[..., None]) -> Callable[..., None]:
     return map_
 
 
-def _parse_template(template: str) -> dict[str, Any]:
-    """moto's `Stack.parse_template`, with libyaml's parser where PyYAML has it."""
+def _libyaml_readable(text: str) -> bool:
+    """Whether libyaml reads `text` as PyYAML's own parser does, as far as is known: it
+    accepts tabs and a byte order mark inside the text that PyYAML refuses."""
+    return "\t" not in text and "\ufeff" not in text[1:]
+
+
+def _reading_template(moto_parse: Callable[[str], dict[str, Any]]) -> Any:
+    """moto's `Stack.parse_template`, by libyaml's parser (PyYAML's C one) with moto's
+    loader's constructors and tags, where PyYAML has it; any text libyaml refuses, or may
+    read otherwise, is read by moto itself (and fails as it fails there)."""
     import yaml
     from moto.cloudformation.utils import yaml_tag_constructor
-    from yaml.parser import ParserError
-    from yaml.scanner import ScannerError
 
-    # libyaml reads tabs that PyYAML's own parser refuses (moto then reads the text as JSON)
-    loader = yaml.Loader if "\t" in template else getattr(yaml, "CLoader", yaml.Loader)
-    yaml.add_multi_constructor("", yaml_tag_constructor)
-    yaml.add_multi_constructor("", yaml_tag_constructor, Loader=loader)
-    try:
-        return yaml.load(template, Loader=loader)  # noqa: S506 - moto's own loader, C parser
-    except (ParserError, ScannerError):
-        return json.loads(template)
+    c_loader = getattr(yaml, "CLoader", None)
+    if c_loader is None:
+        return staticmethod(moto_parse)
+
+    class TemplateLoader(c_loader):  # type: ignore[misc,valid-type]
+        """moto's template loader (PyYAML's `Loader` and moto's tags), on libyaml."""
+
+    TemplateLoader.add_multi_constructor("", yaml_tag_constructor)
+
+    def parse_template(template: str) -> dict[str, Any]:
+        if not _libyaml_readable(template):
+            return moto_parse(template)
+        yaml.add_multi_constructor("", yaml_tag_constructor)  # as moto does at each parse
+        try:
+            return yaml.load(template, Loader=TemplateLoader)  # noqa: S506 - moto's own loader
+        except yaml.YAMLError:
+            return moto_parse(template)
+
+    return staticmethod(parse_template)
 
 
 def _botocore_patches() -> list[Patch]:
@@ -733,18 +776,18 @@ def _botocore_patches() -> list[Patch]:
     from botocore.validate import ParamValidator
 
     return [
-        *((Loader, read, _reading_once) for read in LOADER_READS),
-        (ParamValidator, "_validate_structure", _validating_value),
-        (ParamValidator, "_validate_map", _validating_map),
-        (JSONSerializer, "_serialize_type_structure", _writing_value),
-        (JSONSerializer, "_serialize_type_map", _writing_map),
+        (Loader, "load_service_model", _reading_once),
+        (ParamValidator, "_validate_structure", lambda f: _validating_value(f, ParamValidator)),
+        (ParamValidator, "_validate_map", lambda f: _validating_map(f, ParamValidator)),
+        (JSONSerializer, "_serialize_type_structure", lambda f: _writing_value(f, JSONSerializer)),
+        (JSONSerializer, "_serialize_type_map", lambda f: _writing_map(f, JSONSerializer)),
     ]
 
 
 def _moto_patches() -> list[Patch]:
     """The speed-ups of moto."""
     from moto.cloudformation.models import Stack
-    from moto.core.parse import BaseJSONParser
+    from moto.core.parse import BaseJSONParser, JSONParser
     from moto.core.serialize import BaseJSONSerializer
     from moto.dynamodb import models, responses
     from moto.dynamodb.comparisons import ConditionExpressionParser
@@ -764,22 +807,24 @@ def _moto_patches() -> list[Patch]:
         (ConditionExpressionParser, "parse", _parsing),
         (responses, "UpdateExpressionParser", _UpdateParses),
         (BaseJSONSerializer, "_serialize_type_structure", _copying_answer_value),
-        (BaseJSONParser, "_parse_structure", _reading_value),
-        (BaseJSONParser, "_parse_map", _reading_map),
-        (Stack, "parse_template", lambda _: staticmethod(_parse_template)),
+        (BaseJSONParser, "_parse_structure", lambda f: _reading_value(f, JSONParser)),
+        (BaseJSONParser, "_parse_map", lambda f: _reading_map(f, JSONParser)),
+        (Stack, "parse_template", _reading_template),
     ]
 
 
 def _reading_once(read: Callable[..., Any]) -> Callable[..., Any]:
-    """A botocore loader's read of an API model or data file, done once per process for
-    every loader of the same search paths. Each new session reads its own: moto's EC2 lists
-    its regions at import from three new sessions, each reading EC2's whole model and the
-    endpoints again, and deployment and moto's answers make two more. A loader keeps what
-    it read and hands the same to every client it makes; so does this, for every loader."""
+    """A botocore loader's read of an API model, done once per process for every loader of
+    the same kind, search paths and extras. Each new session reads its own: moto's EC2
+    lists its regions at import from three new sessions, each reading EC2's whole model
+    again. A loader keeps a model it read and hands the same to every client it makes; so
+    does this, for every loader. (Data files such as the endpoints are not shared: botocore
+    writes into what it read of them.)"""
 
     def read_once(loader: Any, *args: Any, **kwargs: Any) -> Any:
         # keyed as botocore's loader keeps what it read (by how it was asked)
-        key = (read, tuple(loader.search_paths), args, tuple(sorted(kwargs.items())))
+        kind = (type(loader), tuple(loader.search_paths), tuple(loader.extras_types))
+        key = (kind, args, tuple(sorted(kwargs.items())))
         if key not in _loaded:
             _loaded[key] = read(loader, *args, **kwargs)
         return _loaded[key]

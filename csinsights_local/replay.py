@@ -43,14 +43,17 @@ def _long_lived() -> Iterator[None]:
     of the replay; both as they were after. A fifth of a 10,000-event replay went to
     collections, most of them passes over the stack and the growing tables."""
     thresholds = gc.get_threshold()
-    gc.collect()
-    gc.freeze()
+    freezing = gc.get_freeze_count() == 0  # a process that froze its own keeps it frozen
+    if freezing:
+        gc.collect()
+        gc.freeze()
     gc.set_threshold(YOUNG_COLLECTED_EVERY, *thresholds[1:])
     try:
         yield
     finally:
         gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        if freezing:
+            gc.unfreeze()
 
 
 def documents(

@@ -22,17 +22,26 @@ CODE_BUCKET = "csinsights-local-code"
 UNDEPLOYABLE_PREFIXES = ("AWS::ApiGateway::", "AWS::Scheduler::", "AWS::Lambda::EventSourceMapping")
 
 
+class _SamLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The SAM translator's reader (PyYAML's safe loader and the intrinsics' short tags),
+    on libyaml where PyYAML has it; its own class, so no other reader takes the tags."""
+
+
+_SamLoader.add_multi_constructor("!", intrinsics_multi_constructor)
+
+
 def load_sam_template(path: Path = TEMPLATE) -> dict[str, Any]:
-    """The SAM template as the SAM translator reads it (`yaml_parse`: PyYAML's safe loader
-    and the intrinsics' short tags), parsed by libyaml where PyYAML has it (a third of a
-    second less per process); a template with tabs, which libyaml reads where PyYAML's
-    own parser refuses them, is read by `yaml_parse` itself."""
+    """The SAM template as the SAM translator reads it (`yaml_parse`), parsed by libyaml (a
+    third of a second less per process). A text libyaml refuses, or may read otherwise
+    (tabs, a byte order mark inside it, which PyYAML's own parser refuses), is read by
+    `yaml_parse` itself."""
     text = path.read_text()
-    loader = getattr(yaml, "CSafeLoader", None)
-    if loader is None or "\t" in text:
+    if "\t" in text or "\ufeff" in text[1:]:
         return yaml_parse(text)
-    loader.add_multi_constructor("!", intrinsics_multi_constructor)
-    return yaml.load(text, Loader=loader)  # noqa: S506 - the safe loader, C parser
+    try:
+        return yaml.load(text, Loader=_SamLoader)  # noqa: S506 - the safe loader, C parser
+    except yaml.YAMLError:
+        return yaml_parse(text)
 
 
 def _point_code_at_s3(template: dict[str, Any]) -> None:

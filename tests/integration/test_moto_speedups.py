@@ -681,6 +681,8 @@ def _read_template(text: str, fast: bool) -> Any:
         pytest.param("A: !GetAtt B.Arn\nC: !Sub '${D}'\nE: 1e3\nF: 0o17\n", id="YAML scalars"),
         pytest.param("{a: [}", id="neither"),
         pytest.param("", id="empty"),
+        pytest.param("a: 1\n\ufeffb: 2\n", id="a byte order mark inside"),
+        pytest.param('a: "\\uD83D\\uDE00"\n', id="an escaped surrogate pair"),
     ],
 )
 def test_templates_read_as_moto_reads_them(text: str) -> None:
@@ -883,6 +885,145 @@ def test_requests_are_validated_written_and_read_as_without_the_speed_up(
     plain = _handled(operation, params, fast=False)
     assert _handled(operation, params, fast=True) == plain
     tally[f"requests compared ({'refused' if plain[0] else 'valid'})"] += 1
+
+
+# Cases a review of the speed-ups found: other APIs with shapes named AttributeValue, a
+# subclass of botocore's validator or serializer, loaders of other kinds, and what botocore
+# writes into the endpoints it read.
+class _Shouting(__import__("botocore.serialize").serialize.JSONSerializer):  # type: ignore[misc]
+    def _default_serialize(self, serialized: Any, value: Any, shape: Any, key: Any) -> None:
+        serialized[key] = value.upper() if isinstance(value, str) else value
+
+
+class _Strict(__import__("botocore.validate").validate.ParamValidator):  # type: ignore[misc]
+    def _validate_string(self, param: Any, shape: Any, errors: Any, name: str) -> None:
+        errors.report(name, "invalid type", param=param, valid_types=["none"])
+
+
+OTHER_APIS = [  # (service, operation, parameters); DynamoDB's own for the strict validator
+    ("dynamodb", "PutItem", {"TableName": "t", "Item": {"a": {"S": "x"}, "b": {"N": "1"}}}),
+    ("iot", "CreateThing", {"thingName": "x", "attributePayload": {"attributes": {"a": "b"}}}),
+    (
+        "ssm",
+        "PutComplianceItems",
+        {
+            "ResourceId": "i",
+            "ResourceType": "t",
+            "ComplianceType": "c",
+            "ExecutionSummary": {"ExecutionTime": 1},
+            "Items": [{"Severity": "LOW", "Status": "COMPLIANT", "Details": {"k": "v"}}],
+        },
+    ),
+    (
+        "gamelift",
+        "StartMatchmaking",
+        {
+            "ConfigurationName": "c",
+            "Players": [{"PlayerId": "p", "PlayerAttributes": {"skill": {"N": "5"}}}],
+        },
+    ),
+    (
+        "gamelift",
+        "StartMatchmaking",
+        {
+            "ConfigurationName": "c",
+            "Players": [{"PlayerId": "p", "PlayerAttributes": {"skill": {"N": 5.0}}}],
+        },
+    ),
+]
+
+
+def _written(service: str, operation: str, params: dict[str, Any], fast: bool) -> Any:
+    import botocore.session
+    from botocore.serialize import create_serializer
+    from botocore.validate import ParamValidator
+    from moto.core.parse import PROTOCOL_PARSERS
+
+    model = botocore.session.get_session().get_service_model(service)
+    operation_model = model.operation_model(operation)
+    with moto_speedups.applied(fast):
+        report = ParamValidator().validate(params, operation_model.input_shape)
+        strict = _Strict().validate(params, operation_model.input_shape).generate_report()
+        protocol = model.metadata["protocol"]
+        try:
+            request = create_serializer(protocol, include_validation=False).serialize_to_request(
+                params, operation_model
+            )
+        except Exception as error:  # both must fail alike
+            return report.generate_report(), strict, type(error).__name__
+        body = request["body"]
+        try:
+            read = PROTOCOL_PARSERS[protocol](operation_model).parse(
+                {
+                    "body": body,
+                    "headers": request["headers"],
+                    "method": request["method"],
+                    "url_path": request["url_path"],
+                    "values": {},
+                    "url_params": {},
+                }
+            )
+        except Exception as error:  # both must fail alike
+            read = type(error).__name__
+    return report.generate_report(), strict, body, read
+
+
+@pytest.mark.parametrize("case", OTHER_APIS, ids=[f"{s} {o}" for s, o, _ in OTHER_APIS])
+def test_other_apis_are_validated_written_and_read_as_without_the_speed_up(
+    case: tuple[str, str, dict[str, Any]],
+) -> None:
+    assert _written(*case, fast=True) == _written(*case, fast=False)
+
+
+def test_a_subclass_of_the_serializer_writes_as_without_the_speed_up() -> None:
+    operation_model = _dynamodb_model().operation_model("PutItem")
+    params = {"TableName": "t", "Item": {"a": {"S": "x"}, "b": {"M": {"c": {"S": "y"}}}}}
+    bodies = []
+    for fast in (False, True):
+        with moto_speedups.applied(fast):
+            bodies.append(_Shouting().serialize_to_request(params, operation_model)["body"])
+    assert bodies[1] == bodies[0]
+    assert b'"X"' in bodies[0]
+
+
+def test_loaders_of_other_kinds_and_endpoints_are_not_shared() -> None:
+    """A loader without the SDK's extras reads its own model; the endpoints botocore
+    resolves into are each session's own."""
+    import botocore.session
+    from botocore.loaders import Loader
+
+    def resolved() -> list[Any]:
+        first = botocore.session.Session()
+        first.create_client("sqs", region_name="us-east-1")  # resolves into its endpoints
+        second = botocore.session.Session()
+        resolver = second._get_internal_component("endpoint_resolver")
+        return [
+            resolver.construct_endpoint("sqs", "us-east-1", use_dualstack_endpoint=True),
+            Loader(include_default_extras=False).load_service_model("rds", "service-2"),
+        ]
+
+    Loader().load_service_model("rds", "service-2")
+    with moto_speedups.applied(False):
+        plain = resolved()
+    with moto_speedups.applied(True):
+        Loader().load_service_model("rds", "service-2")
+        fast = resolved()
+    assert fast == plain
+
+
+def test_an_update_expression_that_is_no_string_fails_as_in_moto() -> None:
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    def made(parser: Any, expression: Any) -> str:
+        try:
+            parser.make(expression)
+        except Exception as error:  # both must fail alike
+            return type(error).__name__
+        return "made"
+
+    fast = moto_speedups._UpdateParses(UpdateExpressionParser)
+    for expression in (["SET a = :a"], {"SET": 1}, "SET a = :a", "SET"):
+        assert made(fast, expression) == made(UpdateExpressionParser, expression)
 
 
 def test_api_models_are_read_once_and_are_those_botocore_reads() -> None:

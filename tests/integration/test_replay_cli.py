@@ -194,3 +194,14 @@ def test_a_replay_leaves_the_garbage_collector_as_it_found_it() -> None:
     assert seen[0][0] == YOUNG_COLLECTED_EVERY
     assert seen[0][1] > before[1]
     assert (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()) == before
+
+
+def test_a_replay_leaves_what_the_process_froze_frozen() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with _long_lived():
+            assert gc.get_freeze_count() == frozen
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()

@@ -1013,8 +1013,10 @@ def test_the_api_restores_from_a_snapstart_snapshot_on_python_312(template: Temp
         "A: !Base64 x\nB: !Select [0, !GetAZs '']\nC: 0o17\nD: 1e5\nE: yes\nF: 2026-12-01\n",
         '{\n\t"A": 1\n}\n',  # a tab: PyYAML's own parser refuses it, libyaml would not
         "A: [1, 2\n",
+        "A: 1\n\ufeffB: 2\n",  # a byte order mark inside: PyYAML reads it, libyaml refuses
+        'A: "\\uD83D\\uDE00"\n',  # an escaped surrogate pair: the same
     ],
-    ids=["template", "short tags", "scalars", "tab", "broken"],
+    ids=["template", "short tags", "scalars", "tab", "broken", "byte order mark", "surrogates"],
 )
 def test_the_sam_template_reads_as_the_sam_translator_reads_it(
     tmp_path: Path, text: str | None
