@@ -37,22 +37,28 @@ default): emulated tables are made of millions of small long-lived objects."""
 
 
 @contextmanager
-def _long_lived() -> Iterator[None]:
-    """What exists now (the deployed stack, the archive) left out of the garbage collector's
-    passes (`gc.freeze`), and its youngest generation collected less often, for the rest
-    of the replay; both as they were after. A fifth of a 10,000-event replay went to
-    collections, most of them passes over the stack and the growing tables."""
+def _long_lived() -> Iterator[Callable[[], None]]:
+    """The garbage collector's youngest generation collected less often for the duration,
+    and a `freeze` that leaves what exists when it is called (the deployed stack, the
+    archive) out of its passes (`gc.freeze`); both as they were after, a process's own
+    freeze kept. Collections took a fifth of a 10,000-event replay, most of them passes
+    over the imports, the stack and the growing tables."""
     thresholds = gc.get_threshold()
-    freezing = gc.get_freeze_count() == 0  # a process that froze its own keeps it frozen
-    if freezing:
-        gc.collect()
-        gc.freeze()
+    froze = False
+
+    def freeze() -> None:
+        nonlocal froze
+        if not froze and gc.get_freeze_count() == 0:
+            gc.collect()
+            gc.freeze()
+            froze = True
+
     gc.set_threshold(YOUNG_COLLECTED_EVERY, *thresholds[1:])
     try:
-        yield
+        yield freeze
     finally:
         gc.set_threshold(*thresholds)
-        if freezing:
+        if froze:
             gc.unfreeze()
 
 
@@ -93,19 +99,19 @@ def replay_events(
     for name, value in FAKE_CREDENTIALS.items():
         os.environ.setdefault(name, value)
     os.environ.pop("AWS_ENDPOINT_URL", None)
-    with mock_aws():
+    with mock_aws(), _long_lived() as freeze:
         deployment = deploy()
-        with _long_lived():
-            ordered = bulk_order(items) if bulk else items
-            summary = ingest_direct(deployment, ordered, progress=progress)
-            if on_ingested is not None:
-                on_ingested(summary)
-            plan = run_metrics(deployment, as_of_text)
-            result = {
-                "ingest": summary.as_dict(),
-                "sellers": documents(deployment, plan, window_days),
-            }
-            if alerts:
-                instant = datetime.combine(day + timedelta(days=1), time(), UTC)
-                result["alerts"] = run_alerts(deployment, instant)
-            return result
+        freeze()  # the stack and the archive live as long as the replay
+        ordered = bulk_order(items) if bulk else items
+        summary = ingest_direct(deployment, ordered, progress=progress)
+        if on_ingested is not None:
+            on_ingested(summary)
+        plan = run_metrics(deployment, as_of_text)
+        result = {
+            "ingest": summary.as_dict(),
+            "sellers": documents(deployment, plan, window_days),
+        }
+        if alerts:
+            instant = datetime.combine(day + timedelta(days=1), time(), UTC)
+            result["alerts"] = run_alerts(deployment, instant)
+        return result

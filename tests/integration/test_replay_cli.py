@@ -179,20 +179,22 @@ def test_ingest_counts_do_not_depend_on_where_stdout_pointed_at_import(
 
 
 def test_a_replay_leaves_the_garbage_collector_as_it_found_it() -> None:
-    """A replay freezes what exists after deployment and collects less often, then puts
+    """A replay collects less often and freezes what exists after deployment, then puts
     both back, also when it fails."""
     before = gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()
     seen = []
 
     def fail() -> None:
-        with _long_lived():
+        with _long_lived() as freeze:
+            seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
+            freeze()
             seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
             raise RuntimeError("the replay failed")
 
     with pytest.raises(RuntimeError):
         fail()
-    assert seen[0][0] == YOUNG_COLLECTED_EVERY
-    assert seen[0][1] > before[1]
+    assert seen[0] == (YOUNG_COLLECTED_EVERY, before[1])
+    assert seen[1][1] > before[1]
     assert (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()) == before
 
 
@@ -200,7 +202,8 @@ def test_a_replay_leaves_what_the_process_froze_frozen() -> None:
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
-        with _long_lived():
+        with _long_lived() as freeze:
+            freeze()
             assert gc.get_freeze_count() == frozen
         assert gc.get_freeze_count() == frozen
     finally:
