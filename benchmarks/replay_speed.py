@@ -14,7 +14,7 @@ size means per-event cost grows with the archive). Deploying the template into a
 moto is timed apart too (a fixed cost, in the replay's time), and the ratio without it is
 shown beside. Times are measured, never asserted on.
 
-This machine's speed drifts between runs (the floor alone has taken from 2.5 s to 4.5 s
+This machine's speed drifts between runs (the floor alone has taken from 2.2 s to 4.6 s
 for 10,000 events), so `--repeat N` measures each size in N fresh processes, one after
 the other, each paying its own imports as `csinsights replay` does, and shows the median
 ratio and the range of the N.
@@ -140,7 +140,7 @@ def repeated(events: int, bulk: bool, runs: int) -> dict[str, Any]:
         for name in rows[0]
         if isinstance(rows[0][name], float)
     }
-    return {**rows[0], **median, "runs": rows, "ratio_range": _range(rows)}
+    return {**rows[0], **median, "runs": rows}
 
 
 def _range(rows: list[dict[str, Any]]) -> str:

@@ -612,41 +612,36 @@ def _copying_answer_value(moto_structure: Callable[..., None]) -> Callable[..., 
     return structure
 
 
-def _read_as_copies(parser: Any, shape: Any, reader: type) -> bool:
-    """Whether moto's request reader (`reader` itself, no subclass of it) reads an
-    AttributeValue of `shape` as a copy of it."""
-    return type(parser) is reader and parser.MAP_TYPE is dict and _dynamodb_value(shape)
+def _dynamodb_map(shape: Any) -> bool:
+    """Whether `shape` is a map of DynamoDB's AttributeValues under string keys (which moto
+    reads, and botocore writes, as they are)."""
+    return shape.key.type_name == "string" and _dynamodb_value(shape.value)
 
 
-def _reading_value(moto_read_structure: Callable[..., Any], reader: type) -> Callable[..., Any]:
-    """moto's reader of a request's structure; a plain AttributeValue read as a copy."""
-
-    def structure(parser: Any, shape: Any, value: Any) -> Any:
-        if _read_as_copies(parser, shape, reader):
-            plain = _plain_value(value)
-            if plain is not _NOT_PLAIN:
-                return plain
-        return moto_read_structure(parser, shape, value)
-
-    return structure
+Judged = Callable[[Any], bool]  # whether a shape is one a speed-up copies
+Copied = Callable[[Any], Any]  # the plain copy of a value, or `_NOT_PLAIN`
 
 
-def _reading_map(moto_read_map: Callable[..., Any], reader: type) -> Callable[..., Any]:
-    """moto's reader of a request's map; a map of plain AttributeValues read as a copy
-    (moto reads a map's string keys as they are)."""
+def _reading(
+    moto_read: Callable[..., Any], reader: type, judged: Judged, copied: Copied
+) -> Callable[..., Any]:
+    """moto's reader of a request's structure or map; a plain DynamoDB value (or a map of
+    them) read as a copy, by moto's JSON reader itself (no subclass of it), which reads
+    strings, numbers in strings and booleans as they are."""
 
-    def map_(parser: Any, shape: Any, value: Any) -> Any:
+    def read(parser: Any, shape: Any, value: Any) -> Any:
         if (
-            _read_as_copies(parser, shape.value, reader)
-            and shape.key.type_name == "string"
+            type(parser) is reader
+            and parser.MAP_TYPE is dict
             and getattr(parser, "_parse_string", None) is None
+            and judged(shape)
         ):
-            plain = _plain_map(value)
+            plain = copied(value)
             if plain is not _NOT_PLAIN:
                 return plain
-        return moto_read_map(parser, shape, value)
+        return moto_read(parser, shape, value)
 
-    return map_
+    return read
 
 
 # ---- botocore, on the handlers' side of the emulation -------------------------------------
@@ -705,40 +700,22 @@ def _validating_map(validate_map: Callable[..., None], validator_type: type) -> 
     return map_
 
 
-def _writing_value(serialize_structure: Callable[..., None], writer: type) -> Callable[..., None]:
-    """botocore's serializer of a structure; a plain AttributeValue written as a copy
-    (by botocore's JSON serializer itself, no subclass of it: it writes strings, numbers
-    in strings and booleans as they are)."""
+def _writing(
+    write: Callable[..., None], writer: type, judged: Judged, copied: Copied
+) -> Callable[..., None]:
+    """botocore's serializer of a structure or map; a plain DynamoDB value (or a map of
+    them) written as a copy, by botocore's JSON serializer itself (no subclass of it),
+    which writes strings, numbers in strings and booleans as they are."""
 
-    def structure(serializer: Any, serialized: Any, value: Any, shape: Any, key: Any) -> None:
-        if key is not None and type(serializer) is writer and _dynamodb_value(shape):
-            plain = _plain_value(value)
+    def serialize(serializer: Any, serialized: Any, value: Any, shape: Any, key: Any) -> None:
+        if key is not None and type(serializer) is writer and judged(shape):
+            plain = copied(value)
             if plain is not _NOT_PLAIN:
                 serialized[key] = plain
                 return
-        serialize_structure(serializer, serialized, value, shape, key)
+        write(serializer, serialized, value, shape, key)
 
-    return structure
-
-
-def _writing_map(serialize_map: Callable[..., None], writer: type) -> Callable[..., None]:
-    """botocore's serializer of a map; a map of plain AttributeValues written as a copy."""
-
-    def map_(serializer: Any, serialized: Any, value: Any, shape: Any, key: Any) -> None:
-        if type(serializer) is writer and _dynamodb_value(shape.value):
-            plain = _plain_map(value)
-            if plain is not _NOT_PLAIN:
-                serialized[key] = plain
-                return
-        serialize_map(serializer, serialized, value, shape, key)
-
-    return map_
-
-
-def _libyaml_readable(text: str) -> bool:
-    """Whether libyaml reads `text` as PyYAML's own parser does, as far as is known: it
-    accepts tabs and a byte order mark inside the text that PyYAML refuses."""
-    return "\t" not in text and "\ufeff" not in text[1:]
+    return serialize
 
 
 def _reading_template(moto_parse: Callable[[str], dict[str, Any]]) -> Any:
@@ -747,6 +724,8 @@ def _reading_template(moto_parse: Callable[[str], dict[str, Any]]) -> Any:
     read otherwise, is read by moto itself (and fails as it fails there)."""
     import yaml
     from moto.cloudformation.utils import yaml_tag_constructor
+
+    from csinsights_local.template import read_by_libyaml
 
     c_loader = getattr(yaml, "CLoader", None)
     if c_loader is None:
@@ -758,13 +737,8 @@ def _reading_template(moto_parse: Callable[[str], dict[str, Any]]) -> Any:
     TemplateLoader.add_multi_constructor("", yaml_tag_constructor)
 
     def parse_template(template: str) -> dict[str, Any]:
-        if not _libyaml_readable(template):
-            return moto_parse(template)
         yaml.add_multi_constructor("", yaml_tag_constructor)  # as moto does at each parse
-        try:
-            return yaml.load(template, Loader=TemplateLoader)  # noqa: S506 - moto's own loader
-        except yaml.YAMLError:
-            return moto_parse(template)
+        return read_by_libyaml(template, TemplateLoader, moto_parse)
 
     return staticmethod(parse_template)
 
@@ -779,8 +753,16 @@ def _botocore_patches() -> list[Patch]:
         (Loader, "load_service_model", _reading_once),
         (ParamValidator, "_validate_structure", lambda f: _validating_value(f, ParamValidator)),
         (ParamValidator, "_validate_map", lambda f: _validating_map(f, ParamValidator)),
-        (JSONSerializer, "_serialize_type_structure", lambda f: _writing_value(f, JSONSerializer)),
-        (JSONSerializer, "_serialize_type_map", lambda f: _writing_map(f, JSONSerializer)),
+        (
+            JSONSerializer,
+            "_serialize_type_structure",
+            lambda f: _writing(f, JSONSerializer, _dynamodb_value, _plain_value),
+        ),
+        (
+            JSONSerializer,
+            "_serialize_type_map",
+            lambda f: _writing(f, JSONSerializer, _dynamodb_map, _plain_map),
+        ),
     ]
 
 
@@ -807,8 +789,16 @@ def _moto_patches() -> list[Patch]:
         (ConditionExpressionParser, "parse", _parsing),
         (responses, "UpdateExpressionParser", _UpdateParses),
         (BaseJSONSerializer, "_serialize_type_structure", _copying_answer_value),
-        (BaseJSONParser, "_parse_structure", lambda f: _reading_value(f, JSONParser)),
-        (BaseJSONParser, "_parse_map", lambda f: _reading_map(f, JSONParser)),
+        (
+            BaseJSONParser,
+            "_parse_structure",
+            lambda f: _reading(f, JSONParser, _dynamodb_value, _plain_value),
+        ),
+        (
+            BaseJSONParser,
+            "_parse_map",
+            lambda f: _reading(f, JSONParser, _dynamodb_map, _plain_map),
+        ),
         (Stack, "parse_template", _reading_template),
     ]
 

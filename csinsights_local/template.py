@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,18 +31,23 @@ class _SamLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore
 _SamLoader.add_multi_constructor("!", intrinsics_multi_constructor)
 
 
-def load_sam_template(path: Path = TEMPLATE) -> dict[str, Any]:
-    """The SAM template as the SAM translator reads it (`yaml_parse`), parsed by libyaml (a
-    third of a second less per process). A text libyaml refuses, or may read otherwise
-    (tabs, a byte order mark inside it, which PyYAML's own parser refuses), is read by
-    `yaml_parse` itself."""
-    text = path.read_text()
+def read_by_libyaml(text: str, loader: type, own_reader: Callable[[str], Any]) -> Any:
+    """`text` read by `loader`, a loader on libyaml (PyYAML's C parser, a third of a second
+    less for this template), where it reads as the library's `own_reader` (on PyYAML's
+    pure-Python parser) would; a text libyaml refuses, or may read otherwise (tabs, a
+    byte order mark inside it: libyaml takes them, PyYAML refuses them), is read by
+    `own_reader`, which fails as it fails."""
     if "\t" in text or "\ufeff" in text[1:]:
-        return yaml_parse(text)
+        return own_reader(text)
     try:
-        return yaml.load(text, Loader=_SamLoader)  # noqa: S506 - the safe loader, C parser
+        return yaml.load(text, Loader=loader)  # noqa: S506 - the caller's loader, C parser
     except yaml.YAMLError:
-        return yaml_parse(text)
+        return own_reader(text)
+
+
+def load_sam_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    """The SAM template as the SAM translator reads it (`yaml_parse`), parsed by libyaml."""
+    return read_by_libyaml(path.read_text(), _SamLoader, yaml_parse)
 
 
 def _point_code_at_s3(template: dict[str, Any]) -> None:
