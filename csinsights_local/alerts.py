@@ -37,7 +37,7 @@ class AlertInbox:
 
     def read(self) -> list[dict[str, Any]]:
         """The alert events' details that arrived since the last read, oldest first."""
-        details = []
+        details: list[dict[str, Any]] = []
         while True:
             messages = self.sqs.receive_message(
                 QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0

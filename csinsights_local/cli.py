@@ -30,6 +30,7 @@ from typing import Any
 import boto3
 
 from csinsights.domain.catalogue import BENCHMARK_WINDOW, WINDOWS
+from csinsights.store.ports import RejectedPort
 from csinsights_local.archive import ArchiveError, Entry, read_archive
 from csinsights_local.bulk import bulk_order
 from csinsights_local.demo import cmd_demo
@@ -98,6 +99,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         bulk=not args.archive_order,
         progress=True,
         on_ingested=report_rejected,
+        emulated_aws=args.emulated_aws,
     )
     json.dump(result, sys.stdout, indent=2 if args.pretty else None)
     sys.stdout.write("\n")
@@ -156,7 +158,7 @@ def aws_errors() -> Iterator[None]:
     """What the AWS SDK raises (no endpoint, no credentials, no such table), as a message."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from csinsights.errors import Busy
+    from csinsights.errors import Busy, StoreFault
 
     try:
         yield
@@ -164,6 +166,8 @@ def aws_errors() -> Iterator[None]:
         cause = exc.__cause__ or exc
         where = os.environ.get("AWS_ENDPOINT_URL") or "AWS"
         raise CommandError(f"{where} did not answer ({cause}): is the stack running?") from None
+    except StoreFault as exc:
+        raise CommandError(str(exc.__cause__ or exc)) from None
     except (BotoCoreError, ClientError) as exc:
         raise CommandError(str(exc)) from None
 
@@ -211,7 +215,7 @@ def _day(text: str | None) -> date:
         raise UsageError(f"--day {text!r}: expected a date, YYYY-MM-DD") from None
 
 
-def _repository(table: str):  # type: ignore[no-untyped-def]
+def _repository(table: str) -> RejectedPort:
     from csinsights.config import Settings
     from csinsights.store.rejected import RejectedEvents
 
@@ -223,7 +227,8 @@ def cmd_rejected_list(args: argparse.Namespace) -> int:
     table, _ = _target(args)
     assert table is not None
     with aws_errors():
-        print(json.dumps(_repository(table).list_rejected(day), indent=2))
+        kept = [rejected.public() for rejected in _repository(table).list_rejected(day)]
+        print(json.dumps(kept, indent=2))
     return 0
 
 
@@ -236,13 +241,13 @@ def cmd_rejected_replay(args: argparse.Namespace) -> int:
     replayed = 0
     with aws_errors():
         sqs = boto3.client("sqs")
-        for item in repository.list_rejected(day):
-            if item["truncated"]:
+        for kept in repository.list_rejected(day):
+            if kept.truncated:
                 continue
-            if args.message_id and item["message_id"] not in args.message_id:
+            if args.message_id and kept.message_id not in args.message_id:
                 continue
-            sqs.send_message(QueueUrl=queue_url, MessageBody=item["body"])
-            repository.delete_rejected(day, item["message_id"])
+            sqs.send_message(QueueUrl=queue_url, MessageBody=kept.body)
+            repository.delete_rejected(day, kept.message_id)
             replayed += 1
     print(json.dumps({"replayed": replayed}))
     return 0
@@ -312,10 +317,11 @@ def build_parser() -> argparse.ArgumentParser:
     replay = sub.add_parser(
         "replay",
         help="a JSON Lines archive through ingest and the scheduled run as of T",
-        description="Each line of a JSON Lines archive through the ingest handler (as its "
+        description="Each line of a JSON Lines archive through the product's ingest (as its "
         "queue message), in bulk order unless --archive-order, then the scheduled run as "
-        "of T; prints one JSON document: the ingest counts and one metrics document per "
-        "seller. Rejected lines and progress go to stderr.",
+        "of T in the steps of the template's state machine; prints one JSON document: the "
+        "ingest counts and one metrics document per seller. Runs on the embedded store "
+        "(in memory) unless --emulated-aws. Rejected lines and progress go to stderr.",
     )
     replay.add_argument("events", help=archive)
     replay.add_argument(
@@ -343,6 +349,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--alerts",
         action="store_true",
         help="run the reply-due alert function once at T too; adds what it published",
+    )
+    replay.add_argument(
+        "--emulated-aws",
+        action="store_true",
+        help="through the template deployed into the local AWS emulation (the real handlers, "
+        "DynamoDB, S3) instead of the embedded store: the same output, for small archives",
     )
     replay.set_defaults(func=cmd_replay)
 

@@ -37,7 +37,7 @@ from csinsights_local.demo_print import (
 )
 from csinsights_local.generator import StreamShape, generate
 from csinsights_local.pipeline import IngestSummary, ingest_direct, ingest_via_queue, stored_counts
-from csinsights_local.replay import documents
+from csinsights_local.replay import deployed_documents
 from csinsights_local.reports import contacts_report
 from csinsights_local.run import run_metrics
 from csinsights_local.serve import ReportWorker, proxy_event, serve_until_interrupted, start_server
@@ -292,7 +292,7 @@ def _demo(
         print(f"  {kind:<16} {count:>8}")
     with steps.step(f"{args.runs} daily runs"):
         plan = daily_runs(deployment, shape.end + timedelta(days=1), args.runs)
-    docs = documents(deployment, plan, BENCHMARK_WINDOW)
+    docs = deployed_documents(deployment, plan, BENCHMARK_WINDOW)
     out = Path(args.output).resolve()
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)

@@ -19,6 +19,7 @@ from typing import Any
 
 import boto3
 
+from csinsights.ingest import Ingestor, Message
 from csinsights_local.archive import Line, Unsendable
 from csinsights_local.driver import (
     MAX_INVOKE_BYTES,
@@ -27,6 +28,7 @@ from csinsights_local.driver import (
     batches,
     sqs_record,
 )
+from csinsights_local.embedded import EmbeddedStore
 from csinsights_local.stack import Deployment
 
 INGEST = "IngestFunction"
@@ -203,6 +205,40 @@ def ingest_direct(
             if not pending:
                 break
     return summarize(deployment, summary, lines, since)
+
+
+def ingest_embedded(
+    store: EmbeddedStore, items: Sequence[Any], batch_size: int = 100, progress: bool = False
+) -> IngestSummary:
+    """The same batches `ingest_direct` hands the handler, handed to the product's own
+    `Ingestor` over the embedded store; what it reports is counted as the handler logs it,
+    and what it asks to retry is delivered again, as the queue would."""
+    summary = IngestSummary(received=len(items))
+    pending = [(Message(str(uuid.uuid4()), d.body), d.line) for d in _deliveries(items, summary)]
+    ingestor = Ingestor(store)
+    with _progress(len(pending), progress) as bar:
+        for _ in range(5):
+            failed: list[tuple[Message, int]] = []
+            for chunk in batches(pending, lambda m: m[0].body, batch_size, MAX_INVOKE_BYTES):
+                results = ingestor.ingest([message for message, _ in chunk])
+                retried = len(failed)
+                for message, line in chunk:
+                    result = results[message.message_id]
+                    if result.status == "accepted":
+                        summary.accepted += 1
+                    elif result.status == "duplicate":
+                        summary.duplicates += 1
+                    elif result.status == "rejected":
+                        summary.rejected += 1
+                        summary.note_rejected(line, result.reason or "?", result.errors)
+                    else:
+                        summary.retried += 1
+                        failed.append((message, line))
+                bar.update(len(chunk) - (len(failed) - retried))
+            pending = failed
+            if not pending:
+                break
+    return summary
 
 
 def stored_counts(deployment: Deployment) -> Counter[str]:

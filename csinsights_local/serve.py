@@ -341,4 +341,4 @@ def start_server(
     server = GatewayServer(("127.0.0.1", port), make_handler(deployment, as_of))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     host, bound = server.server_address[:2]
-    return server, f"http://{host}:{bound}"
+    return server, f"http://{host!s}:{bound}"

@@ -20,12 +20,12 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
+from functools import lru_cache
 from types import ModuleType
 from typing import Any
 
 import boto3
 
-from csinsights_local import moto_speedups
 from csinsights_local.template import CODE_BUCKET, ROOT, deployable_template
 
 REGION = "us-east-1"
@@ -155,10 +155,18 @@ def _parse_lines(text: str) -> list[dict[str, Any]]:
     return lines
 
 
+@lru_cache(maxsize=1)
+def aws_session() -> boto3.Session:
+    """The local stack's session, one per process: the API models its clients are built
+    from are read once, not once per deployment (botocore's loader caches what it read).
+    Its clients reach whatever moto is active when they are made (an in-process mock, or
+    the server `AWS_ENDPOINT_URL` names)."""
+    return boto3.Session(region_name=REGION)
+
+
 def deploy(stack_name: str = STACK_NAME, session: boto3.Session | None = None) -> Deployment:
     """Create the template's resources in whatever moto is active (mock or server)."""
-    moto_speedups.install()
-    session = session or boto3.Session(region_name=REGION)
+    session = session or aws_session()
     template = deployable_template(region=REGION)
     # moto names each resource type it skips (queue policy, alarm); nothing to act on.
     logging.getLogger("moto").setLevel(logging.ERROR)

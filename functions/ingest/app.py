@@ -39,7 +39,7 @@ def handle_batch(records: list[SQSRecord]) -> dict[str, Result]:
                 reason=result.reason,
                 errors=result.errors,
             )
-    logger.info("batch ingested", **counts)
+    logger.info("batch ingested", extra=counts)
     for status, count in counts.items():
         metrics.add_metric(name=f"Events{status.capitalize()}", unit=MetricUnit.Count, value=count)
     return results

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import (
@@ -10,13 +9,14 @@ from aws_lambda_powertools.utilities.batch import (
     EventType,
     process_partial_response,
 )
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from csinsights.config import PerSettings
 from csinsights.contacts_report import ContactsReportBuilder
-from csinsights.models.records import ReportRequest
 from csinsights.observability import logger
+from csinsights.store.codecs import report_request_of
 from csinsights.store.reports import ReportsStore
 from csinsights.survey_report import SurveyReportBuilder
 
@@ -26,14 +26,14 @@ contacts = PerSettings(lambda settings: ContactsReportBuilder(ReportsStore(setti
 
 
 def build(record: SQSRecord) -> None:
-    request = ReportRequest.from_json(json.loads(record.body))
+    request = report_request_of(record.body)
     builder = contacts() if request.type == "contacts" else surveys()
     report = builder.build(request)
     logger.info("report built", report_id=report.report_id, type=report.type, rows=report.rows)
 
 
 @logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
         event=event, record_handler=build, processor=processor, context=context
     )

@@ -16,9 +16,10 @@ from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime
 
-from csinsights.domain.alerts import CLAIM_LEASE, OpenContact, ReplyDue, due, open_as_of, window
+from csinsights.domain.alerts import CLAIM_LEASE, ReplyDue, due, open_as_of, window
+from csinsights.domain.contacts import OpenContact
 from csinsights.errors import Busy
-from csinsights.store.alerts import MAX_ENTRIES, AlertStore
+from csinsights.store.ports import MAX_ALERTS_PUBLISHED, AlertPort, Claim
 
 PUBLISH_ATTEMPTS = 3
 """Tries of the entries `PutEvents` refused (FailedEntryCount) or of a throttled request."""
@@ -33,7 +34,7 @@ def _now() -> datetime:
 
 
 class ReplyDueAlerts:
-    def __init__(self, store: AlertStore, clock: Callable[[], datetime] = _now) -> None:
+    def __init__(self, store: AlertPort, clock: Callable[[], datetime] = _now) -> None:
         self.store = store
         self.clock = clock
         self.thresholds = store.settings.alert_thresholds_hours
@@ -47,7 +48,9 @@ class ReplyDueAlerts:
         alerts = []
         for seller, store in self.store.seller_stores():
             if at is None:
-                contacts = self.store.open_contacts(seller, store, first, last)
+                contacts = self.store.open_contacts(
+                    seller, store, received_from=first, received_before=last
+                )
             else:
                 contacts = [
                     OpenContact.of(seller, store, contact_id, received)
@@ -62,7 +65,7 @@ class ReplyDueAlerts:
         run published."""
         candidates = self.due(at)
         now = self.clock()
-        claims = {}
+        claims: dict[str, Claim] = {}
         for seller, store in sorted({(a.seller_id, a.store_id) for a in candidates}):
             claims |= self.store.claims(seller, store)
         lease_until = int((now + CLAIM_LEASE).timestamp())
@@ -77,8 +80,8 @@ class ReplyDueAlerts:
             except Busy:
                 left += 1  # if it was taken after all, its lease runs out
         published, failed = [], []
-        for start in range(0, len(taken), MAX_ENTRIES):
-            sent, refused = self._publish(taken[start : start + MAX_ENTRIES])
+        for start in range(0, len(taken), MAX_ALERTS_PUBLISHED):
+            sent, refused = self._publish(taken[start : start + MAX_ALERTS_PUBLISHED])
             published += sent
             failed += refused
         self.store.record_sent(published, now)

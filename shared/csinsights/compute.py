@@ -19,131 +19,84 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
 
+from csinsights.domain.asof import end_of
 from csinsights.domain.benchmarks import Benchmark, store_benchmarks
-from csinsights.domain.catalogue import BENCHMARK_WINDOW, RESPONSE_DUE, WINDOWS
+from csinsights.domain.catalogue import BENCHMARK_WINDOW, RESPONSE_DUE
 from csinsights.domain.contacts import overdue_row
-from csinsights.domain.counters import as_of
-from csinsights.domain.metrics import Counts, last_complete_months, window_counts
+from csinsights.domain.run import Snapshot, active, lookback_start, seller_store_counts
 from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.domain.targets import RenderRules
-from csinsights.models.records import ReportRecord, Snapshot
+from csinsights.models.records import ReportRecord
 from csinsights.render.charts import Trend
 from csinsights.render.html import to_html
 from csinsights.reports import to_csv
-from csinsights.store.reports import ReportsStore
-from csinsights.store.run import RunStore
+from csinsights.store import keys
+from csinsights.store.ports import Files, ReportRecords, RunPort
 
-RANKING_MONTHS = 3
 TREND_DAYS = 28
 """The days the insights page charts, ending with the run's."""
 OVERDUE_LISTED = 50
 """Per store, the oldest open contacts the insights page lists (the API lists them all)."""
 
 
-def activity_start(day: date) -> date:
-    """First day whose items make a store part of a seller's figures as of the end of
-    `day`: the longest window, or back to the first of the ranking months."""
-    months = last_complete_months(day, RANKING_MONTHS)
-    return min(day - timedelta(days=max(WINDOWS) - 1), months[-1][0])
+class RunReports(Files, ReportRecords, Protocol):
+    """Where the run writes its seller list and each seller's insights reports."""
 
 
-def lookback_start(day: date) -> date:
-    """First day any figure as of the end of `day` needs: the previous period of the
-    longest window starts two of its lengths back."""
-    return min(day - timedelta(days=2 * max(WINDOWS) - 1), activity_start(day))
+@dataclass(frozen=True)
+class RunPlan:
+    """What the run's first step leaves for the others: the day, where the seller list is
+    (each `{"seller_id", "stores"}`), every store to benchmark."""
 
-
-@dataclass
-class SellerStoreCounts:
-    windows: dict[int, Counts]
-    self_fulfilled: Counts
-    months: list[Counts]
-    previous: dict[int, Counts]
-    """Per window `w`, the counts over the `w` days before it, as of that period's end."""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "windows": {str(w): c.to_json() for w, c in self.windows.items()},
-            "previous": {str(w): c.to_json() for w, c in self.previous.items()},
-            "self_fulfilled": self.self_fulfilled.to_json(),
-            "months": [c.to_json() for c in self.months],
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> SellerStoreCounts:
-        return cls(
-            {int(w): Counts.from_json(c) for w, c in data["windows"].items()},
-            Counts.from_json(data["self_fulfilled"]),
-            [Counts.from_json(c) for c in data["months"]],
-            {int(w): Counts.from_json(c) for w, c in data["previous"].items()},
-        )
-
-
-def seller_store_counts(
-    items: list[tuple[date, date, dict[str, int]]], day: date
-) -> SellerStoreCounts:
-    current = as_of(items, day)
-    windows = {w: window_counts(current, "all", day - timedelta(days=w - 1), day) for w in WINDOWS}
-    # What the dashboard showed at the previous period's end: a vote changed or a reply
-    # sent after it belongs to today's figures only.
-    previous = {
-        w: window_counts(
-            as_of(items, day - timedelta(days=w)),
-            "all",
-            day - timedelta(days=2 * w - 1),
-            day - timedelta(days=w),
-        ).summarised()
-        for w in WINDOWS
-    }
-    self_fulfilled = window_counts(current, "sf", day - timedelta(days=BENCHMARK_WINDOW - 1), day)
-    months = [
-        window_counts(as_of(items, last), "sf", first, last)
-        for first, last in last_complete_months(day, RANKING_MONTHS)
-    ]
-    return SellerStoreCounts(windows, self_fulfilled, months, previous)
+    as_of_day: date
+    sellers_bucket: str
+    sellers_key: str
+    stores: list[str]
+    sellers: int
 
 
 class MetricsRun:
-    def __init__(
-        self, repository: RunStore | None = None, reports: ReportsStore | None = None
-    ) -> None:
-        self.repository = repository or RunStore()
+    def __init__(self, repository: RunPort, reports: RunReports | None = None) -> None:
+        self.repository = repository
         self.reports = reports
 
-    def plan(self) -> dict[str, list[str]]:
+    def sellers(self) -> dict[str, list[str]]:
         """Every seller with the stores it has events in."""
         stores: dict[str, list[str]] = defaultdict(list)
         for seller, store in self.repository.seller_stores():
             stores[seller].append(store)
         return {seller: sorted(s) for seller, s in sorted(stores.items())}
 
+    def plan(self, day: date) -> RunPlan:
+        """The first step: the seller list the maps read, written to the reports bucket."""
+        if self.reports is None:
+            raise RuntimeError("a run's plan needs the reports bucket")
+        sellers = self.sellers()
+        key = keys.run_sellers_key(day)
+        items = [{"seller_id": s, "stores": stores} for s, stores in sellers.items()]
+        self.reports.put(key, json.dumps(items), "application/json")
+        stores = sorted({s for stores in sellers.values() for s in stores})
+        return RunPlan(day, self.reports.bucket, key, stores, len(items))
+
     def compute_seller(self, seller: str, stores: list[str], day: date) -> list[str]:
         """Step 1; returns the stores the seller was active in (any counted item in the
         lookback, visible as of `day`)."""
-        first, activity = lookback_start(day), activity_start(day)
-        active = []
+        first = lookback_start(day)
+        counted = []
         for store in stores:
-            items = [
-                (i.belongs, i.effective, i.counters)
-                for i in self.repository.aggregates(seller, store, first, day)
-                if i.effective <= day
-            ]
-            if not any(belongs >= activity for belongs, _, _ in items):
+            items = self.repository.aggregates(seller, store, first, day)
+            if not active(items, day):
                 continue
-            active.append(store)
-            counts = seller_store_counts(items, day)
-            self.repository.put_seller_counts(day, store, seller, counts.to_json())
-        return active
+            counted.append(store)
+            self.repository.put_seller_counts(day, store, seller, seller_store_counts(items, day))
+        return counted
 
     def compute_store_benchmarks(self, store: str, day: date) -> dict[str, Benchmark]:
         """Step 2."""
-        everyone = {
-            seller: SellerStoreCounts.from_json(data)
-            for seller, data in self.repository.store_seller_counts(day, store)
-        }
+        everyone = dict(self.repository.store_seller_counts(day, store))
         settings = self.repository.settings
         benchmarks = store_benchmarks(
             {s: c.windows[BENCHMARK_WINDOW] for s, c in everyone.items()},
@@ -162,9 +115,7 @@ class MetricsRun:
         if not per_store:
             return None
         benchmarks = self.repository.benchmarks(day, list(per_store))
-        counts = {
-            store: SellerStoreCounts.from_json(data) for store, data in sorted(per_store.items())
-        }
+        counts = dict(sorted(per_store.items()))
         snapshot = Snapshot(
             seller,
             day,
@@ -172,7 +123,7 @@ class MetricsRun:
             dict(sorted(benchmarks.items())),
             {store: c.previous for store, c in counts.items()},
         )
-        self.repository.put_snapshot(seller, day, snapshot)
+        self.repository.put_snapshot(snapshot)
         if self.reports is not None:
             self._publish_reports(seller, day, snapshot)
         return snapshot
@@ -182,12 +133,12 @@ class MetricsRun:
         still waiting for a reply when the page is built (one query of the sparse
         `OpenContacts` index per store: the cost grows with open contacts only), older than
         24 h at the end of `day`, with the hours they had left then."""
-        at = datetime.combine(day + timedelta(days=1), time(), UTC)
+        at = end_of(day)
         return [
             overdue_row(contact, at)
             for store in stores
-            for contact in self.repository.open_contacts(seller, store, OVERDUE_LISTED)
-            if at - contact["received_at"] > RESPONSE_DUE
+            for contact in self.repository.open_contacts(seller, store, limit=OVERDUE_LISTED)
+            if at - contact.received_at > RESPONSE_DUE
         ]
 
     def _publish_reports(self, seller: str, day: date, snapshot: Snapshot) -> None:
@@ -200,7 +151,7 @@ class MetricsRun:
             for p in self.repository.snapshots(seller, first, day)
         }
         trend = Trend.from_documents(first, day, past | {day: document})
-        prefix = self.reports.insights_prefix(seller, day)
+        prefix = keys.insights_prefix(seller, day)
         self.reports.put(
             prefix + "insights.json", json.dumps(document, indent=2), "application/json"
         )

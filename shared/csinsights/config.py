@@ -90,6 +90,11 @@ class Settings(BaseModel):
     report_requests_per_day: int = Field(default=20, ge=1)
     """Fair use: a seller's report requests a UTC day; beyond them the API answers 429."""
 
+    @classmethod
+    def from_environment(cls) -> Settings:
+        """Every setting from the environment (a function's configuration)."""
+        return cls.model_validate({})
+
     @model_validator(mode="before")
     @classmethod
     def _from_environment(cls, given: Any) -> Any:
@@ -170,7 +175,7 @@ class PerSettings(Generic[T]):
         self._make = lru_cache(maxsize=8)(factory)
 
     def __call__(self) -> T:
-        return self._make(Settings())
+        return self._make(Settings.from_environment())
 
     def cache_clear(self) -> None:
         self._make.cache_clear()

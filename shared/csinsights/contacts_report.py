@@ -21,10 +21,12 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import IO, Any
 
+from csinsights.domain.asof import timestamp
 from csinsights.domain.contacts import ContactAsOf, contact_as_of, newest_first
-from csinsights.models.records import ReportRecord, ReportRequest, timestamp
+from csinsights.models.records import ReportRecord, ReportRequest
 from csinsights.reports import safe_cell
-from csinsights.store.reports import ReportsStore
+from csinsights.store import keys
+from csinsights.store.ports import ReportsPort
 
 COLUMNS = (
     "store_id",
@@ -119,14 +121,14 @@ class ReportFiles:
 
 @dataclass
 class ContactsReportBuilder:
-    reports: ReportsStore
+    reports: ReportsPort
 
     def contacts(
         self, seller: str, store: str, start: datetime, end: datetime
     ) -> Iterator[ContactAsOf]:
         """A store's contacts of [start, end) as of `end`, newest first; their orders read
         a hundred contacts at a time."""
-        listed = self.reports.contacts(seller, store, start, end)
+        listed = self.reports.contacts(seller, store, start, end, newest_first=True)
         while chunk := list(islice(listed, ORDERS_PER_READ)):
             wanted = {c.order_id for _, c in chunk if c.order_id is not None}
             orders = self.reports.orders(seller, store, wanted) if wanted else {}
@@ -151,7 +153,7 @@ class ContactsReportBuilder:
             "window": {"start": timestamp(start), "end": timestamp(end), "days": request.days},
         }
         per_store = [self.contacts(seller, s, start, end) for s in request.stores]
-        keys = {fmt: self.reports.contacts_key(seller, request.report_id, fmt) for fmt in FORMATS}
+        objects = {fmt: keys.contacts_key(seller, request.report_id, fmt) for fmt in FORMATS}
         with (
             tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as csv_file,
             tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as json_file,
@@ -160,8 +162,8 @@ class ContactsReportBuilder:
             for contact in heapq.merge(*per_store, key=newest_first, reverse=True):
                 files.write(contact)
             files.finish()
-            self.reports.upload(keys["csv"], files.csv, FORMATS["csv"])
-            self.reports.upload(keys["json"], files.json, FORMATS["json"])
-        report = ReportRecord.requested(request, keys, files.rows, now)
+            self.reports.upload(objects["csv"], files.csv, FORMATS["csv"])
+            self.reports.upload(objects["json"], files.json, FORMATS["json"])
+        report = ReportRecord.requested(request, objects, files.rows, now)
         self.reports.put_report(seller, report)
         return report

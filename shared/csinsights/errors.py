@@ -1,5 +1,6 @@
-"""The domain's own errors. AWS errors are translated into these once, in the store; no
-layer above it sees botocore, and the API maps each to its documented answer."""
+"""The domain's own errors. AWS errors are translated into these once, in the store (`Busy`,
+`Conflict`, `StoreFault`); no layer above it sees botocore, and the API maps each to its
+documented answer."""
 
 from __future__ import annotations
 
@@ -12,6 +13,16 @@ class Busy(Exception):
 class Conflict(Exception):
     """A write's condition failed or its transaction was cancelled: nothing was written;
     read again and retry."""
+
+
+class StoreFault(Exception):
+    """An AWS call failed in a way no retry mends (a refused request, a missing resource or
+    permission): a fault of the code or the deployment, which goes up as an error."""
+
+
+FAILED_CALL: tuple[type[Exception], ...] = (Busy, Conflict, StoreFault)
+"""Everything a store call raises when AWS did not do it: for a caller to whom a failed
+write changes nothing (its faults included)."""
 
 
 class NotFound(Exception):

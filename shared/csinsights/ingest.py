@@ -13,6 +13,7 @@ import json
 import random
 import time
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -20,7 +21,7 @@ from typing import Any, Literal
 from csinsights.domain.batch import first_keys, next_keys, plan_batch
 from csinsights.errors import Busy, Conflict
 from csinsights.models.events import InvalidEvent, MarketplaceEvent, parse_event
-from csinsights.store.ingest import Entities, EntityRequest, IngestStore, TooManyItems
+from csinsights.store.ports import Entities, EntityRequest, IngestPort, TooManyItems
 
 Status = Literal["accepted", "duplicate", "rejected", "retry"]
 Loaded = tuple[Entities, Entities]
@@ -38,6 +39,10 @@ class Result:
     reason: str | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
     event_id: str | None = None
+
+
+Validated = tuple[Message, "MarketplaceEvent | Result"]
+"""A message with what `validate` made of its body."""
 
 
 def unwrap(raw: Any) -> Any:
@@ -116,16 +121,27 @@ def validate(body: str, now: datetime) -> MarketplaceEvent | Result:
         return Result("rejected", "invalid_event", [e.model_dump() for e in exc.errors])
 
 
+def _request(
+    seller: str, store: str, ids: tuple[set[str], set[str]], with_registry: bool = False
+) -> EntityRequest:
+    orders, contacts = ids
+    return EntityRequest(seller, store, frozenset(orders), frozenset(contacts), with_registry)
+
+
 class Ingestor:
-    def __init__(self, repository: IngestStore | None = None) -> None:
-        self.repository = repository or IngestStore()
+    def __init__(self, repository: IngestPort) -> None:
+        self.repository = repository
 
     def ingest(self, messages: list[Message], now: datetime | None = None) -> dict[str, Result]:
         now = now or datetime.now(UTC)
+        return self.ingest_validated([(m, validate(m.body, now)) for m in messages], now)
+
+    def ingest_validated(self, batch: Sequence[Validated], now: datetime) -> dict[str, Result]:
+        """A batch each of whose messages `validate` has judged already, as of `now`
+        (a replay validates an archive's lines once, then ingests them in bulk order)."""
         results: dict[str, Result] = {}
         groups: dict[tuple[str, str], list[tuple[str, MarketplaceEvent]]] = defaultdict(list)
-        for message in messages:
-            parsed = validate(message.body, now)
+        for message, parsed in batch:
             if isinstance(parsed, Result):
                 results[message.message_id] = parsed
             else:
@@ -135,7 +151,7 @@ class Ingestor:
             results.update(
                 self._commit_group(seller, store, items, now, preloaded.get((seller, store)))
             )
-        for message in messages:
+        for message, _ in batch:
             result = results[message.message_id]
             if result.status == "rejected":
                 try:
@@ -161,11 +177,11 @@ class Ingestor:
         events = {key: [e for _, e in groups[key]] for key in keys}
         try:
             first = self.repository.load_many(
-                [EntityRequest(s, st, *first_keys(events[(s, st)]), True) for s, st in keys]
+                [_request(s, st, first_keys(events[(s, st)]), True) for s, st in keys]
             )
             second = self.repository.load_many(
                 [
-                    EntityRequest(s, st, *next_keys(events[(s, st)], f.orders, f.contacts))
+                    _request(s, st, next_keys(events[(s, st)], f.orders, f.contacts))
                     for (s, st), f in zip(keys, first, strict=True)
                 ]
             )
@@ -218,10 +234,11 @@ class Ingestor:
         if preloaded is not None:
             first, second = preloaded
         else:
-            order_ids, contact_ids = first_keys(events)
-            first = self.repository.load_entities(seller, store, order_ids, contact_ids, True)
-            more_orders, more_contacts = next_keys(events, first.orders, first.contacts)
-            second = self.repository.load_entities(seller, store, more_orders, more_contacts)
+            (first,) = self.repository.load_many(
+                [_request(seller, store, first_keys(events), True)]
+            )
+            more = next_keys(events, first.orders, first.contacts)
+            (second,) = self.repository.load_many([_request(seller, store, more)])
         plan = plan_batch(
             events, {**first.orders, **second.orders}, {**first.contacts, **second.contacts}
         )

@@ -6,58 +6,56 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from csinsights.config import Settings
-from csinsights.domain.asof import last_complete_day
-from csinsights.domain.contacts import contact_as_of, overdue_row
+from csinsights.domain.asof import end_of, last_complete_day, timestamp
+from csinsights.domain.catalogue import BENCHMARK_WINDOW, WINDOWS
+from csinsights.domain.contacts import OpenContact, contact_as_of, overdue_row
 from csinsights.domain.documents import rounded
 from csinsights.domain.metrics import METRICS
 from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.domain.targets import RenderRules
-from csinsights.errors import InvalidRequest, NotFound
-from csinsights.models.records import (
-    ReportRecord,
-    ReportRequest,
-    RequestedType,
-    end_of,
-    new_report_id,
-    timestamp,
-)
+from csinsights.errors import FAILED_CALL, InvalidRequest, NotFound
+from csinsights.models.records import ReportRecord, ReportRequest, RequestedType, new_report_id
 from csinsights.observability import logger
 from csinsights.quota import ReportQuota
-from csinsights.store.aws import FAILED_CALL
-from csinsights.store.quota import QuotaStore
-from csinsights.store.read import ReadStore
-from csinsights.store.reports import ReportRequests, ReportsStore
+from csinsights.store.ports import QuotaPort, ReadPort, ReportRequestsPort, ReportsPort
 
 MAX_HISTORY_DAYS = 366
 REPORT_FORMATS = ("csv", "json", "html")
-OVERDUE_LOOKBACK = timedelta(days=90)
+OVERDUE_LOOKBACK = timedelta(days=max(WINDOWS))
+"""How far before a past `T` the overdue list looks for contacts still unanswered at `T`:
+the longest window any figure covers (a contact received earlier is in no window)."""
 EARLIEST_AS_OF = date(2000, 1, 1)
 """No marketplace event is older: a contacts list or report as of an earlier day is refused
 (its 90 days back would leave the calendar)."""
-"""How far before a past `T` the overdue list looks for contacts still unanswered at `T`:
-the longest window any figure covers (a contact received earlier is in no window)."""
 REPORT_ID_KINDS: dict[RequestedType, str] = {"survey_responses": "survey", "contacts": "contacts"}
 
 
 class Queries:
     def __init__(
         self,
-        repository: ReadStore,
-        reports: ReportsStore,
-        requests: ReportRequests | None = None,
+        repository: ReadPort,
+        reports: ReportsPort,
+        quota: QuotaPort,
+        requests: ReportRequestsPort | None = None,
     ) -> None:
         self.repository = repository
         self.reports = reports
         self.requests = requests
-        self.quota = ReportQuota(QuotaStore(reports.table.client, repository.settings))
+        self.quota = ReportQuota(quota)
         self.rules = RenderRules.from_settings(repository.settings)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Queries:
-        """The read side as the API function composes it."""
+        """The read side as the API function composes it (its stores share one client)."""
+        from csinsights.store.quota import QuotaStore
+        from csinsights.store.read import ReadStore
+        from csinsights.store.reports import ReportRequests, ReportsStore
+
+        read = ReadStore(settings=settings)
         return cls(
-            ReadStore(settings=settings),
-            ReportsStore(settings=settings),
+            read,
+            ReportsStore(read.table.client, settings),
+            QuotaStore(read.table.client, settings),
             ReportRequests(settings=settings),
         )
 
@@ -75,13 +73,13 @@ class Queries:
         now = now or datetime.now(UTC)
         at = now if as_of_day is None else self._past(as_of_day, now)
         stores = [store] if store else self.repository.stores_of(seller)
-        contacts = []
+        contacts: list[OpenContact] = []
         for store_id in stores:
             if as_of_day is None:
-                contacts += self.repository.open_contacts(seller, store_id, limit)
+                contacts += self.repository.open_contacts(seller, store_id, limit=limit)
             else:
                 contacts += self._unanswered_at(seller, store_id, at, limit)
-        contacts.sort(key=lambda c: (c["received_at"], c["contact_id"]))
+        contacts.sort(key=lambda c: (c.received_at, c.contact_id))
         out = [overdue_row(contact, at) for contact in contacts[:limit]]
         return {"seller_id": seller, "as_of": timestamp(at), "contacts": out}
 
@@ -95,10 +93,10 @@ class Queries:
 
     def _unanswered_at(
         self, seller: str, store: str, at: datetime, limit: int
-    ) -> list[dict[str, Any]]:
+    ) -> list[OpenContact]:
         """The `limit` oldest contacts of [at - OVERDUE_LOOKBACK, at) unanswered at `at`,
         each judged from its events before `at` (the live index says how it stands now)."""
-        found: list[dict[str, Any]] = []
+        found: list[OpenContact] = []
         for contact_id, contact in self.repository.contacts(
             seller, store, at - OVERDUE_LOOKBACK, at
         ):
@@ -106,13 +104,9 @@ class Queries:
             if judged is None or judged.state != "unanswered":
                 continue
             found.append(
-                {
-                    "contact_id": contact_id,
-                    "store_id": store,
-                    "order_id": judged.order_id,
-                    "reason": judged.reason,
-                    "received_at": judged.received_at,
-                }
+                OpenContact(
+                    seller, store, contact_id, judged.order_id, judged.reason, judged.received_at
+                )
             )
             if len(found) == limit:
                 break
@@ -211,14 +205,14 @@ class Queries:
         }
 
     def benchmarks(self, store: str, as_of_day: date | None) -> dict[str, Any]:
-        found = self.repository.benchmark_item(store, as_of_day)
+        found = self.repository.latest_benchmarks(store, as_of_day)
         if found is None:
             raise NotFound(f"no benchmarks for store {store}")
         day, marks = found
         return {
             "store_id": store,
-            "as_of": f"{(day + timedelta(days=1)).isoformat()}T00:00:00Z",
-            "window_days": 28,
+            "as_of": timestamp(end_of(day)),
+            "window_days": BENCHMARK_WINDOW,
             "metrics": {
                 metric: {
                     "store_average": rounded(b.store_average),

@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, time, timedelta
 
-from csinsights.errors import QuotaExceeded
+from csinsights.errors import FAILED_CALL, QuotaExceeded
 from csinsights.observability import logger
-from csinsights.store.aws import FAILED_CALL
-from csinsights.store.quota import QuotaStore
+from csinsights.store.ports import QuotaPort
 
 
 def seconds_until_next_day(now: datetime) -> int:
@@ -22,7 +21,7 @@ def seconds_until_next_day(now: datetime) -> int:
 
 
 class ReportQuota:
-    def __init__(self, store: QuotaStore) -> None:
+    def __init__(self, store: QuotaPort) -> None:
         self.store = store
         self.limit = store.settings.report_requests_per_day
 

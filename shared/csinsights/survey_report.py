@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from csinsights.domain.asof import timestamp
 from csinsights.domain.entities import OrderState
 from csinsights.models.records import ReportRecord, ReportRequest
 from csinsights.reports import write_csv
-from csinsights.store.reports import ReportsStore
+from csinsights.store import keys
+from csinsights.store.ports import ReportsPort
 
 COLUMNS = [
     "order_id",
@@ -26,11 +28,6 @@ COLUMNS = [
 """`vote` is the latest yes/no answer, `rating` the latest 1-5 one (one of them is empty);
 `previous_answer` (`yes`, `no` or `1`-`5`) is the answer the latest replaced, given only
 when `changed` is `yes`."""
-
-
-def _voted_at(at: datetime) -> str:
-    """To the second, the one timestamp format a spreadsheet reads as a time."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def rows(store: str, orders: list[tuple[str, OrderState]]) -> list[dict[str, Any]]:
@@ -55,7 +52,7 @@ def rows(store: str, orders: list[tuple[str, OrderState]]) -> list[dict[str, Any
                 "vote": None if rating else latest.answer,
                 "rating": int(latest.answer) if rating else None,
                 "dissatisfied": latest.dissatisfied,
-                "voted_at": _voted_at(latest.stamp.at),
+                "voted_at": timestamp(latest.stamp.at),
                 "changed": previous is not None,
                 "previous_answer": previous,
                 "contact_id": contact,
@@ -73,7 +70,7 @@ def to_csv(all_rows: list[dict[str, Any]]) -> str:
 
 @dataclass
 class SurveyReportBuilder:
-    reports: ReportsStore
+    reports: ReportsPort
 
     def build(self, request: ReportRequest, now: datetime | None = None) -> ReportRecord:
         """Idempotent: building a request twice writes the same report."""
@@ -83,7 +80,7 @@ class SurveyReportBuilder:
         all_rows: list[dict[str, Any]] = []
         for store_id in request.stores:
             all_rows += rows(store_id, list(self.reports.voted_orders(seller, store_id, since)))
-        key = self.reports.survey_key(seller, request.report_id)
+        key = keys.survey_key(seller, request.report_id)
         self.reports.put(key, to_csv(all_rows), "text/csv")
         report = ReportRecord.requested(request, {"csv": key}, len(all_rows), now)
         self.reports.put_report(seller, report)

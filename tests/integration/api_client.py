@@ -24,7 +24,8 @@ from jsonschema import Draft202012Validator
 from moto import mock_aws
 
 from csinsights.config import Settings
-from csinsights.models.records import Snapshot
+from csinsights.domain.run import Snapshot
+from csinsights.store.quota import QuotaStore
 from csinsights.store.read import ReadStore
 from csinsights.store.reports import ReportsStore
 from csinsights_local.openapi import render
@@ -150,6 +151,10 @@ class Api:
     @property
     def reports(self) -> ReportsStore:
         return ReportsStore(settings=self.settings)
+
+    @property
+    def quota(self) -> QuotaStore:
+        return QuotaStore(settings=self.settings)
 
     def snapshot(self, seller: str, day: date) -> Snapshot:
         found = self.read.snapshot(seller, day)

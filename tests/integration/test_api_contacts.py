@@ -37,7 +37,7 @@ def test_overdue_contacts_oldest_first_with_hours_left(api: Api) -> None:
 def test_overdue_hours_left_and_age_add_up_to_48(api: Api) -> None:
     # c2 was received 2026-11-17T12:00:00Z; now is 228 h 17.5 s later
     now = datetime(2026, 11, 27, 0, 0, 17, 500_000, tzinfo=UTC)
-    queries = Queries(api.read, api.reports)
+    queries = Queries(api.read, api.reports, api.quota)
     (c2,) = queries.overdue_contacts("S1", "US", 10, now=now)["contacts"]
     assert c2["age_hours"] == 228.0  # 228.0049 h
     assert c2["hours_left"] == -180.0  # -180.0049 h, served as -180.01

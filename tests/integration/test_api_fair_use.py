@@ -16,8 +16,6 @@ from csinsights.config import Settings
 from csinsights.errors import Busy, QuotaExceeded
 from csinsights.queries import Queries
 from csinsights.quota import seconds_until_next_day
-from csinsights.store.read import ReadStore
-from csinsights.store.reports import ReportRequests, ReportsStore
 from tests.api_events import api_event
 from tests.faults import Fault, inject
 from tests.integration.api_client import REPORTS, S1, S2, SURVEY_REQUEST, Api
@@ -130,11 +128,7 @@ def _queries(api: Api) -> Queries:
         reports_bucket=api.bucket,
         report_requests_queue_url=api.stack.outputs["ReportRequestsQueueUrl"],
     )
-    return Queries(
-        ReadStore(settings=settings),
-        ReportsStore(settings=settings),
-        ReportRequests(settings=settings),
-    )
+    return Queries.from_settings(settings)
 
 
 def test_the_next_utc_day_starts_again(api: Api) -> None:

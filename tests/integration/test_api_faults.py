@@ -14,8 +14,8 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 
+from csinsights.errors import StoreFault
 from tests.api_events import api_event
 from tests.faults import AFTER, Crash, inject
 from tests.integration.api_client import (
@@ -130,7 +130,7 @@ def test_a_fault_is_a_clean_503_or_a_failed_function_and_the_retry_is_served(
         faults.arm_at(index, lambda service: KINDS[service][kind])
         try:
             response: dict[str, Any] | None = call(api, route)
-        except (Crash, ClientError):
+        except (Crash, StoreFault):
             response = None  # the function failed: API Gateway answers its DEFAULT_5XX
     assert faults.injected == 1
     service, operation = faults.log[index]

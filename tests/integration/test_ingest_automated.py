@@ -47,7 +47,7 @@ def statuses(results: dict[str, Result]) -> dict[str, str]:
 
 def open_contacts(stack: Deployment, seller: str = SELLER) -> list[str]:
     read = ReadStore(settings=Settings(table_name=stack.outputs["EventsTableName"]))
-    return [c["contact_id"] for c in read.open_contacts(seller, "US", 100)]
+    return [c.contact_id for c in read.open_contacts(seller, "US", limit=100)]
 
 
 def contact_item(stack: Deployment, contact_id: str) -> dict[str, Any]:
@@ -196,9 +196,9 @@ def test_the_same_reply_id_with_the_flag_flipped_is_rejected_and_kept(stack: Dep
 
     ids = [record["messageId"] for record in batch["Records"]]
     kept = {
-        item["message_id"]: item
+        rejected.message_id: rejected.public()
         for d in days
-        for item in repository(stack).rejected.list_rejected(d)
+        for rejected in repository(stack).list_rejected(d)
     }
     assert set(kept) == {ids[0], ids[2]}
     for message_id, body in ((ids[0], flipped), (ids[2], now_auto)):

@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
+from csinsights.errors import StoreFault
 from csinsights_local.stack import Deployment, deploy
 from tests.builders import (
     contact_received,
@@ -120,7 +120,7 @@ def test_a_fault_at_any_call_then_redelivery_ends_as_a_clean_delivery(
         try:
             response = stack.invoke("IngestFunction", BATCH)
             failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
-        except (Crash, ClientError):  # the function failed: the whole batch comes back
+        except (Crash, StoreFault):  # the function failed: the whole batch comes back
             failed = {r["messageId"] for r in BATCH["Records"]}
     assert 1 <= faults.injected <= times  # fewer when the operation is not called again
     if error == UNPROCESSED and clean()["calls"][index][1] == "BatchGetItem":

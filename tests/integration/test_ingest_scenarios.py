@@ -399,7 +399,7 @@ def test_duplicate_redriven_from_the_dead_letter_queue_days_later_changes_nothin
 
 def rejected_today(stack: Deployment, days: set[date]) -> dict[str, dict[str, Any]]:
     repo = repository(stack)
-    return {item["message_id"]: item for d in days for item in repo.rejected.list_rejected(d)}
+    return {kept.message_id: kept.public() for d in days for kept in repo.list_rejected(d)}
 
 
 def test_mixed_batch_stores_the_good_and_keeps_the_bad_with_reasons(stack: Deployment) -> None:

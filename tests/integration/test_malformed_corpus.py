@@ -15,7 +15,8 @@ import pytest
 from csinsights.config import Settings
 from csinsights.domain.counters import as_of
 from csinsights.ingest import Result, validate
-from csinsights.store.rejected import KEPT_BODY_BYTES, RejectedEvents
+from csinsights.store.codecs import KEPT_BODY_BYTES
+from csinsights.store.rejected import RejectedEvents
 from csinsights.store.run import RunStore
 from csinsights_local.stack import Deployment
 from tests import reference
@@ -96,7 +97,7 @@ def counters(stack: Deployment, day: date):  # type: ignore[no-untyped-def]
 
 def kept(stack: Deployment, days: set[date]) -> dict[str, dict[str, Any]]:
     repo = RejectedEvents(settings=Settings(table_name=stack.outputs["EventsTableName"]))
-    return {item["message_id"]: item for d in days for item in repo.list_rejected(d)}
+    return {kept.message_id: kept.public() for d in days for kept in repo.list_rejected(d)}
 
 
 def check_kept(item: dict[str, Any], case: dict[str, Any], body: str) -> None:

@@ -339,9 +339,7 @@ def test_the_seller_step_reads_do_not_grow_with_raw_events(
     # ... and what they computed does differ tenfold.
     run_store = RunStore(settings=repository(stack).settings)
     counts = dict(run_store.store_seller_counts(DAY, "US"))
-    assert (
-        counts["BUSY"]["windows"]["28"]["orders"] == 10 * counts["QUIET"]["windows"]["28"]["orders"]
-    )
+    assert counts["BUSY"].windows[28].orders == 10 * counts["QUIET"].windows[28].orders
 
 
 def test_the_day_boundary_is_utc_whatever_the_offset(stack: Deployment) -> None:

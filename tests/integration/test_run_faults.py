@@ -16,10 +16,9 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
 
-from csinsights.errors import Busy, Conflict
-from csinsights_local.run import run_metrics
+from csinsights.errors import Busy, Conflict, StoreFault
+from csinsights_local.run import ItemReaderFailed, run_metrics
 from csinsights_local.stack import Deployment, deploy
 from tests.api_events import seller_claims
 from tests.faults import AFTER, UNPROCESSED, Crash, inject
@@ -146,7 +145,7 @@ def test_a_run_failing_midway_shows_no_half_state_and_a_rerun_ends_clean(
 ) -> None:
     with inject() as faults:
         faults.arm_at(index, error_kind(kind))
-        with pytest.raises((Crash, ClientError, Busy, Conflict)):
+        with pytest.raises((Crash, StoreFault, Busy, Conflict, ItemReaderFailed)):
             run_metrics(prepared, T)
     assert faults.injected == 1
     s3 = boto3.client("s3")

@@ -17,7 +17,8 @@ from csinsights.ingest import Ingestor, Message
 from csinsights_local.archive import Line, Unsendable, split_lines
 from csinsights_local.bulk import bulk_order, send_archive, sort_key
 from csinsights_local.driver import MAX_SEND_BATCH_BYTES
-from tests.memory_store import NOW, MemoryStore, content, in_order
+from csinsights_local.embedded import EmbeddedStore
+from tests.delivery import NOW, content, in_order
 from tests.profiles import examples
 from tests.strategies import marketplace_streams
 
@@ -73,7 +74,7 @@ def test_a_shuffled_archive_ingested_in_bulk_order_stores_what_time_order_stores
     deliveries = events + [seed.choice(events) for _ in range(len(events) // 5)]
     seed.shuffle(deliveries)
     lines = [Line(n, json.dumps(e)) for n, e in enumerate(deliveries, start=1)]
-    store = MemoryStore()
+    store = EmbeddedStore()
     ordered = bulk_order(lines)
     for start in range(0, len(ordered), 100):
         batch = [Message(f"m{line.number}", line.body) for line in ordered[start : start + 100]]

@@ -22,6 +22,7 @@ from csinsights.domain.documents import WINDOWS
 from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.ingest import Ingestor, Message
 from csinsights.models.records import ReportRecord, ReportRequest
+from csinsights_local.embedded import EmbeddedStore
 from tests import contacts_rows, reference
 from tests.builders import (
     contact_received,
@@ -30,7 +31,6 @@ from tests.builders import (
     order_placed,
     survey_vote,
 )
-from tests.memory_store import MemoryReports, MemoryStore
 from tests.profiles import examples
 from tests.strategies import marketplace_streams
 
@@ -38,8 +38,8 @@ NOW = datetime(2026, 12, 31, tzinfo=UTC)  # ingest's clock: after every generate
 Events = list[dict[str, Any]]
 
 
-def ingested(bodies: Events) -> MemoryStore:
-    store = MemoryStore()
+def ingested(bodies: Events) -> EmbeddedStore:
+    store = EmbeddedStore()
     ingestor = Ingestor(store)
     for start in range(0, len(bodies), 50):
         batch = [
@@ -52,30 +52,29 @@ def ingested(bodies: Events) -> MemoryStore:
 
 
 def build(
-    store: MemoryStore, seller: str, stores: list[str], days: int, end: datetime
-) -> tuple[MemoryReports, ReportRecord]:
-    reports = MemoryReports(store)
+    store: EmbeddedStore, seller: str, stores: list[str], days: int, end: datetime
+) -> tuple[EmbeddedStore, ReportRecord]:
     as_of_day = end.date() - timedelta(days=1)
     request = ReportRequest(seller, "r1", tuple(stores), days, NOW, "contacts", as_of_day)
-    return reports, ContactsReportBuilder(reports).build(request, now=NOW)  # type: ignore[arg-type]
+    return store, ContactsReportBuilder(store).build(request, now=NOW)
 
 
-def csv_of(reports: MemoryReports, seller: str) -> str:
-    body, content_type = reports.files[f"reports/{seller}/contacts/r1.csv"]
+def csv_of(reports: EmbeddedStore, seller: str) -> str:
+    body, content_type = reports.objects[f"reports/{seller}/contacts/r1.csv"]
     assert content_type == "text/csv"
     return body.decode()
 
 
-def json_of(reports: MemoryReports, seller: str) -> dict[str, Any]:
-    body, content_type = reports.files[f"reports/{seller}/contacts/r1.json"]
+def json_of(reports: EmbeddedStore, seller: str) -> dict[str, Any]:
+    body, content_type = reports.objects[f"reports/{seller}/contacts/r1.json"]
     assert content_type == "application/json"
     return json.loads(body)
 
 
-def product_documents(store: MemoryStore, day: date, window: int) -> dict[str, dict[str, Any]]:
+def product_documents(store: EmbeddedStore, day: date, window: int) -> dict[str, dict[str, Any]]:
     """The scheduled run's documents as of the end of `day`, by seller."""
     run = MetricsRun(store)
-    plan = run.plan()
+    plan = run.sellers()
     for seller, stores in plan.items():
         run.compute_seller(seller, stores, day)
     for store_id in sorted({s for stores in plan.values() for s in stores}):

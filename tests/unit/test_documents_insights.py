@@ -21,10 +21,10 @@ from csinsights.domain.catalogue import CSDR, LATE, RESPONSE_TIME, WITHIN_24H
 from csinsights.domain.documents import render_document
 from csinsights.domain.figures import PREVENTABLE_RATE, REASONS, rounded
 from csinsights.domain.metrics import METRICS, Counts
+from csinsights.domain.run import Snapshot
 from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.domain.targets import RenderRules, store_targets
 from csinsights.models.api import MetricsDocument
-from csinsights.models.records import Snapshot
 from tests import reference
 from tests.profiles import examples
 

@@ -25,13 +25,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from csinsights.compute import MetricsRun
-from csinsights.config import Settings
 from csinsights.domain.batch import Plan
 from csinsights.domain.documents import WINDOWS
 from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.ingest import Ingestor, Message, Result
+from csinsights_local.embedded import EmbeddedStore, embedded_settings
 from tests import reference
-from tests.memory_store import NOW, Fault, MemoryStore, content, deliver, in_order
+from tests.delivery import NOW, Fault, FaultyStore, content, deliver, in_order
 from tests.profiles import examples
 from tests.strategies import (
     DAYS,
@@ -46,11 +46,11 @@ Events = list[dict[str, Any]]
 Snapshots = dict[str, dict[str, Any]]
 
 
-def run(store: MemoryStore, day: date) -> Snapshots:
+def run(store: EmbeddedStore, day: date) -> Snapshots:
     """The scheduled run's three steps as of the end of `day`, as the state machine runs
     them: every seller's counts, then every store's benchmarks, then every snapshot."""
     metrics = MetricsRun(store)
-    plan = metrics.plan()
+    plan = metrics.sellers()
     for seller, stores in plan.items():
         metrics.compute_seller(seller, stores, day)
     for store_id in sorted({s for stores in plan.values() for s in stores}):
@@ -118,7 +118,7 @@ def test_shuffled_redelivered_marketplaces_give_the_reference_documents_as_of_an
     as_of, _, events = stream
     deliveries = events + [seed.choice(events) for _ in range(len(events) // 5)]
     seed.shuffle(deliveries)
-    messy = MemoryStore()
+    messy = EmbeddedStore()
     results = deliver(messy, deliveries, batch_sizes)
     assert Counter(r.status for r in results) == Counter(
         accepted=len(events), duplicate=len(deliveries) - len(events)
@@ -169,8 +169,8 @@ def test_failed_commits_redelivered_converge_to_the_in_order_state(
     batch_sizes: list[int],
 ) -> None:
     faults: Counter[str] = Counter()
-    settings_ = Settings(table_name="memory", commit_attempts=attempts)
-    store = MemoryStore(settings_, injected(seed, rate, faults))
+    settings_ = embedded_settings(commit_attempts=attempts)
+    store = FaultyStore(settings_, fault=injected(seed, rate, faults))
     pending = events + [seed.choice(events) for _ in range(len(events) // 3)] if events else []
     seed.shuffle(pending)
     rounds = 0
@@ -193,13 +193,13 @@ def test_failed_commits_redelivered_converge_to_the_in_order_state(
     tally["store faults injected into those streams"] += sum(faults.values())
 
 
-class ConcurrentWriters(MemoryStore):
+class ConcurrentWriters(EmbeddedStore):
     """Between a group's reads and its commit, another ingest function may commit a batch
     of its own (the queue runs several at once): a commit then finds the versions it read
     moved and is retried on fresh reads, as a transaction's conditions make it."""
 
     def __init__(self, rnd: random.Random, theirs: list[list[Message]]) -> None:
-        super().__init__(Settings(table_name="memory", commit_attempts=2))
+        super().__init__(embedded_settings(commit_attempts=2))
         self.rnd, self.theirs, self.busy = rnd, theirs, False
         self.results: dict[str, Result] = {}
         self.interleaved = 0

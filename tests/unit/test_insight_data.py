@@ -14,14 +14,15 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from csinsights.compute import MetricsRun, SellerStoreCounts, lookback_start
-from csinsights.config import Settings
+from csinsights.compute import MetricsRun
 from csinsights.domain.benchmarks import Benchmark, store_benchmarks
 from csinsights.domain.catalogue import WINDOWS
 from csinsights.domain.documents import rounded
 from csinsights.domain.metrics import COMPARED_METRICS, Counts, compute
+from csinsights.domain.run import Snapshot, lookback_start
 from csinsights.ingest import Ingestor, Message
-from csinsights.models.records import Snapshot
+from csinsights.store import codecs
+from csinsights_local.embedded import EmbeddedStore, embedded_settings
 from tests import reference
 from tests.builders import (
     contact_received,
@@ -29,7 +30,6 @@ from tests.builders import (
     order_placed,
     survey_vote,
 )
-from tests.memory_store import MemoryStore
 from tests.profiles import examples
 from tests.strategies import marketplace_streams
 
@@ -39,9 +39,9 @@ DAY = date(2026, 11, 19)
 Events = list[dict[str, Any]]
 
 
-def ingested(events: Events, store: MemoryStore | None = None) -> MemoryStore:
+def ingested(events: Events, store: EmbeddedStore | None = None) -> EmbeddedStore:
     """Each event once, in time order, ten to a batch."""
-    store = store or MemoryStore()
+    store = store or EmbeddedStore()
     ordered = sorted(events, key=reference.key)
     for start in range(0, len(ordered), 10):
         batch = [
@@ -53,10 +53,10 @@ def ingested(events: Events, store: MemoryStore | None = None) -> MemoryStore:
     return store
 
 
-def run(store: MemoryStore, day: date) -> tuple[dict[str, Snapshot], dict[str, Any]]:
+def run(store: EmbeddedStore, day: date) -> tuple[dict[str, Snapshot], dict[str, Any]]:
     """The run's three steps as of the end of `day`: the snapshots and the benchmarks."""
     metrics = MetricsRun(store)
-    plan = metrics.plan()
+    plan = metrics.sellers()
     for seller, stores in plan.items():
         metrics.compute_seller(seller, stores, day)
     marks = {
@@ -210,7 +210,7 @@ def test_contacts_per_reason_sum_to_the_contacts_in_both_scopes() -> None:
     events.append(contact_received("e", "2026-11-05T10:00:00Z", "other", "sf"))
     store = ingested(events)
     run(store, DAY)
-    counts = SellerStoreCounts.from_json(json.loads(store.runs[(DAY, "US")]["A1SELLER"]))
+    counts = store.run_counts[(DAY, "US")]["A1SELLER"]
     every = counts.windows[28]
     assert every.by_reason == Counter({r: 2 for r in reference.REASONS}) + Counter(shipping=1)
     assert set(every.by_reason) == set(reference.REASONS)
@@ -284,7 +284,7 @@ def test_the_run_takes_min_volume_and_min_peers_from_its_settings() -> None:
     ]
     _, marks = run(ingested(events), DAY)
     assert marks["US"]["average_contact_response_time_hours"] == Benchmark(reason="too_few_sellers")
-    lenient = MemoryStore(Settings(table_name="memory", min_volume=1, min_peers=2))
+    lenient = EmbeddedStore(embedded_settings(min_volume=1, min_peers=2))
     _, marks = run(ingested(events, lenient), DAY)
     assert marks["US"]["average_contact_response_time_hours"] == Benchmark(Fraction(2))
 
@@ -295,13 +295,14 @@ def test_the_run_takes_min_volume_and_min_peers_from_its_settings() -> None:
 def test_run_counts_and_snapshot_round_trip_through_json() -> None:
     store = ingested(previous_period_events(late=True))
     snapshots, _ = run(store, DAY)
-    data = json.loads(store.runs[(DAY, "US")]["A1SELLER"])
+    counts = store.run_counts[(DAY, "US")]["A1SELLER"]
+    data = json.loads(json.dumps(codecs.seller_store_counts_to_json(counts)))
     assert set(data) == {"windows", "previous", "self_fulfilled", "months"}
-    counts = SellerStoreCounts.from_json(data)
-    assert SellerStoreCounts.from_json(json.loads(json.dumps(counts.to_json()))) == counts
+    assert codecs.seller_store_counts_from_json(data) == counts
     assert counts.previous[28] == snapshots["A1SELLER"].previous["US"][28]
     snapshot = snapshots["A1SELLER"]
-    assert Snapshot.from_json(json.loads(json.dumps(snapshot.to_json()))) == snapshot
+    stored = json.loads(json.dumps(codecs.snapshot_to_json(snapshot)))
+    assert codecs.snapshot_from_json(stored) == snapshot
 
 
 # ---- against the reference ----------------------------------------------------------------
@@ -322,7 +323,7 @@ def test_counts_and_benchmarks_equal_the_reference(
 ) -> None:
     as_of, _, events = stream
     day = as_of.date() - timedelta(days=1)
-    store = MemoryStore(Settings(table_name="memory", min_volume=min_volume, min_peers=min_peers))
+    store = EmbeddedStore(embedded_settings(min_volume=min_volume, min_peers=min_peers))
     snapshots, marks = run(ingested(events, store), day)
     for seller, snapshot in snapshots.items():
         for store_id, windows in snapshot.stores.items():

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeou
 from botocore.stub import Stubber
 
 from csinsights.config import MissingSetting, Settings
-from csinsights.errors import Busy, Conflict
+from csinsights.errors import Busy, Conflict, StoreFault
 from csinsights.store import keys
 from csinsights.store.aws import translated
 from csinsights.store.dynamo import Table
@@ -90,11 +90,12 @@ def test_keys_left_unprocessed_are_asked_again() -> None:
         assert list(table.batch_get([keys.key("P", "Q")])) == [item]
 
 
-def test_any_other_aws_error_is_a_fault_and_goes_up_as_it_is() -> None:
+def test_any_other_aws_error_is_a_store_fault_with_the_aws_error_as_its_cause() -> None:
     table, stubber = stubbed()
     stubber.add_client_error("get_item", "ValidationException", http_status_code=400)
-    with stubber, pytest.raises(ClientError):
+    with stubber, pytest.raises(StoreFault, match="ValidationException") as raised:
         table.get(keys.key("P", "Q"))
+    assert isinstance(raised.value.__cause__, ClientError)
 
 
 @pytest.mark.parametrize(

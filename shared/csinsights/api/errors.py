@@ -9,7 +9,7 @@ the same 404 as for nothing at all, and the attempt is logged.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 from pydantic import BaseModel, Field
 
@@ -92,7 +93,7 @@ ERRORS = {200: {"description": "the answer"}, **documented(401, 404, 422, 503)}
 
 def caller(event: BaseProxyEvent) -> tuple[str | None, bool]:
     """(seller id, is operator) from the authorizer's claims."""
-    context = event.request_context
+    context = cast(APIGatewayProxyEvent, event).request_context  # the REST API's events
     claims = (context.authorizer.raw_event or {}).get("claims") or {} if context.authorizer else {}
     seller = claims.get(SELLER_CLAIM)
     operator = claims.get(ROLE_CLAIM) == "operator"

@@ -15,10 +15,12 @@ import math
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from fractions import Fraction
 
+from csinsights.domain.asof import timestamp
 from csinsights.domain.catalogue import LATE_AFTER
+from csinsights.domain.contacts import OpenContact
 from csinsights.domain.entities import ContactState, Received
 
 DEFAULT_THRESHOLDS_HOURS = (24, 40)
@@ -51,22 +53,6 @@ def alert_id(seller: str, store: str, contact_id: str, threshold_hours: int) -> 
     """Stable: the same contact and threshold always give the same id (consumers dedupe
     on it)."""
     return str(uuid.uuid5(_NAMESPACE, f"{seller}\x1f{store}\x1f{contact_id}\x1f{threshold_hours}"))
-
-
-@dataclass(frozen=True)
-class OpenContact:
-    """A contact waiting for a reply at some instant, as its first `contact.received` has it."""
-
-    seller_id: str
-    store_id: str
-    contact_id: str
-    order_id: str | None
-    reason: str
-    received_at: datetime
-
-    @classmethod
-    def of(cls, seller: str, store: str, contact_id: str, first: Received) -> OpenContact:
-        return cls(seller, store, contact_id, first.order_id, first.reason, first.stamp.at)
 
 
 def open_as_of(contact: ContactState, at: datetime) -> Received | None:
@@ -113,15 +99,11 @@ class ReplyDue:
             "contact_id": self.contact_id,
             "order_id": self.order_id,
             "reason": self.reason,
-            "received_at": _timestamp(self.received_at),
-            "due_at": _timestamp(self.due_at),
+            "received_at": timestamp(self.received_at),
+            "due_at": timestamp(self.due_at),
             "hours_left": hundredths / 100,
             "threshold_hours": self.threshold_hours,
         }
-
-
-def _timestamp(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def due(contact: OpenContact, at: datetime, thresholds: tuple[int, ...]) -> ReplyDue | None:

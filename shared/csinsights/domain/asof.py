@@ -1,9 +1,26 @@
-"""What "as of" means: the end of a UTC day. Shared by the scheduled run, the read side
-and the command line."""
+"""What "as of" means, the end of a UTC day, and the one way an instant is written for
+people and clients: UTC to the second, `2026-11-20T00:00:00Z`. Shared by the scheduled
+run, the read side, the reports, the alerts and the command line."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+
+TIMESTAMP = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def timestamp(at: datetime) -> str:
+    """An instant as every document, report, alert and answer of the API writes it."""
+    return at.astimezone(UTC).strftime(TIMESTAMP)
+
+
+def parse_timestamp(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def end_of(day: date) -> datetime:
+    """The instant `T` that ends `day`: its next UTC midnight."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
 
 
 def last_complete_day(now: datetime) -> date:

@@ -28,8 +28,6 @@ from csinsights.domain.entities import (
 if TYPE_CHECKING:
     from csinsights.models.events import MarketplaceEvent
 
-ORDER_EVENTS = frozenset({"order.placed", "survey.vote"})
-
 Outcome = Literal["accepted", "duplicate", "conflict"]
 T = TypeVar("T")
 
@@ -58,7 +56,7 @@ def first_keys(events: list[MarketplaceEvent]) -> tuple[set[str], set[str]]:
     orders: set[str] = set()
     contacts: set[str] = set()
     for event in events:
-        if event.type in ORDER_EVENTS:
+        if event.type == "order.placed" or event.type == "survey.vote":
             orders.add(event.data.order_id)
         else:
             contacts.add(event.data.contact_id)
@@ -114,15 +112,17 @@ def plan_batch(
     }
     for index, event in enumerate(events):
         try:
-            if event.type in ORDER_EVENTS:
+            applied: bool
+            if event.type == "order.placed" or event.type == "survey.vote":
                 oid = event.data.order_id
                 updated = apply_order_event(new_orders.get(oid, OrderState()), event)
+                applied = updated is not None
                 if updated is not None:
                     new_orders[oid] = updated
             else:
                 cid = event.data.contact_id
                 updated_contact = apply_contact_event(new_contacts.get(cid, ContactState()), event)
-                updated = updated_contact
+                applied = updated_contact is not None
                 if updated_contact is not None:
                     new_contacts[cid] = updated_contact
                     if event.type == "contact.received" and event.data.order_id is not None:
@@ -134,7 +134,7 @@ def plan_batch(
             plan.outcomes[index] = "conflict"
             plan.conflicts[index] = str(exc)
             continue
-        plan.outcomes[index] = "accepted" if updated is not None else "duplicate"
+        plan.outcomes[index] = "accepted" if applied else "duplicate"
 
     def old_contact(cid: str) -> ContactState | None:
         return contacts[cid].state if cid in contacts else None
@@ -162,11 +162,11 @@ def plan_batch(
     copied_from: set[str] = set()
     for cid in refresh:
         contact = new_contacts[cid]
-        oid = contact.order_id
-        placed = new_orders.get(oid, OrderState()).placed if oid is not None else ()
+        named_oid = contact.order_id
+        placed = new_orders.get(named_oid, OrderState()).placed if named_oid is not None else ()
         new_contacts[cid] = replace(contact, order_placed=placed)
-        if oid is not None:
-            copied_from.add(oid)
+        if named_oid is not None:
+            copied_from.add(named_oid)
 
     for oid, order_state in new_orders.items():
         stored = orders.get(oid, Stored(None))

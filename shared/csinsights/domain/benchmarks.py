@@ -44,30 +44,6 @@ class Benchmark:
     """Why both figures are NA although sellers have values (`too_few_sellers`)."""
 
 
-def benchmarks_to_json(marks: Mapping[str, Benchmark]) -> dict[str, list[str | None]]:
-    """Exact fractions as text: `[store average, top performers]` per metric, and the
-    reason when they are withheld."""
-    return {
-        metric: [_text(b.store_average), _text(b.top_performers)] + ([b.reason] if b.reason else [])
-        for metric, b in marks.items()
-    }
-
-
-def benchmarks_from_json(data: Mapping[str, list[str | None]]) -> dict[str, Benchmark]:
-    return {
-        metric: Benchmark(_fraction(values[0]), _fraction(values[1]), *values[2:])
-        for metric, values in data.items()
-    }
-
-
-def _text(value: Fraction | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _fraction(text: str | None) -> Fraction | None:
-    return None if text is None else Fraction(text)
-
-
 def store_benchmarks(
     current: Mapping[str, Counts],
     current_self_fulfilled: Mapping[str, Counts],

@@ -10,19 +10,36 @@ figures of that window's metrics document.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any, Literal
 
+from csinsights.domain.asof import timestamp
 from csinsights.domain.catalogue import LATE_AFTER, RESPONSE_DUE
 from csinsights.domain.counters import HOUR, PREVENTABLE_REASONS
 from csinsights.domain.documents import rounded
-from csinsights.domain.entities import ContactState, OrderState, Stamp, Vote
+from csinsights.domain.entities import ContactState, OrderState, Received, Stamp, Vote
 
 ContactStatus = Literal["answered", "unanswered", "no_response_needed"]
 Within24h = Literal["yes", "no", "pending"]
+
+
+@dataclass(frozen=True)
+class OpenContact:
+    """A contact waiting for a reply at some instant, as its first `contact.received` has it:
+    what the overdue list shows and what a reply-due alert is about."""
+
+    seller_id: str
+    store_id: str
+    contact_id: str
+    order_id: str | None
+    reason: str
+    received_at: datetime
+
+    @classmethod
+    def of(cls, seller: str, store: str, contact_id: str, first: Received) -> OpenContact:
+        return cls(seller, store, contact_id, first.order_id, first.reason, first.stamp.at)
 
 
 @dataclass(frozen=True)
@@ -122,14 +139,17 @@ def newest_first(contact: ContactAsOf) -> tuple[datetime, str, str]:
     return (contact.received_at, contact.store_id, contact.contact_id)
 
 
-def overdue_row(contact: Mapping[str, Any], at: datetime) -> dict[str, Any]:
+def overdue_row(contact: OpenContact, at: datetime) -> dict[str, Any]:
     """An unanswered contact as the overdue list shows it at `at`: its age and the hours
     left before the buyer can file an A-to-z claim (48 h; negative once past)."""
-    age = at - contact["received_at"]
+    age = at - contact.received_at
     seconds = age // timedelta(seconds=1)
     return {
-        **contact,
-        "received_at": contact["received_at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "contact_id": contact.contact_id,
+        "store_id": contact.store_id,
+        "order_id": contact.order_id,
+        "reason": contact.reason,
+        "received_at": timestamp(contact.received_at),
         "age_hours": rounded(Fraction(seconds, 3600)),
         "hours_left": rounded(Fraction(LATE_AFTER // timedelta(seconds=1) - seconds, 3600)),
         "overdue": age > LATE_AFTER,

@@ -24,7 +24,7 @@ received day to the end of D, so the counters stay constant between events.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 
 from csinsights.domain.catalogue import LATE_AFTER, RESPONSE_DUE
@@ -176,7 +176,7 @@ def subtract(new: Counter[DeltaKey], old: Counter[DeltaKey]) -> Counter[DeltaKey
     return out
 
 
-def as_of(items: Iterable[tuple[date, date, dict[str, int]]], day: date) -> Counter[CounterKey]:
+def as_of(items: Iterable[tuple[date, date, Mapping[str, int]]], day: date) -> Counter[CounterKey]:
     """Sum the deltas (belongs, effective, counters) that took effect by the end of `day`."""
     out: Counter[CounterKey] = Counter()
     for belongs, effective, values in items:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:  # the domain never imports pydantic at run time (cold start)
     from csinsights.models.events import (
@@ -118,11 +118,11 @@ class ConflictingEvent(ValueError):
     """An event id already applied with different content: not a redelivery."""
 
 
-def _add(items: tuple, item: object) -> tuple:  # type: ignore[type-arg]
+def _add(items: tuple[Any, ...], item: Any) -> tuple[Any, ...]:
     return tuple(sorted((*items, item)))
 
 
-def _check_duplicate(existing: tuple, event_id: str, item: object) -> bool:  # type: ignore[type-arg]
+def _check_duplicate(existing: tuple[Any, ...], event_id: str, item: object) -> bool:
     for old in existing:
         old_id = old.event_id if isinstance(old, Stamp) else old.stamp.event_id
         if old_id == event_id:
@@ -158,12 +158,13 @@ def apply_contact_event(
 ) -> ContactState | None:
     """The contact with `event` applied, or None when it is a duplicate delivery."""
     stamp = Stamp(event.occurred_at, event.event_id)
-    lists: dict[str, tuple] = {  # type: ignore[type-arg]
+    lists: dict[str, tuple[Any, ...]] = {
         "received": state.received,
         "responded": state.responded,
         "no_response_needed": state.no_response_needed,
         "auto_replied": state.auto_replied,
     }
+    item: Received | Stamp
     if event.type == "contact.received":
         name, item = "received", Received(stamp, event.data.reason, event.data.order_id)
     elif event.type == "contact.responded":
@@ -179,7 +180,7 @@ def apply_contact_event(
     return replace(state, **{name: _add(lists[name], item)})
 
 
-def _reject_cross_kind(items: tuple, event_id: str) -> None:  # type: ignore[type-arg]
+def _reject_cross_kind(items: tuple[Any, ...], event_id: str) -> None:
     for old in items:
         old_id = old.event_id if isinstance(old, Stamp) else old.stamp.event_id
         if old_id == event_id:

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from fractions import Fraction
-from typing import Any
 
 from csinsights.domain.catalogue import CATALOGUE, LATE, RESPONSE_TIME
 from csinsights.domain.counters import CounterKey
@@ -69,29 +68,6 @@ class Counts:
             }
         )
 
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            name: getattr(self, name)
-            for name in self.__dataclass_fields__
-            if name not in _HISTOGRAMS
-        }
-        data["hours"] = {str(h): n for h, n in sorted(self.hours.items()) if n}
-        data["by_reason"] = {r: n for r, n in sorted(self.by_reason.items()) if n}
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Counts:
-        """Fields absent from counts stored before they existed read as zero."""
-        values = {k: int(v) for k, v in data.items() if k not in _HISTOGRAMS}
-        return cls(
-            **values,
-            hours=Counter({int(h): int(n) for h, n in data["hours"].items()}),
-            by_reason=Counter({r: int(n) for r, n in data.get("by_reason", {}).items()}),
-        )
-
-
-_HISTOGRAMS = frozenset({"hours", "by_reason"})
-
 
 def window_counts(
     counters: Counter[CounterKey], scope: str, first_day: date, last_day: date
@@ -140,7 +116,7 @@ def _sorted_hours(hours: Counter[int]) -> list[int]:
 
 
 def median(values: list[Fraction] | list[int]) -> Fraction:
-    ordered = sorted(values)
+    ordered: list[Fraction] = sorted(Fraction(v) for v in values)
     middle = len(ordered) // 2
     if len(ordered) % 2:
         return Fraction(ordered[middle])

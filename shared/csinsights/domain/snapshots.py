@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from csinsights.domain.documents import BENCHMARK_WINDOW, render_document
+from csinsights.domain.run import Snapshot
 from csinsights.domain.targets import RenderRules
-from csinsights.models.records import Snapshot
 
 
 def document_from_snapshot(

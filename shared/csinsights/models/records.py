@@ -1,93 +1,27 @@
-"""The records that cross layers: what the run publishes and the API reads (`Snapshot`),
-what a report is (`ReportRecord`), what the report worker is asked (`ReportRequest`).
-
-Each has one conversion to and one from its stored form (JSON), used by the store only.
-Further records (the alert record) belong here too."""
+"""The records that cross layers beside the domain's: what a report is (`ReportRecord`),
+what the report worker is asked (`ReportRequest`), an invalid event kept for an operator
+(`RejectedEvent`). Their stored forms (JSON in an item, a queue message) are
+`store.codecs`'s."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from csinsights.domain.benchmarks import Benchmark, benchmarks_from_json, benchmarks_to_json
-from csinsights.domain.metrics import Counts
+from csinsights.domain.asof import end_of, timestamp
 
 ReportType = Literal["insights", "survey_responses", "contacts"]
 RequestedType = Literal["survey_responses", "contacts"]
 ReportStatus = Literal["pending", "ready"]
 
 
-def timestamp(at: datetime) -> str:
-    """The one format of a record's moments (and of the API's): UTC, whole seconds."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_timestamp(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
 def new_report_id(now: datetime, kind: str) -> str:
     """Starts with the request's time, so a seller's records sort by it; `kind` says what
     the report is (`survey`, `contacts`) to whoever reads the id."""
     return f"{now.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}-{kind}-{secrets.token_hex(4)}"
-
-
-def end_of(day: date) -> datetime:
-    """The instant `T` that ends `day`: its next UTC midnight."""
-    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """A seller's published day: each store's counts per served window, the counts of the
-    window just before each as they stood at its own end (`previous`), and each store's
-    benchmarks, as of the end of `as_of_day`."""
-
-    seller_id: str
-    as_of_day: date
-    stores: Mapping[str, Mapping[int, Counts]]
-    benchmarks: Mapping[str, Mapping[str, Benchmark]]
-    previous: Mapping[str, Mapping[int, Counts]] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "seller_id": self.seller_id,
-            "as_of_day": self.as_of_day.isoformat(),
-            "stores": _windows_to_json(self.stores),
-            "previous": _windows_to_json(self.previous),
-            "benchmarks": {
-                store: benchmarks_to_json(marks) for store, marks in sorted(self.benchmarks.items())
-            },
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Snapshot:
-        return cls(
-            data["seller_id"],
-            date.fromisoformat(data["as_of_day"]),
-            _windows_from_json(data["stores"]),
-            {store: benchmarks_from_json(m) for store, m in data["benchmarks"].items()},
-            _windows_from_json(data.get("previous", {})),
-        )
-
-
-def _windows_to_json(
-    per_store: Mapping[str, Mapping[int, Counts]],
-) -> dict[str, dict[str, dict[str, Any]]]:
-    return {
-        store: {str(w): c.to_json() for w, c in windows.items()}
-        for store, windows in sorted(per_store.items())
-    }
-
-
-def _windows_from_json(data: Mapping[str, Any]) -> dict[str, dict[int, Counts]]:
-    return {
-        store: {int(w): Counts.from_json(c) for w, c in windows.items()}
-        for store, windows in data.items()
-    }
 
 
 @dataclass(frozen=True)
@@ -109,30 +43,6 @@ class ReportRequest:
     def as_of(self) -> datetime | None:
         """The instant a contacts report is as of (the end of `as_of_day`)."""
         return end_of(self.as_of_day) if self.as_of_day is not None else None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "seller_id": self.seller_id,
-            "report_id": self.report_id,
-            "stores": list(self.stores),
-            "days": self.days,
-            "requested_at": timestamp(self.requested_at),
-            "type": self.type,
-            **({"as_of_day": self.as_of_day.isoformat()} if self.as_of_day else {}),
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ReportRequest:
-        as_of_day = data.get("as_of_day")
-        return cls(
-            data["seller_id"],
-            data["report_id"],
-            tuple(data["stores"]),
-            int(data["days"]),
-            parse_timestamp(data["requested_at"]),
-            data.get("type", "survey_responses"),
-            date.fromisoformat(as_of_day) if as_of_day else None,
-        )
 
 
 @dataclass(frozen=True)
@@ -196,22 +106,33 @@ class ReportRecord:
         }
         return {k: v for k, v in fields.items() if v is not None} | {"formats": sorted(self.files)}
 
-    def to_json(self) -> dict[str, Any]:
-        data = {k: v for k, v in self.public().items() if k != "formats"}
-        return data | ({"files": dict(self.files)} if self.files else {})
 
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> ReportRecord:
-        stores = data.get("stores")
-        return cls(
-            data["report_id"],
-            data["type"],
-            data["status"],
-            data["created_at"],
-            dict(data.get("files", {})),
-            as_of=data.get("as_of"),
-            stores=tuple(stores) if stores is not None else None,
-            days=data.get("days"),
-            rows=data.get("rows"),
-            completed_at=data.get("completed_at"),
-        )
+@dataclass(frozen=True)
+class RejectedEvent:
+    """An invalid event kept with why it was refused, where an operator can list and
+    replay it; a body too large for an item keeps its first part, its size and digest."""
+
+    message_id: str
+    rejected_at: str
+    reason: str
+    errors: list[dict[str, str]]
+    body: str
+    truncated: bool = False
+    body_bytes: int | None = None
+    body_sha256: str | None = None
+
+    def public(self) -> dict[str, Any]:
+        """What `csinsights rejected list` prints."""
+        return {
+            "truncated": self.truncated,
+            "message_id": self.message_id,
+            "rejected_at": self.rejected_at,
+            "reason": self.reason,
+            "errors": self.errors,
+            "body": self.body,
+            **(
+                {"body_bytes": self.body_bytes, "body_sha256": self.body_sha256}
+                if self.body_sha256 is not None
+                else {}
+            ),
+        }

@@ -10,22 +10,21 @@ recorded as sent and no run publishes it again.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from csinsights.config import Settings
-from csinsights.domain.alerts import DETAIL_TYPE, SOURCE, OpenContact, ReplyDue
-from csinsights.domain.entities import ContactState
+from csinsights.domain.alerts import DETAIL_TYPE, SOURCE, ReplyDue
 from csinsights.errors import Conflict
 from csinsights.store import codecs, keys
 from csinsights.store.aws import client as aws_client
 from csinsights.store.aws import translated
-from csinsights.store.dynamo import TableStore, expires_at
-from csinsights.store.run import seller_stores
+from csinsights.store.contacts import ContactIndexes
+from csinsights.store.dynamo import expires_at
+from csinsights.store.ports import MAX_ALERTS_PUBLISHED, Claim
+from csinsights.store.registry import RegistryItems
 
-MAX_ENTRIES = 10
-"""Entries of one `PutEvents` request."""
 CLAIM_KEPT_DAYS = 1
 """A claim or sent record outlives the alert's due time by this (after it, no run alerts
 the contact again: it is late)."""
@@ -33,60 +32,13 @@ the contact again: it is late)."""
 TAKE = "attribute_not_exists(pk) OR (attribute_not_exists(sent_at) AND lease_until < :now)"
 
 
-@dataclass(frozen=True)
-class Claim:
-    sent: bool
-    lease_until: int
-
-    def takeable(self, now: datetime) -> bool:
-        return not self.sent and self.lease_until < int(now.timestamp())
-
-
-def _window(first: datetime, last: datetime) -> dict[str, Any]:
-    """Index sort keys `<received at>#<contact id>` with first ≤ received at < last."""
-    return {":lo": {"S": codecs.iso(first)}, ":hi": {"S": codecs.iso(last)}}
-
-
-class AlertStore(TableStore):
+class AlertStore(RegistryItems, ContactIndexes):
     def __init__(
         self, client: Any = None, settings: Settings | None = None, events: Any = None
     ) -> None:
         super().__init__(client, settings)
         self.bus = self.settings.required("event_bus_name")
         self.events = events or aws_client("events")
-
-    def seller_stores(self) -> list[tuple[str, str]]:
-        return seller_stores(self)
-
-    def open_contacts(
-        self, seller: str, store: str, first: datetime, last: datetime
-    ) -> list[OpenContact]:
-        """Contacts waiting for a reply now, first received in [first, last), oldest first."""
-        values = {":pk": {"S": keys.open_pk(seller, store)}, **_window(first, last)}
-        items = self.table.query(
-            f"{keys.OPEN_PK} = :pk AND {keys.OPEN_SK} BETWEEN :lo AND :hi",
-            values,
-            IndexName=keys.OPEN_CONTACTS,
-        )
-        return [
-            OpenContact(
-                seller, store, c["contact_id"], c["order_id"], c["reason"], c["received_at"]
-            )
-            for c in (codecs.open_contact(store, item) for item in items)
-        ]
-
-    def contacts(
-        self, seller: str, store: str, first: datetime, last: datetime
-    ) -> list[tuple[str, ContactState]]:
-        """Every contact first received in [first, last), with all its events (the caller
-        judges them as of an instant)."""
-        values = {":pk": {"S": keys.contacts_pk(seller, store)}, **_window(first, last)}
-        items = self.table.query(
-            f"{keys.CONTACTS_PK} = :pk AND {keys.CONTACTS_SK} BETWEEN :lo AND :hi",
-            values,
-            IndexName=keys.CONTACTS,
-        )
-        return [(item["contact_id"]["S"], codecs.decode_contact(item)) for item in items]
 
     def claims(self, seller: str, store: str) -> dict[str, Claim]:
         """The seller store's alert claims (those of the last days: they expire), by alert
@@ -131,7 +83,7 @@ class AlertStore(TableStore):
         except Conflict:
             return
 
-    def record_sent(self, alerts: list[ReplyDue], now: datetime) -> None:
+    def record_sent(self, alerts: Sequence[ReplyDue], now: datetime) -> None:
         self.table.batch_put(
             [
                 {
@@ -144,9 +96,11 @@ class AlertStore(TableStore):
             ]
         )
 
-    def publish(self, alerts: list[ReplyDue]) -> list[ReplyDue]:
+    def publish(self, alerts: Sequence[ReplyDue]) -> list[ReplyDue]:
         """One `PutEvents` of up to 10 alerts; returns those the bus did not take."""
-        assert len(alerts) <= MAX_ENTRIES
+        assert len(alerts) <= MAX_ALERTS_PUBLISHED
+        if not alerts:
+            return []
         entries = [
             {
                 "Source": SOURCE,
@@ -166,3 +120,11 @@ class AlertStore(TableStore):
 
 def _key(alert: ReplyDue) -> dict[str, Any]:
     return keys.alert_key(alert.seller_id, alert.store_id, alert.contact_id, alert.threshold_hours)
+
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from csinsights.store.ports import AlertPort
+
+    _implements: Callable[..., AlertPort] = AlertStore

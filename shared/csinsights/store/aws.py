@@ -1,6 +1,6 @@
-"""AWS errors translated once into the domain's: `Busy` (try again shortly) or `Conflict`
-(a condition failed or a transaction was cancelled). Any other AWS error is a fault of the
-code and goes up as it is."""
+"""AWS errors translated once into the domain's: `Busy` (try again shortly), `Conflict` (a
+condition failed or a transaction was cancelled) or `StoreFault` (anything else: a fault of
+the code or the deployment, which goes up with the AWS error as its cause)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
-from csinsights.errors import Busy, Conflict
+from csinsights.errors import Busy, Conflict, StoreFault
 
 BUSY_CODES = frozenset(
     {
@@ -46,10 +46,6 @@ CONFLICT_CODES = frozenset(
     }
 )
 
-FAILED_CALL: tuple[type[Exception], ...] = (Busy, Conflict, ClientError, BotoCoreError)
-"""Everything a store call can raise when AWS did not do it: for a caller to whom a failed
-write changes nothing (its faults included), without naming botocore."""
-
 
 def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
@@ -67,9 +63,11 @@ def translated() -> Iterator[None]:
             raise Conflict(code) from exc
         if code in BUSY_CODES or status in BUSY_STATUS:
             raise Busy(code or str(status)) from exc
-        raise
+        raise StoreFault(f"{code or status}: {exc}") from exc
     except (BotoConnectionError, HTTPClientError) as exc:
         raise Busy(type(exc).__name__) from exc
+    except BotoCoreError as exc:
+        raise StoreFault(f"{type(exc).__name__}: {exc}") from exc
 
 
 def client(service: str) -> Any:

@@ -1,14 +1,25 @@
-"""Items <-> what they hold: entity states, sparse index attributes, and the records kept
-as JSON in a `data` attribute. The only module that knows how an attribute is spelled."""
+"""Stored forms <-> what they hold: entity states, sparse index attributes, the records
+kept as JSON in a `data` attribute, the report requests queue's messages. The only module
+that knows how an attribute or a record's JSON is spelled: both stores (DynamoDB and the
+embedded one) and the handlers convert through it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
+from fractions import Fraction
 from typing import Any
 
+from csinsights.domain.asof import parse_timestamp, timestamp
+from csinsights.domain.benchmarks import Benchmark
+from csinsights.domain.contacts import OpenContact
 from csinsights.domain.entities import ContactState, OrderState, Placed, Received, Stamp, Vote
+from csinsights.domain.metrics import Counts
+from csinsights.domain.run import SellerStoreCounts, Snapshot
+from csinsights.models.records import RejectedEvent, ReportRecord, ReportRequest
 from csinsights.store import keys
 
 
@@ -132,14 +143,15 @@ def contact_index(
     }
 
 
-def open_contact(store: str, item: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "contact_id": item["contact_id"]["S"],
-        "store_id": store,
-        "order_id": item.get("linked_order_id", {}).get("S"),
-        "reason": item["reason"]["S"],
-        "received_at": at(item["received_at"]["S"]),
-    }
+def open_contact(seller: str, store: str, item: Mapping[str, Any]) -> OpenContact:
+    return OpenContact(
+        seller,
+        store,
+        item["contact_id"]["S"],
+        item.get("linked_order_id", {}).get("S"),
+        item["reason"]["S"],
+        at(item["received_at"]["S"]),
+    )
 
 
 def voted_order_index(seller: str, store: str, order_id: str, order: OrderState) -> dict[str, Any]:
@@ -160,3 +172,215 @@ def counters_of(item: Mapping[str, Any]) -> dict[str, int]:
         for name, value in item.items()
         if name not in ("pk", "sk", "expires_at")
     }
+
+
+# ---- records kept as JSON ---------------------------------------------------------------
+_HISTOGRAMS = frozenset({"hours", "by_reason"})
+
+
+def counts_to_json(counts: Counts) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        name: getattr(counts, name)
+        for name in counts.__dataclass_fields__
+        if name not in _HISTOGRAMS
+    }
+    data["hours"] = {str(h): n for h, n in sorted(counts.hours.items()) if n}
+    data["by_reason"] = {r: n for r, n in sorted(counts.by_reason.items()) if n}
+    return data
+
+
+def counts_from_json(data: Mapping[str, Any]) -> Counts:
+    """Fields absent from counts stored before they existed read as zero."""
+    values = {k: int(v) for k, v in data.items() if k not in _HISTOGRAMS}
+    return Counts(
+        **values,
+        hours=Counter({int(h): int(n) for h, n in data["hours"].items()}),
+        by_reason=Counter({r: int(n) for r, n in data.get("by_reason", {}).items()}),
+    )
+
+
+def seller_store_counts_to_json(counts: SellerStoreCounts) -> dict[str, Any]:
+    return {
+        "windows": {str(w): counts_to_json(c) for w, c in counts.windows.items()},
+        "previous": {str(w): counts_to_json(c) for w, c in counts.previous.items()},
+        "self_fulfilled": counts_to_json(counts.self_fulfilled),
+        "months": [counts_to_json(c) for c in counts.months],
+    }
+
+
+def seller_store_counts_from_json(data: Mapping[str, Any]) -> SellerStoreCounts:
+    return SellerStoreCounts(
+        {int(w): counts_from_json(c) for w, c in data["windows"].items()},
+        counts_from_json(data["self_fulfilled"]),
+        [counts_from_json(c) for c in data["months"]],
+        {int(w): counts_from_json(c) for w, c in data["previous"].items()},
+    )
+
+
+def _fraction_text(value: Fraction | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _fraction(text: str | None) -> Fraction | None:
+    return None if text is None else Fraction(text)
+
+
+def benchmarks_to_json(marks: Mapping[str, Benchmark]) -> dict[str, list[str | None]]:
+    """Exact fractions as text: `[store average, top performers]` per metric, and the
+    reason when they are withheld."""
+    return {
+        metric: [_fraction_text(b.store_average), _fraction_text(b.top_performers)]
+        + ([b.reason] if b.reason else [])
+        for metric, b in marks.items()
+    }
+
+
+def benchmarks_from_json(data: Mapping[str, list[str | None]]) -> dict[str, Benchmark]:
+    return {
+        metric: Benchmark(_fraction(values[0]), _fraction(values[1]), *values[2:])
+        for metric, values in data.items()
+    }
+
+
+def _windows_to_json(
+    per_store: Mapping[str, Mapping[int, Counts]],
+) -> dict[str, dict[str, dict[str, Any]]]:
+    return {
+        store: {str(w): counts_to_json(c) for w, c in windows.items()}
+        for store, windows in sorted(per_store.items())
+    }
+
+
+def _windows_from_json(data: Mapping[str, Any]) -> dict[str, dict[int, Counts]]:
+    return {
+        store: {int(w): counts_from_json(c) for w, c in windows.items()}
+        for store, windows in data.items()
+    }
+
+
+def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
+    return {
+        "seller_id": snapshot.seller_id,
+        "as_of_day": snapshot.as_of_day.isoformat(),
+        "stores": _windows_to_json(snapshot.stores),
+        "previous": _windows_to_json(snapshot.previous),
+        "benchmarks": {
+            store: benchmarks_to_json(marks) for store, marks in sorted(snapshot.benchmarks.items())
+        },
+    }
+
+
+def snapshot_from_json(data: Mapping[str, Any]) -> Snapshot:
+    return Snapshot(
+        data["seller_id"],
+        date.fromisoformat(data["as_of_day"]),
+        _windows_from_json(data["stores"]),
+        {store: benchmarks_from_json(m) for store, m in data["benchmarks"].items()},
+        _windows_from_json(data.get("previous", {})),
+    )
+
+
+def report_record_to_json(report: ReportRecord) -> dict[str, Any]:
+    data = {k: v for k, v in report.public().items() if k != "formats"}
+    return data | ({"files": dict(report.files)} if report.files else {})
+
+
+def report_record_from_json(data: Mapping[str, Any]) -> ReportRecord:
+    stores = data.get("stores")
+    return ReportRecord(
+        data["report_id"],
+        data["type"],
+        data["status"],
+        data["created_at"],
+        dict(data.get("files", {})),
+        as_of=data.get("as_of"),
+        stores=tuple(stores) if stores is not None else None,
+        days=data.get("days"),
+        rows=data.get("rows"),
+        completed_at=data.get("completed_at"),
+    )
+
+
+def report_request_message(request: ReportRequest) -> str:
+    """The report requests queue's message body."""
+    return json.dumps(
+        {
+            "seller_id": request.seller_id,
+            "report_id": request.report_id,
+            "stores": list(request.stores),
+            "days": request.days,
+            "requested_at": timestamp(request.requested_at),
+            "type": request.type,
+            **({"as_of_day": request.as_of_day.isoformat()} if request.as_of_day else {}),
+        }
+    )
+
+
+def report_request_of(body: str) -> ReportRequest:
+    """A message queued before reports had types is a survey responses request."""
+    data = json.loads(body)
+    as_of_day = data.get("as_of_day")
+    return ReportRequest(
+        data["seller_id"],
+        data["report_id"],
+        tuple(data["stores"]),
+        int(data["days"]),
+        parse_timestamp(data["requested_at"]),
+        data.get("type", "survey_responses"),
+        date.fromisoformat(as_of_day) if as_of_day else None,
+    )
+
+
+KEPT_BODY_BYTES = 64 * 1024
+
+
+def kept(
+    body: str, reason: str, errors: list[dict[str, str]], message_id: str, now: datetime
+) -> RejectedEvent:
+    """What is kept of a rejected message: all of it, or of a body too large for an item
+    (no valid event comes near) its first KEPT_BODY_BYTES, its size and digest."""
+    raw = body.encode("utf-8", "replace")
+    if len(raw) <= KEPT_BODY_BYTES:
+        return RejectedEvent(message_id, iso(now), reason, errors, body)
+    return RejectedEvent(
+        message_id,
+        iso(now),
+        reason,
+        errors,
+        raw[:KEPT_BODY_BYTES].decode("utf-8", "ignore"),
+        truncated=True,
+        body_bytes=len(raw),
+        body_sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def rejected_item(rejected: RejectedEvent) -> dict[str, Any]:
+    """A kept invalid event's attributes (its key and TTL are the store's)."""
+    return {
+        "body": {"S": rejected.body},
+        "reason": {"S": rejected.reason},
+        "errors": {"S": json.dumps(rejected.errors)},
+        "rejected_at": {"S": rejected.rejected_at},
+        **(
+            {
+                "body_bytes": {"N": str(rejected.body_bytes)},
+                "body_sha256": {"S": rejected.body_sha256},
+                "truncated": {"BOOL": True},
+            }
+            if rejected.body_sha256 is not None
+            else {}
+        ),
+    }
+
+
+def rejected_of(item: Mapping[str, Any]) -> RejectedEvent:
+    return RejectedEvent(
+        message_id=item["sk"]["S"],
+        rejected_at=item["rejected_at"]["S"],
+        reason=item["reason"]["S"],
+        errors=json.loads(item["errors"]["S"]),
+        body=item["body"]["S"],
+        truncated=item.get("truncated", {}).get("BOOL", False),
+        body_bytes=int(item["body_bytes"]["N"]) if "body_bytes" in item else None,
+        body_sha256=item["body_sha256"]["S"] if "body_sha256" in item else None,
+    )

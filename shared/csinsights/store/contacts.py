@@ -1,6 +1,7 @@
-"""What the contacts report and the overdue list as of an instant read: a seller store's
-contacts by first received time (the sparse `Contacts` index, which projects each
-contact's events) and the orders they name (consistent `BatchGetItem`s)."""
+"""The indexes ingest keeps of a seller store's contacts and orders: the sparse
+`OpenContacts` (waiting for a reply now, by first received time), `Contacts` (every contact
+by first received time, its events projected: what is judged as of an instant) and
+`VotedOrders` (orders by their latest vote), and orders by id (consistent reads)."""
 
 from __future__ import annotations
 
@@ -8,54 +9,76 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
+from csinsights.domain.contacts import OpenContact
 from csinsights.domain.entities import ContactState, OrderState
 from csinsights.store import codecs, keys
-from csinsights.store.dynamo import Table
+from csinsights.store.dynamo import TableStore
+
+EARLIEST = "0"
+LATEST = "~"
+"""Sort keys before and after every `<received at>#<contact id>`."""
 
 
-def open_contacts(table: Table, seller: str, store: str, limit: int) -> list[dict[str, Any]]:
-    """The contacts still waiting for a reply now (the sparse `OpenContacts` index), oldest
-    first: what the live overdue list and the insights page show."""
-    items, _ = table.query_page(
-        f"{keys.OPEN_PK} = :pk",
-        {":pk": {"S": keys.open_pk(seller, store)}},
-        IndexName=keys.OPEN_CONTACTS,
-        Limit=limit,
-    )
-    return [codecs.open_contact(store, i) for i in items]
+class ContactIndexes(TableStore):
+    def open_contacts(
+        self,
+        seller: str,
+        store: str,
+        *,
+        received_from: datetime | None = None,
+        received_before: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[OpenContact]:
+        """Contacts waiting for a reply now, first received in [from, before), oldest first."""
+        # A sort key is `<received at>#<contact id>`: one received exactly at `before`
+        # sorts after `before`'s own text, so BETWEEN leaves it out (half-open).
+        values = {
+            ":pk": {"S": keys.open_pk(seller, store)},
+            ":lo": {"S": codecs.iso(received_from) if received_from else EARLIEST},
+            ":hi": {"S": codecs.iso(received_before) if received_before else LATEST},
+        }
+        condition = f"{keys.OPEN_PK} = :pk AND {keys.OPEN_SK} BETWEEN :lo AND :hi"
+        if limit is None:
+            items = list(self.table.query(condition, values, IndexName=keys.OPEN_CONTACTS))
+        else:
+            items, _ = self.table.query_page(
+                condition, values, IndexName=keys.OPEN_CONTACTS, Limit=limit
+            )
+        return [codecs.open_contact(seller, store, item) for item in items]
 
+    def contacts(
+        self, seller: str, store: str, start: datetime, end: datetime, newest_first: bool = False
+    ) -> Iterator[tuple[str, ContactState]]:
+        """Contacts first received in [start, end), page after page (a page is at most 1 MB,
+        so nothing holds a seller store's whole history)."""
+        values = {
+            ":pk": {"S": keys.contacts_pk(seller, store)},
+            ":start": {"S": codecs.iso(start)},
+            ":end": {"S": codecs.iso(end)},
+        }
+        condition = f"{keys.CONTACTS_PK} = :pk AND {keys.CONTACTS_SK} BETWEEN :start AND :end"
+        items = self.table.query(
+            condition, values, IndexName=keys.CONTACTS, ScanIndexForward=not newest_first
+        )
+        for item in items:
+            yield item["contact_id"]["S"], codecs.decode_contact(item)
 
-def contacts_between(
-    table: Table,
-    seller: str,
-    store: str,
-    start: datetime,
-    end: datetime,
-    newest_first: bool = False,
-) -> Iterator[tuple[str, ContactState]]:
-    """Contacts first received in [start, end), page after page (a page is at most 1 MB,
-    so nothing holds a seller store's whole history)."""
-    # A sort key is `<received at>#<contact id>`: one received exactly at `end` sorts
-    # after `end`'s own text, so BETWEEN leaves it out, as the half-open window does.
-    values = {
-        ":pk": {"S": keys.contacts_pk(seller, store)},
-        ":start": {"S": codecs.iso(start)},
-        ":end": {"S": codecs.iso(end)},
-    }
-    condition = f"{keys.CONTACTS_PK} = :pk AND {keys.CONTACTS_SK} BETWEEN :start AND :end"
-    items = table.query(
-        condition, values, IndexName=keys.CONTACTS, ScanIndexForward=not newest_first
-    )
-    for item in items:
-        yield item["contact_id"]["S"], codecs.decode_contact(item)
+    def orders(self, seller: str, store: str, order_ids: Iterable[str]) -> dict[str, OrderState]:
+        """The stored orders among `order_ids` (an order never placed nor voted on is absent)."""
+        wanted = sorted(set(order_ids))
+        found = self.table.batch_get(
+            [keys.key(keys.order_pk(seller, store, order_id), keys.STATE) for order_id in wanted]
+        )
+        return {item["order_id"]["S"]: codecs.decode_order(item) for item in found}
 
-
-def orders_of(
-    table: Table, seller: str, store: str, order_ids: Iterable[str]
-) -> dict[str, OrderState]:
-    """The stored orders among `order_ids` (an order never placed nor voted on is absent)."""
-    wanted = sorted(set(order_ids))
-    found = table.batch_get(
-        [keys.key(keys.order_pk(seller, store, order_id), keys.STATE) for order_id in wanted]
-    )
-    return {item["order_id"]["S"]: codecs.decode_order(item) for item in found}
+    def voted_orders(
+        self, seller: str, store: str, since: datetime
+    ) -> Iterator[tuple[str, OrderState]]:
+        """Orders whose latest vote is at or after `since`, newest first."""
+        values = {":pk": {"S": keys.voted_pk(seller, store)}, ":since": {"S": codecs.iso(since)}}
+        condition = f"{keys.VOTED_PK} = :pk AND {keys.VOTED_SK} >= :since"
+        items: Iterator[Any] = self.table.query(
+            condition, values, IndexName=keys.VOTED_ORDERS, ScanIndexForward=False
+        )
+        for item in items:
+            yield item["order_id"]["S"], codecs.decode_order(item)

@@ -14,7 +14,6 @@ from csinsights.errors import Busy
 from csinsights.store.aws import client as aws_client
 from csinsights.store.aws import translated
 
-MAX_TRANSACTION_ITEMS = 100
 MAX_BATCH_GET = 100
 MAX_BATCH_WRITE = 25
 UNPROCESSED_ATTEMPTS = 8
@@ -142,8 +141,10 @@ class Table:
 
 
 class TableStore:
-    """What every store of the table starts from: its settings and the table."""
+    """What every store of the table starts from: its settings and the table. The stores
+    of the package are made of these, one class per family of items, each consumer's store
+    the families it uses."""
 
     def __init__(self, client: Any = None, settings: Settings | None = None) -> None:
-        self.settings = settings or Settings()
+        self.settings = settings or Settings.from_environment()
         self.table = Table(client or aws_client("dynamodb"), self.settings.table_name)

@@ -5,67 +5,27 @@ aggregate deltas, the registry entry)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from csinsights.config import Settings
 from csinsights.domain.batch import Plan, Stored
 from csinsights.domain.counters import DeltaKey
 from csinsights.domain.entities import ContactState, OrderState, Stamp
 from csinsights.store import codecs, keys
-from csinsights.store.dynamo import (
-    MAX_TRANSACTION_ITEMS,
-    NEW_ONLY,
-    TableStore,
-    expires_at,
-    version_condition,
-)
+from csinsights.store.dynamo import NEW_ONLY, expires_at, version_condition
+from csinsights.store.ports import MAX_TRANSACTION_ITEMS, Entities, EntityRequest, TooManyItems
 from csinsights.store.rejected import RejectedEvents
-
-
-class TooManyItems(Exception):
-    """The writes do not fit one transaction: split the events."""
-
-
-@dataclass(frozen=True)
-class EntityRequest:
-    seller: str
-    store: str
-    order_ids: set[str]
-    contact_ids: set[str]
-    with_registry: bool = False
-
-
-@dataclass(frozen=True)
-class Entities:
-    orders: dict[str, Stored[OrderState]]
-    contacts: dict[str, Stored[ContactState]]
-    registered: bool
 
 
 def _latest_event_day(*stamps: Iterable[Stamp]) -> date:
     return max((s.at.date() for group in stamps for s in group), default=datetime.now(UTC).date())
 
 
-class IngestStore(TableStore):
-    def __init__(self, client: Any = None, settings: Settings | None = None) -> None:
-        super().__init__(client, settings)
-        self.rejected = RejectedEvents(self.table.client, self.settings)
+class IngestStore(RejectedEvents):
+    """Entities, aggregates and the registry, and the invalid events kept beside them."""
 
-    def load_entities(
-        self,
-        seller: str,
-        store: str,
-        order_ids: Iterable[str],
-        contact_ids: Iterable[str],
-        with_registry: bool = False,
-    ) -> Entities:
-        request = EntityRequest(seller, store, set(order_ids), set(contact_ids), with_registry)
-        return self.load_many([request])[0]
-
-    def load_many(self, requests: list[EntityRequest]) -> list[Entities]:
+    def load_many(self, requests: Sequence[EntityRequest]) -> list[Entities]:
         """The entities of several seller stores in as few `BatchGetItem`s as possible."""
         wanted = []
         for r in requests:
@@ -94,11 +54,6 @@ class IngestStore(TableStore):
             raise TooManyItems(f"{len(actions)} items")
         self.table.transact_write(actions)
         return len(actions)
-
-    def keep_rejected(
-        self, body: str, reason: str, errors: list[dict[str, str]], message_id: str, now: datetime
-    ) -> None:
-        self.rejected.keep_rejected(body, reason, errors, message_id, now)
 
     def _versioned_put(
         self, pk: str, version: int, attributes: dict[str, Any], last_day: date
@@ -203,3 +158,11 @@ def _entities(found: dict[tuple[str, str], Any], r: EntityRequest) -> Entities:
         (keys.registry_pk(r.seller), keys.registry_sk(r.seller, r.store)) in found
     )
     return Entities(orders, contacts, registered)
+
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from csinsights.store.ports import IngestPort
+
+    _implements: Callable[..., IngestPort] = IngestStore

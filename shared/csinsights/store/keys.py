@@ -1,4 +1,5 @@
-"""Every key and index name of the table, in one place.
+"""Every key and index name of the table, and every object key of the reports bucket, in
+one place.
 
 Single table, keys `pk`/`sk`, TTL on `expires_at`:
 
@@ -140,3 +141,20 @@ def quota_key(seller: str, day: date) -> dict[str, Any]:
 
 def day_sk(day: date) -> str:
     return day.isoformat()
+
+
+# ---- objects of the reports bucket ---------------------------------------------------------
+def insights_prefix(seller: str, day: date) -> str:
+    return f"reports/{seller}/insights/{day.isoformat()}/"
+
+
+def survey_key(seller: str, report_id: str) -> str:
+    return f"reports/{seller}/survey/{report_id}.csv"
+
+
+def contacts_key(seller: str, report_id: str, fmt: str) -> str:
+    return f"reports/{seller}/contacts/{report_id}.{fmt}"
+
+
+def run_sellers_key(day: date) -> str:
+    return f"runs/{day.isoformat()}/sellers.json"

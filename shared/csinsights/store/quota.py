@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from csinsights.errors import Conflict
 from csinsights.store import keys
@@ -42,3 +43,11 @@ class QuotaStore(TableStore):
             ExpressionAttributeNames={"#n": COUNT},
             ExpressionAttributeValues={":minus_one": {"N": "-1"}, ":zero": {"N": "0"}},
         )
+
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from csinsights.store.ports import QuotaPort
+
+    _implements: Callable[..., QuotaPort] = QuotaStore

@@ -1,24 +1,20 @@
-"""Reports: their records (`REPORT#<seller>`), what they read (orders by latest vote from
-the VotedOrders index; contacts by received time from the Contacts index, with the orders
-they name), their files in S3 with pre-signed links, and the report requests queue."""
+"""Reports: their records (`REPORT#<seller>`), their files in S3 with pre-signed links, what
+the report worker reads (the contact and order indexes), and the report requests queue."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
-from datetime import UTC, date, datetime
-from typing import IO, Any
+from datetime import UTC, datetime
+from typing import IO, TYPE_CHECKING, Any
 
 from boto3.s3.transfer import TransferConfig
 
 from csinsights.config import Settings
-from csinsights.domain.entities import ContactState, OrderState
 from csinsights.errors import Conflict
 from csinsights.models.records import ReportRecord, ReportRequest
 from csinsights.store import codecs, keys
 from csinsights.store.aws import client as aws_client
 from csinsights.store.aws import translated
-from csinsights.store.contacts import contacts_between, orders_of
+from csinsights.store.contacts import ContactIndexes
 from csinsights.store.dynamo import NEW_ONLY, TableStore, expires_at
 
 UPLOAD = TransferConfig(use_threads=False)
@@ -26,18 +22,10 @@ UPLOAD = TransferConfig(use_threads=False)
 
 
 def _record(item: dict[str, Any]) -> ReportRecord:
-    return ReportRecord.from_json(codecs.data_of(item))
+    return codecs.report_record_from_json(codecs.data_of(item))
 
 
-class ReportsStore(TableStore):
-    def __init__(
-        self, client: Any = None, settings: Settings | None = None, s3: Any = None
-    ) -> None:
-        super().__init__(client, settings)
-        self.bucket = self.settings.required("reports_bucket")
-        self.s3 = s3 or aws_client("s3")
-
-    # ---- records ---------------------------------------------------------------------
+class ReportRecordItems(TableStore):
     def put_report(self, seller: str, report: ReportRecord, only_if_new: bool = False) -> bool:
         """Report ids start with their creation time, so the sort key orders them.
 
@@ -45,7 +33,7 @@ class ReportsStore(TableStore):
         written late never hides the `ready` its worker wrote first."""
         item = {
             **keys.key(keys.report_pk(seller), report.report_id),
-            "data": codecs.data_attribute(report.to_json(), compact=False),
+            "data": codecs.data_attribute(codecs.report_record_to_json(report), compact=False),
             "expires_at": expires_at(datetime.now(UTC).date(), self.settings.retention_days),
         }
         try:
@@ -71,28 +59,18 @@ class ReportsStore(TableStore):
         )
         return [_record(i) for i in items], (last["sk"]["S"] if last else None)
 
-    def voted_orders(
-        self, seller: str, store: str, since: datetime
-    ) -> Iterator[tuple[str, OrderState]]:
-        """Orders whose latest vote is at or after `since`, newest first."""
-        values = {":pk": {"S": keys.voted_pk(seller, store)}, ":since": {"S": codecs.iso(since)}}
-        condition = f"{keys.VOTED_PK} = :pk AND {keys.VOTED_SK} >= :since"
-        items = self.table.query(
-            condition, values, IndexName=keys.VOTED_ORDERS, ScanIndexForward=False
-        )
-        for item in items:
-            yield item["order_id"]["S"], codecs.decode_order(item)
 
-    def contacts(
-        self, seller: str, store: str, start: datetime, end: datetime
-    ) -> Iterator[tuple[str, ContactState]]:
-        """Contacts first received in [start, end), newest first, page by page."""
-        return contacts_between(self.table, seller, store, start, end, newest_first=True)
+class ReportFiles:
+    """The reports bucket."""
 
-    def orders(self, seller: str, store: str, order_ids: Iterable[str]) -> dict[str, OrderState]:
-        return orders_of(self.table, seller, store, order_ids)
+    def __init__(self, settings: Settings, s3: Any = None) -> None:
+        self._bucket = settings.required("reports_bucket")
+        self.s3 = s3 or aws_client("s3")
 
-    # ---- files -----------------------------------------------------------------------
+    @property
+    def bucket(self) -> str:
+        return self._bucket
+
     def put(self, key: str, body: str, content_type: str) -> None:
         with translated():
             self.s3.put_object(
@@ -114,21 +92,9 @@ class ReportsStore(TableStore):
                 Config=UPLOAD,
             )
 
-    @staticmethod
-    def insights_prefix(seller: str, day: date) -> str:
-        return f"reports/{seller}/insights/{day.isoformat()}/"
-
-    @staticmethod
-    def survey_key(seller: str, report_id: str) -> str:
-        return f"reports/{seller}/survey/{report_id}.csv"
-
-    @staticmethod
-    def contacts_key(seller: str, report_id: str, fmt: str) -> str:
-        return f"reports/{seller}/contacts/{report_id}.{fmt}"
-
-    @staticmethod
-    def run_sellers_key(day: date) -> str:
-        return f"runs/{day.isoformat()}/sellers.json"
+    def read(self, key: str) -> bytes:
+        with translated():
+            return bytes(self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
 
     def download_link(self, key: str, filename: str, expires_in: int) -> str:
         """A SigV4 link that downloads `key` as an attachment named `filename`."""
@@ -146,16 +112,35 @@ class ReportsStore(TableStore):
             )
 
 
+class ReportsStore(ReportRecordItems, ReportFiles, ContactIndexes):
+    """What the report worker, the run's reports and the API's report routes use."""
+
+    def __init__(
+        self, client: Any = None, settings: Settings | None = None, s3: Any = None
+    ) -> None:
+        TableStore.__init__(self, client, settings)
+        ReportFiles.__init__(self, self.settings, s3)
+
+
 class ReportRequests:
-    """The queue the survey responses report worker reads."""
+    """The queue the report worker reads."""
 
     def __init__(self, client: Any = None, settings: Settings | None = None) -> None:
-        self.settings = settings or Settings()
+        self.settings = settings or Settings.from_environment()
         self.queue_url = self.settings.required("report_requests_queue_url")
         self.client = client or aws_client("sqs")
 
     def send(self, request: ReportRequest) -> None:
         with translated():
             self.client.send_message(
-                QueueUrl=self.queue_url, MessageBody=json.dumps(request.to_json())
+                QueueUrl=self.queue_url, MessageBody=codecs.report_request_message(request)
             )
+
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from csinsights.store.ports import ReportRequestsPort, ReportsPort
+
+    _reports: Callable[..., ReportsPort] = ReportsStore
+    _requests: Callable[..., ReportRequestsPort] = ReportRequests

@@ -1,0 +1,95 @@
+"""What the scheduled run computes and publishes, pure: a seller store's counts of the day
+(every served window, the window before each, the self-fulfilled counts the store's
+benchmarks rank) and a seller's published day, the snapshot the API serves. Their stored
+forms are `store.codecs`'s."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from csinsights.domain.benchmarks import Benchmark
+from csinsights.domain.catalogue import BENCHMARK_WINDOW, WINDOWS
+from csinsights.domain.counters import as_of
+from csinsights.domain.metrics import Counts, last_complete_months, window_counts
+
+RANKING_MONTHS = 3
+"""The complete calendar months the top performers are ranked over."""
+
+
+def activity_start(day: date) -> date:
+    """First day whose items make a store part of a seller's figures as of the end of
+    `day`: the longest window, or back to the first of the ranking months."""
+    months = last_complete_months(day, RANKING_MONTHS)
+    return min(day - timedelta(days=max(WINDOWS) - 1), months[-1][0])
+
+
+def lookback_start(day: date) -> date:
+    """First day any figure as of the end of `day` needs: the previous period of the
+    longest window starts two of its lengths back."""
+    return min(day - timedelta(days=2 * max(WINDOWS) - 1), activity_start(day))
+
+
+@dataclass(frozen=True)
+class AggregateItem:
+    """One stored item of a seller store's daily aggregate deltas: the counters that took
+    effect on `effective` for the items of day `belongs`."""
+
+    belongs: date
+    effective: date
+    counters: Mapping[str, int]
+
+
+@dataclass
+class SellerStoreCounts:
+    windows: dict[int, Counts]
+    self_fulfilled: Counts
+    months: list[Counts]
+    previous: dict[int, Counts]
+    """Per window `w`, the counts over the `w` days before it, as of that period's end."""
+
+
+def seller_store_counts(items: Iterable[AggregateItem], day: date) -> SellerStoreCounts:
+    """A seller store's counts as of the end of `day`, from its aggregate items of the
+    lookback (those that took effect after `day` are not seen)."""
+    deltas = [(i.belongs, i.effective, i.counters) for i in items if i.effective <= day]
+    current = as_of(deltas, day)
+    windows = {w: window_counts(current, "all", day - timedelta(days=w - 1), day) for w in WINDOWS}
+    # What the dashboard showed at the previous period's end: a vote changed or a reply
+    # sent after it belongs to today's figures only.
+    previous = {
+        w: window_counts(
+            as_of(deltas, day - timedelta(days=w)),
+            "all",
+            day - timedelta(days=2 * w - 1),
+            day - timedelta(days=w),
+        ).summarised()
+        for w in WINDOWS
+    }
+    self_fulfilled = window_counts(current, "sf", day - timedelta(days=BENCHMARK_WINDOW - 1), day)
+    months = [
+        window_counts(as_of(deltas, last), "sf", first, last)
+        for first, last in last_complete_months(day, RANKING_MONTHS)
+    ]
+    return SellerStoreCounts(windows, self_fulfilled, months, previous)
+
+
+def active(items: Iterable[AggregateItem], day: date) -> bool:
+    """Whether a seller store has any counted item in the activity span, visible as of the
+    end of `day`: only then is it part of the seller's figures."""
+    start = activity_start(day)
+    return any(i.belongs >= start and i.effective <= day for i in items)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A seller's published day: each store's counts per served window, the counts of the
+    window just before each as they stood at its own end (`previous`), and each store's
+    benchmarks, as of the end of `as_of_day`."""
+
+    seller_id: str
+    as_of_day: date
+    stores: Mapping[str, Mapping[int, Counts]]
+    benchmarks: Mapping[str, Mapping[str, Benchmark]]
+    previous: Mapping[str, Mapping[int, Counts]] = field(default_factory=dict)
