@@ -13,6 +13,7 @@ from moto import mock_aws
 
 from csinsights.config import Settings
 from csinsights.domain.asof import parse_as_of
+from csinsights.domain.document import MetricsDocument
 from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.domain.targets import RenderRules
 from csinsights.store.read import ReadStore
@@ -64,7 +65,7 @@ def _long_lived() -> Iterator[Callable[[], None]]:
 
 def documents(
     deployment: Deployment, plan: dict[str, Any], window_days: int
-) -> list[dict[str, Any]]:
+) -> list[MetricsDocument]:
     settings = Settings(table_name=deployment.outputs["EventsTableName"])
     repository = ReadStore(settings=settings)
     rules = RenderRules.from_settings(settings)
@@ -109,7 +110,7 @@ def replay_events(
         plan = run_metrics(deployment, as_of_text)
         result = {
             "ingest": summary.as_dict(),
-            "sellers": documents(deployment, plan, window_days),
+            "sellers": [d.to_json() for d in documents(deployment, plan, window_days)],
         }
         if alerts:
             instant = datetime.combine(day + timedelta(days=1), time(), UTC)

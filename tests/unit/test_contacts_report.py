@@ -84,7 +84,7 @@ def product_documents(store: MemoryStore, day: date, window: int) -> dict[str, d
     for seller, stores in plan.items():
         snapshot = run.publish_seller(seller, stores, day)
         if snapshot is not None:
-            out[seller] = document_from_snapshot(snapshot, window)
+            out[seller] = document_from_snapshot(snapshot, window).to_json()
     return out
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal
+from typing import Final, Literal
 
 WINDOWS = (7, 28, 30, 90)
 """Window lengths, in days, a metrics document can cover."""
-BENCHMARK_WINDOW = 28
+BENCHMARK_WINDOW: Final = 28
 """The window the store benchmarks (store average, top performers) are computed over."""
 RESPONSE_DUE = timedelta(hours=24)
 """A reply within this long counts towards the response-within-24h rate."""
