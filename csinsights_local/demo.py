@@ -299,14 +299,14 @@ def _demo(
     table = out / "metrics-table.txt"
     with table.open("w") as file:
         print_table(docs, file)
-    print(f"\nMetrics of the {BENCHMARK_WINDOW} days as of {docs[0]['as_of']}:")
+    print(f"\nMetrics of the {BENCHMARK_WINDOW} days as of {docs[0].as_of}:")
     print_table(docs[: args.table_sellers])
     if len(docs) > args.table_sellers:
         print(f"showing {args.table_sellers} of {len(docs)} sellers; all in {table}")
     api = LocalApi(deployment)
     benchmarks = [api.call(None, f"/v1/stores/{s}/benchmarks")[1] for s in shape.stores]
     print_benchmarks(benchmarks, docs)
-    sellers = [d["seller_id"] for d in docs]
+    sellers = [d.seller_id for d in docs]
     seller = "SELLER001" if "SELLER001" in sellers else sellers[0]
     status, history = api.call(
         seller,

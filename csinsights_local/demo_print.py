@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from csinsights.domain.catalogue import CATALOGUE
+from csinsights.domain.document import MetricsDocument
 from csinsights_local.pipeline import IngestSummary
 
 MARK = {"good": "ok", "fair": "!", "poor": "X", "na": "-", None: ""}
@@ -24,21 +25,19 @@ def print_summary(summary: IngestSummary, out: TextIO | None = None) -> None:
         print(f"      e.g. {example['reason']}: {fields}", file=out)
 
 
-def print_table(docs: list[dict[str, Any]], out: TextIO | None = None) -> None:
+def print_table(docs: list[MetricsDocument], out: TextIO | None = None) -> None:
     """Seller x store rows (and the collective 'ALL'), each metric with its status mark;
     the columns' short names spelled out below."""
     header = f"{'seller':<10} {'store':<5} " + " ".join(f"{m.short_label:>13}" for m in CATALOGUE)
     print(header, file=out)
     print("-" * len(header), file=out)
     for doc in docs:
-        rows = [("ALL", doc["metrics"])] + [(s["store_id"], s["metrics"]) for s in doc["by_store"]]
-        for store, metrics in rows:
+        for store, metrics in doc.views():
             cells = []
-            for metric in CATALOGUE:
-                m = metrics[metric.name]
-                value = "NA" if m["value"] is None else f"{m['value']:g}"
-                cells.append(f"{value + ' ' + MARK[m.get('status')]:>13}")
-            print(f"{doc['seller_id']:<10} {store:<5} " + " ".join(cells), file=out)
+            for _, m in metrics.figures():
+                value = "NA" if m.value is None else f"{m.value:g}"
+                cells.append(f"{value + ' ' + MARK[m.status]:>13}")
+            print(f"{doc.seller_id:<10} {store or 'ALL':<5} " + " ".join(cells), file=out)
     print("status: ok good, ! fair, X poor, - not available", file=out)
     for metric in CATALOGUE:
         print(f"  {metric.short_label:<10} {metric.label}", file=out)
@@ -49,14 +48,14 @@ def _figure(value: float | None) -> str:
 
 
 def print_benchmarks(
-    benchmarks: list[dict[str, Any]], docs: list[dict[str, Any]], out: TextIO | None = None
+    benchmarks: list[dict[str, Any]], docs: list[MetricsDocument], out: TextIO | None = None
 ) -> None:
     """Each store's average and top performers per compared metric, as the API serves them,
     beside how many sellers have figures there."""
     sellers: dict[str, int] = {}
     for doc in docs:
-        for entry in doc["by_store"]:
-            sellers[entry["store_id"]] = sellers.get(entry["store_id"], 0) + 1
+        for entry in doc.by_store:
+            sellers[entry.store_id] = sellers.get(entry.store_id, 0) + 1
     print("\nStore comparisons (the API's store benchmarks):", file=out)
     header = (
         f"{'store':<5} {'sellers':>7}  {'metric':<42} {'store average':>13} {'top performers':>14}"

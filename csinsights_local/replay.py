@@ -16,6 +16,7 @@ from moto import mock_aws
 from csinsights.alerts import ReplyDueAlerts
 from csinsights.config import Settings
 from csinsights.domain.asof import end_of, parse_as_of, timestamp
+from csinsights.domain.document import MetricsDocument
 from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.domain.targets import RenderRules
 from csinsights.store.ports import ReadPort
@@ -69,7 +70,7 @@ def _long_lived() -> Iterator[Callable[[], None]]:
 
 def documents(
     read: ReadPort, plan: dict[str, Any], window_days: int, rules: RenderRules
-) -> list[dict[str, Any]]:
+) -> list[MetricsDocument]:
     """The metrics document of every seller the run listed, as of its day."""
     day = date.fromisoformat(plan["as_of_day"])
     out = []
@@ -82,7 +83,7 @@ def documents(
 
 def deployed_documents(
     deployment: Deployment, plan: dict[str, Any], window_days: int
-) -> list[dict[str, Any]]:
+) -> list[MetricsDocument]:
     """`documents` of a local stack, rendered with the configuration the template gives
     the functions that render them."""
     with deployment.environment_of("MetricsPublishFunction"):
@@ -151,7 +152,7 @@ def _on_embedded_store(
     rules = RenderRules.from_settings(store.settings)
     result = {
         "ingest": summary.as_dict(),
-        "sellers": documents(store, plan, window_days, rules),
+        "sellers": [d.to_json() for d in documents(store, plan, window_days, rules)],
     }
     if alerts_at is not None:
         # As the alert function runs: judged as of `alerts_at`, claims leased by the clock.
@@ -185,7 +186,7 @@ def _on_emulated_aws(
         plan = run_metrics(deployment, as_of)
         result = {
             "ingest": summary.as_dict(),
-            "sellers": deployed_documents(deployment, plan, window_days),
+            "sellers": [d.to_json() for d in deployed_documents(deployment, plan, window_days)],
         }
         if alerts_at is not None:
             result["alerts"] = run_alerts(deployment, alerts_at)

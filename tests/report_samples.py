@@ -11,6 +11,7 @@ from fractions import Fraction
 from typing import Any
 
 from csinsights.domain.benchmarks import Benchmark
+from csinsights.domain.document import MetricsDocument
 from csinsights.domain.documents import render_document
 from csinsights.domain.metrics import METRICS, Counts
 from csinsights.domain.targets import RenderRules, store_targets
@@ -27,7 +28,7 @@ PWNED = "<img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">"
 
 @dataclass(frozen=True)
 class Sample:
-    document: dict[str, Any]
+    document: MetricsDocument
     trend: Trend | None
     overdue: list[dict[str, Any]] | None
     rules: RenderRules

@@ -153,7 +153,7 @@ class MetricsRun:
         trend = Trend.from_documents(first, day, past | {day: document})
         prefix = keys.insights_prefix(seller, day)
         self.reports.put(
-            prefix + "insights.json", json.dumps(document, indent=2), "application/json"
+            prefix + "insights.json", json.dumps(document.to_json(), indent=2), "application/json"
         )
         self.reports.put(prefix + "insights.csv", to_csv(document), "text/csv")
         overdue = self._overdue(seller, snapshot.stores, day)
@@ -161,7 +161,7 @@ class MetricsRun:
         self.reports.put(prefix + "insights.html", page, "text/html")
         report = ReportRecord.insights(
             f"{day.strftime('%Y%m%d')}-insights",
-            document["as_of"],
+            document.as_of,
             {fmt: prefix + f"insights.{fmt}" for fmt in ("csv", "json", "html")},
             datetime.now(UTC),
         )

@@ -9,6 +9,7 @@ from csinsights.config import Settings
 from csinsights.domain.asof import end_of, last_complete_day, timestamp
 from csinsights.domain.catalogue import BENCHMARK_WINDOW, WINDOWS
 from csinsights.domain.contacts import OpenContact, contact_as_of, overdue_row
+from csinsights.domain.document import MetricsDocument
 from csinsights.domain.documents import rounded
 from csinsights.domain.metrics import METRICS
 from csinsights.domain.snapshots import document_from_snapshot
@@ -158,7 +159,7 @@ class Queries:
 
     def metrics(
         self, seller: str, stores: list[str] | None, as_of_day: date | None, window_days: int
-    ) -> dict[str, Any]:
+    ) -> MetricsDocument:
         snapshot = self.repository.snapshot(seller, as_of_day)
         if snapshot is None:
             raise NotFound(
@@ -186,16 +187,9 @@ class Queries:
             document = document_from_snapshot(
                 snapshot, window_days, [store] if store else None, rules=self.rules
             )
-            figure = (
-                document["by_store"][0]["metrics"][metric] if store else document["metrics"][metric]
-            )
-            points.append(
-                {
-                    "as_of": document["as_of"],
-                    "value": figure["value"],
-                    "status": figure.get("status"),
-                }
-            )
+            metrics = document.by_store[0].metrics if store else document.metrics
+            figure = metrics.figure(metric)
+            points.append({"as_of": document.as_of, "value": figure.value, "status": figure.status})
         return {
             "seller_id": seller,
             "metric": metric,

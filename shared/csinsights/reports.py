@@ -16,7 +16,15 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from csinsights.domain.catalogue import CATALOGUE
+from csinsights.domain.document import (
+    Compared,
+    FixedTargetRate,
+    LateContacts,
+    MetricsDocument,
+    PreventableRate,
+    Rate,
+    ResponseTime,
+)
 from csinsights.domain.figures import REASONS
 from csinsights.domain.insights import DISTRIBUTION_BANDS
 from csinsights.render.words import target_text
@@ -92,53 +100,51 @@ INSIGHTS_COLUMNS = (
 )
 
 
-def _rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+def _rows(document: MetricsDocument) -> list[dict[str, Any]]:
     """One row per scope (`all`, then each store) and metric; a cell that does not apply to
     a metric (the bands beyond the response time, say) is empty. The metric's label and
     unit stand beside its key, its target as a number, a condition and in words."""
     rows = []
-    scopes = [("all", document["metrics"])] + [
-        (s["store_id"], s["metrics"]) for s in document["by_store"]
-    ]
-    for scope, metrics in scopes:
-        for metric in CATALOGUE:
-            m = metrics[metric.name]
-            target = m.get("target") or {}
-            previous = m.get("previous") or {}
-            bands = m.get("distribution") or {}
-            reasons = m.get("by_reason") or {}
+    for scope, metrics in document.views():
+        for metric, m in metrics.figures():
+            rate = m if isinstance(m, Rate) else None
+            late = m if isinstance(m, LateContacts) else None
+            hours = m if isinstance(m, ResponseTime) else None
+            compared = m if isinstance(m, Compared) else None
+            bands = hours.distribution.by_label() if hours else {}
+            reasons = m.by_reason.model_dump() if isinstance(m, PreventableRate) else {}
             rows.append(
                 {
-                    "seller_id": document["seller_id"],
-                    "as_of": document["as_of"],
-                    "window_days": document["window"]["days"],
-                    "store": scope,
+                    "seller_id": document.seller_id,
+                    "as_of": document.as_of,
+                    "window_days": document.window.days,
+                    "store": "all" if scope is None else scope,
                     "metric": metric.name,
                     "metric_label": metric.label,
                     "unit": metric.unit,
-                    "value": m.get("value"),
-                    "numerator": m.get("numerator"),
-                    "denominator": m.get("denominator"),
-                    "median": m.get("median"),
-                    "p90": m.get("p90"),
-                    "status": m.get("status"),
-                    "target": target.get("value"),
-                    "target_condition": target.get("condition"),
-                    "target_text": target_text(metric, m.get("target")),
-                    "store_average": m.get("store_average"),
-                    "top_performers": m.get("top_performers"),
-                    "reason": m.get("reason"),
-                    "data_through": document["data_through"],
-                    "to_target": m.get("to_target"),
-                    "low_sample": m.get("low_sample"),
-                    "previous_value": previous.get("value"),
-                    "previous_numerator": previous.get("numerator"),
-                    "previous_denominator": previous.get("denominator"),
-                    "change": m.get("change"),
-                    "trend": m.get("trend"),
-                    "answered_late": m.get("answered_late"),
-                    "unanswered_late": m.get("unanswered_late"),
-                    "unanswered": m.get("unanswered"),
+                    "value": m.value,
+                    "numerator": rate.numerator if rate else None,
+                    "denominator": rate.denominator if rate else None,
+                    "median": hours.median if hours else None,
+                    "p90": hours.p90 if hours else None,
+                    "status": m.status,
+                    "target": m.target.value if m.target else None,
+                    "target_condition": m.target.condition if m.target else None,
+                    "target_text": target_text(metric, m.target),
+                    "store_average": compared.store_average if compared else None,
+                    "top_performers": compared.top_performers if compared else None,
+                    "reason": m.reason,
+                    "data_through": document.data_through,
+                    "to_target": m.to_target if isinstance(m, FixedTargetRate) else None,
+                    "low_sample": rate.low_sample if rate else None,
+                    "previous_value": m.previous.value,
+                    "previous_numerator": rate.previous.numerator if rate else None,
+                    "previous_denominator": rate.previous.denominator if rate else None,
+                    "change": m.change,
+                    "trend": m.trend,
+                    "answered_late": late.answered_late if late else None,
+                    "unanswered_late": late.unanswered_late if late else None,
+                    "unanswered": hours.unanswered if hours else None,
                     **{f"hours_{band}": bands.get(band) for band in BAND_LABELS},
                     **{f"contacts_{reason}": reasons.get(reason) for reason in REASONS},
                 }
@@ -146,5 +152,5 @@ def _rows(document: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def to_csv(document: dict[str, Any]) -> str:
+def to_csv(document: MetricsDocument) -> str:
     return write_csv(_rows(document), INSIGHTS_COLUMNS)

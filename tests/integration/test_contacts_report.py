@@ -64,7 +64,9 @@ def test_a_requested_contacts_report_rebuilds_the_documents_contact_figures(api:
         "seller,,",  # its reply and the vote on o3 come after T; ties: store, newest first
         "CA,c3,o3,product_quality,yes,2026-11-19T22:00:00Z,yes,,2,pending,no,unanswered,0,seller,,",
     ]
-    document = document_from_snapshot(api.snapshot("A1SELLER", datetime(2026, 11, 19).date()))
+    document = document_from_snapshot(
+        api.snapshot("A1SELLER", datetime(2026, 11, 19).date())
+    ).to_json()
     assert contacts_rows.from_rows(rows) == contacts_rows.from_document(document["metrics"])
     for entry in document["by_store"]:
         alone = [r for r in rows if r["store_id"] == entry["store_id"]]

@@ -87,11 +87,11 @@ def test_a_run_writes_a_snapshot_and_reports_per_seller(stack: Deployment) -> No
         assert snapshot.seller_id == seller
         assert sorted(snapshot.stores) == list(STORES)
         expected = document_from_snapshot(snapshot)
-        assert expected["seller_id"] == seller
-        assert expected["as_of"] == T
+        assert expected.seller_id == seller
+        assert expected.as_of == T
 
         document = json.loads(body(bucket, report_key(seller, DAY, "json")))
-        assert document == expected
+        assert document == expected.to_json()
         assert [s["store_id"] for s in document["by_store"]] == list(STORES)
 
         rows = list(csv.DictReader(io.StringIO(body(bucket, report_key(seller, DAY, "csv")))))
@@ -200,7 +200,7 @@ def test_the_scheduled_event_plans_the_last_complete_day(stack: Deployment) -> N
     for seller in SELLERS:
         document = json.loads(body(bucket, report_key(seller, day, "json")))
         assert document["as_of"] == "2026-11-21T00:00:00Z"
-        assert document == document_from_snapshot(repository(stack).snapshot(seller, day))
+        assert document == document_from_snapshot(repository(stack).snapshot(seller, day)).to_json()
 
 
 def test_the_scheduled_time_in_another_offset_still_means_the_utc_day(stack: Deployment) -> None:
@@ -242,14 +242,14 @@ def test_events_after_t_count_in_a_later_run(stack: Deployment) -> None:
         earlier = document_from_snapshot(repo.snapshot(seller, DAY))
         later = document_from_snapshot(repo.snapshot(seller, date(2026, 11, 22)))
         assert (
-            later["metrics"]["customer_service_dissatisfaction_rate"]
-            != earlier["metrics"]["customer_service_dissatisfaction_rate"]
+            later.metrics.customer_service_dissatisfaction_rate
+            != earlier.metrics.customer_service_dissatisfaction_rate
         )
-        us = next(s for s in later["by_store"] if s["store_id"] == "US")["metrics"]
+        us = next(s for s in later.by_store if s.store_id == "US").metrics
         # o1-o4; c1, c3, c4 preventable (c2 is a pre-sale question)
         assert (
-            us["preventable_contact_rate"]["numerator"],
-            us["preventable_contact_rate"]["denominator"],
+            us.preventable_contact_rate.numerator,
+            us.preventable_contact_rate.denominator,
         ) == (3, 4)
     assert repo.snapshot("C3LATE", DAY) is None
     assert repo.snapshot("C3LATE", date(2026, 11, 22)) is not None
@@ -354,4 +354,4 @@ def test_the_day_boundary_is_utc_whatever_the_offset(stack: Deployment) -> None:
     )
     run_metrics(stack, T)
     document = document_from_snapshot(repository(stack).snapshot("A1SELLER", DAY))
-    assert document["metrics"]["preventable_contact_rate"]["denominator"] == 1
+    assert document.metrics.preventable_contact_rate.denominator == 1

@@ -75,7 +75,7 @@ class Pipeline(RuleBasedStateMachine):
     def the_scheduled_run(self, days_back: int) -> None:
         as_of = T - timedelta(days=days_back)
         plan = run_metrics(self.stack, as_of.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        got = documents(self.stack, plan, 28)
+        got = [d.to_json() for d in documents(self.stack, plan, 28)]
         assert got == reference.documents(self.delivered, as_of)
         self.runs[as_of] = got
 

@@ -83,7 +83,7 @@ def product_documents(store: EmbeddedStore, day: date, window: int) -> dict[str,
     for seller, stores in plan.items():
         snapshot = run.publish_seller(seller, stores, day)
         if snapshot is not None:
-            out[seller] = document_from_snapshot(snapshot, window)
+            out[seller] = document_from_snapshot(snapshot, window).to_json()
     return out
 
 

@@ -8,13 +8,13 @@ import csv
 import io
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from csinsights.contacts_report import ReportFiles
 from csinsights.domain.contacts import ContactAsOf
+from csinsights.domain.document import MetricsDocument
 from csinsights.domain.documents import render_document
 from csinsights.domain.entities import OrderState, Stamp, Vote
 from csinsights.domain.metrics import Counts
@@ -68,25 +68,26 @@ def unsafe_cells(text: str, numeric: set[str]) -> list[tuple[str, str]]:
     return out
 
 
-def insights_document(seller: str, stores: list[str], reason: str) -> dict[str, Any]:
+def insights_document(seller: str, stores: list[str], reason: str) -> MetricsDocument:
     counts = {
         store: Counts(orders=4, contacts=2, preventable=1, responses=2, dissatisfied=1)
         for store in stores
     }
     previous = {store: Counts(orders=2, contacts=2, preventable=2) for store in stores}
     doc = render_document(seller, date(2026, 11, 19), 28, counts, {}, previous=previous)
-    doc["metrics"]["buyer_dissatisfaction_rate"]["reason"] = reason
+    doc.metrics.buyer_dissatisfaction_rate.reason = reason
     return doc
 
 
-def numeric_cells(doc: dict[str, Any]) -> set[str]:
+def numeric_cells(doc: MetricsDocument) -> set[str]:
     """What the document's numbers look like in a cell."""
     out = set()
-    for metrics in [doc["metrics"]] + [s["metrics"] for s in doc["by_store"]]:
-        for figure in metrics.values():
+    for _, metrics in doc.views():
+        for _, figure in metrics.figures():
             for key in ("value", "change", "numerator", "denominator"):
-                if isinstance(figure.get(key), int | float):
-                    out.add(str(figure[key]))
+                number = getattr(figure, key, None)
+                if isinstance(number, int | float):
+                    out.add(str(number))
     return out
 
 

@@ -17,14 +17,30 @@ from hypothesis import strategies as st
 
 from csinsights.config import Settings
 from csinsights.domain.benchmarks import Benchmark
-from csinsights.domain.catalogue import CSDR, LATE, RESPONSE_TIME, WITHIN_24H
+from csinsights.domain.catalogue import CATALOGUE, CSDR, LATE, WITHIN_24H
+from csinsights.domain.document import (
+    CollectiveMetrics,
+    Compared,
+    ContactsByReason,
+    FixedTargetRate,
+    LateContacts,
+    MetricsDocument,
+    PreventableRate,
+    Previous,
+    PreviousCount,
+    Rate,
+    ResponseTime,
+    ResponseTimeBands,
+    StoreMetrics,
+    Target,
+)
 from csinsights.domain.documents import render_document
 from csinsights.domain.figures import PREVENTABLE_RATE, REASONS, rounded
+from csinsights.domain.insights import DISTRIBUTION_BANDS
 from csinsights.domain.metrics import METRICS, Counts
 from csinsights.domain.run import Snapshot
 from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.domain.targets import RenderRules, store_targets
-from csinsights.models.api import MetricsDocument
 from tests import reference
 from tests.profiles import examples
 
@@ -44,7 +60,7 @@ def render(
     benchmarks: dict[str, dict[str, Benchmark]] | None = None,
     targets: dict[str, Any] | None = None,
     min_sample: int = 40,
-) -> dict[str, Any]:
+) -> MetricsDocument:
     rules = RenderRules(min_sample, store_targets(targets or {}))
     return render_document("S1", DAY, window_days, counts, benchmarks or {}, None, previous, rules)
 
@@ -66,36 +82,36 @@ def answered_in(hours: dict[int, int]) -> Counts:
 
 def test_three_dissatisfied_of_eleven_need_two_more_satisfied_responses() -> None:
     doc = render({"US": Counts(responses=11, dissatisfied=3)})
-    for metrics in (doc["metrics"], doc["by_store"][0]["metrics"]):
-        csdr = metrics[CSDR]
-        assert (csdr["value"], csdr["status"], csdr["to_target"]) == (27.27, "fair", 2)
-        assert csdr["target"] == {"value": 25, "condition": "less_than"}
+    for metrics in (doc.metrics, doc.by_store[0].metrics):
+        csdr = metrics.customer_service_dissatisfaction_rate
+        assert (csdr.value, csdr.status, csdr.to_target) == (27.27, "fair", 2)
+        assert csdr.target == Target(value=25, condition="less_than")
 
 
 def test_twenty_one_of_twenty_five_within_24h_need_fifteen_more() -> None:
     counts = answered_in({2: 21, 30: 4})
-    within = render({"US": counts})["by_store"][0]["metrics"][WITHIN_24H]
-    assert (within["numerator"], within["denominator"], within["value"]) == (21, 25, 84.0)
-    assert (within["status"], within["to_target"]) == ("fair", 15)
+    within = render({"US": counts}).by_store[0].metrics.response_within_24h_rate
+    assert (within.numerator, within.denominator, within.value) == (21, 25, 84.0)
+    assert (within.status, within.to_target) == ("fair", 15)
 
 
 def test_a_met_target_takes_nothing_and_an_na_rate_has_no_target_to_reach() -> None:
     doc = render({"US": Counts(responses=4, dissatisfied=0)})
-    assert doc["metrics"][CSDR]["to_target"] == 0
-    assert doc["metrics"][WITHIN_24H]["value"] is None
-    assert doc["metrics"][WITHIN_24H]["to_target"] is None
+    assert doc.metrics.customer_service_dissatisfaction_rate.to_target == 0
+    assert doc.metrics.response_within_24h_rate.value is None
+    assert doc.metrics.response_within_24h_rate.to_target is None
 
 
 def test_a_target_of_one_hundred_percent_is_out_of_reach_by_answering_more() -> None:
     doc = render({"DE": answered_in({2: 9, 30: 1})}, targets={"DE": {WITHIN_24H: {"good": 100}}})
-    within = doc["by_store"][0]["metrics"][WITHIN_24H]
-    assert (within["value"], within["status"], within["to_target"]) == (90.0, "fair", None)
-    assert within["target"] == {"value": 100, "condition": "greater_than_or_equal"}
+    within = doc.by_store[0].metrics.response_within_24h_rate
+    assert (within.value, within.status, within.to_target) == (90.0, "fair", None)
+    assert within.target == Target(value=100, condition="greater_than_or_equal")
 
 
 def test_data_through_is_the_last_whole_day() -> None:
     doc = render({"US": Counts()})
-    assert (doc["as_of"], doc["data_through"]) == ("2026-11-26T00:00:00Z", "2026-11-25")
+    assert (doc.as_of, doc.data_through) == ("2026-11-26T00:00:00Z", "2026-11-25")
 
 
 # ---- details of the figures ---------------------------------------------------------------
@@ -105,19 +121,19 @@ def test_late_contacts_split_into_answered_and_unanswered() -> None:
     counts = answered_in({50: 2, 3: 1}) + Counts(
         hours=Counter({60: 1, 10: 1}), unanswered_over_24h=1, unanswered_over_48h=1
     )
-    late = render({"US": counts})["by_store"][0]["metrics"][LATE]
-    assert (late["value"], late["answered_late"], late["unanswered_late"]) == (3, 2, 1)
-    assert late["status"] == "poor"
+    late = render({"US": counts}).by_store[0].metrics.late_contacts
+    assert (late.value, late.answered_late, late.unanswered_late) == (3, 2, 1)
+    assert late.status == "poor"
 
 
 def test_response_time_bands_and_unanswered() -> None:
     counts = answered_in({0: 2, 1: 1, 3: 1, 4: 1, 8: 1, 23: 1, 24: 1, 47: 1, 48: 1}) + Counts(
         hours=Counter({100: 1, 2: 1})
     )
-    figure = render({"US": counts})["metrics"][RESPONSE_TIME]
-    assert figure["denominator"] == 12
-    assert figure["unanswered"] == 2
-    assert figure["distribution"] == {
+    figure = render({"US": counts}).metrics.average_contact_response_time_hours
+    assert figure.denominator == 12
+    assert figure.unanswered == 2
+    assert figure.distribution.by_label() == {
         "0-1": 2,
         "1-4": 3,
         "4-8": 1,
@@ -125,25 +141,25 @@ def test_response_time_bands_and_unanswered() -> None:
         "24-48": 2,
         "48+": 2,
     }
-    assert sum(figure["distribution"].values()) == figure["denominator"]
+    assert sum(figure.distribution.by_label().values()) == figure.denominator
 
 
 def test_contacts_by_reason_list_every_reason_in_contract_order() -> None:
     counts = Counts(orders=10, contacts=3, preventable=1, by_reason=Counter(shipping=1, other=2))
-    by_reason = render({"US": counts})["metrics"][PREVENTABLE_RATE]["by_reason"]
+    by_reason = render({"US": counts}).to_json()["metrics"]["preventable_contact_rate"]["by_reason"]
     assert list(by_reason) == list(REASONS)
     assert by_reason == dict.fromkeys(REASONS, 0) | {"shipping": 1, "other": 2}
 
 
 @pytest.mark.parametrize(("responses", "low"), [(0, True), (39, True), (40, False), (41, False)])
 def test_low_sample_below_forty_na_included(responses: int, low: bool) -> None:
-    csdr = render({"US": Counts(responses=responses)})["metrics"][CSDR]
-    assert csdr["low_sample"] is low
+    csdr = render({"US": Counts(responses=responses)}).metrics.customer_service_dissatisfaction_rate
+    assert csdr.low_sample is low
 
 
 def test_min_sample_is_configuration() -> None:
-    csdr = render({"US": Counts(responses=39)}, min_sample=30)["metrics"][CSDR]
-    assert csdr["low_sample"] is False
+    metrics = render({"US": Counts(responses=39)}, min_sample=30).metrics
+    assert metrics.customer_service_dissatisfaction_rate.low_sample is False
 
 
 # ---- previous period, change and trend ----------------------------------------------------
@@ -152,27 +168,28 @@ def test_min_sample_is_configuration() -> None:
 def test_change_and_trend_follow_each_metric_direction() -> None:
     now = Counts(responses=10, dissatisfied=1) + answered_in({2: 9, 30: 1})
     before = Counts(responses=10, dissatisfied=3) + answered_in({2: 8, 30: 2})
-    metrics = render({"US": now}, {"US": before})["metrics"]
-    assert metrics[CSDR]["previous"] == {"value": 30.0, "numerator": 3, "denominator": 10}
-    assert (metrics[CSDR]["change"], metrics[CSDR]["trend"]) == (-20.0, "better")
-    assert (metrics[WITHIN_24H]["change"], metrics[WITHIN_24H]["trend"]) == (10.0, "better")
-    response_time = metrics[RESPONSE_TIME]
-    assert response_time["previous"] == {"value": 7.6, "numerator": 76, "denominator": 10}
-    assert (response_time["change"], response_time["trend"]) == (-2.8, "better")
+    metrics = render({"US": now}, {"US": before}).metrics
+    csdr, within = metrics.customer_service_dissatisfaction_rate, metrics.response_within_24h_rate
+    assert csdr.previous == Previous(value=30.0, numerator=3, denominator=10)
+    assert (csdr.change, csdr.trend) == (-20.0, "better")
+    assert (within.change, within.trend) == (10.0, "better")
+    response_time = metrics.average_contact_response_time_hours
+    assert response_time.previous == Previous(value=7.6, numerator=76, denominator=10)
+    assert (response_time.change, response_time.trend) == (-2.8, "better")
 
 
 def test_a_negative_change_rounds_its_magnitude_half_up() -> None:
     """0 % now, 1 of 800 (0.125 %) before: -0.125 shows as -0.13, the mirror of 0.13."""
     doc = render({"US": Counts(responses=10)}, {"US": Counts(responses=800, dissatisfied=1)})
-    csdr = doc["metrics"][CSDR]
-    assert (csdr["previous"]["value"], csdr["change"], csdr["trend"]) == (0.13, -0.13, "better")
+    csdr = doc.metrics.customer_service_dissatisfaction_rate
+    assert (csdr.previous.value, csdr.change, csdr.trend) == (0.13, -0.13, "better")
 
 
 def test_a_change_rounding_to_nothing_is_zero_not_minus_zero() -> None:
     doc = render({"US": Counts(responses=10)}, {"US": Counts(responses=25_000, dissatisfied=1)})
-    csdr = doc["metrics"][CSDR]
-    assert csdr["change"] == 0.0 and math.copysign(1, csdr["change"]) == 1
-    assert csdr["trend"] == "better"  # exact values decide: 0 < 0.004
+    csdr = doc.metrics.customer_service_dissatisfaction_rate
+    assert csdr.change == 0.0 and math.copysign(1, csdr.change) == 1
+    assert csdr.trend == "better"  # exact values decide: 0 < 0.004
 
 
 @pytest.mark.parametrize(
@@ -187,16 +204,17 @@ def test_rounding_mirrors_around_zero(exact: Fraction, shown: float) -> None:
 def test_a_store_without_a_previous_period_has_na_previous_figures() -> None:
     now = Counts(responses=5, dissatisfied=1) + answered_in({50: 2})
     doc = render({"US": now, "CA": now}, {"CA": Counts(responses=5, dissatisfied=1)})
-    us = doc["by_store"][1]
-    assert us["store_id"] == "US"
-    csdr = us["metrics"][CSDR]
-    assert csdr["previous"] == {"value": None, "numerator": 0, "denominator": 0}
-    assert (csdr["change"], csdr["trend"]) == (None, None)
-    late = us["metrics"][LATE]
-    assert (late["previous"], late["change"], late["trend"]) == ({"value": 0}, 2, "worse")
+    us = doc.by_store[1]
+    assert us.store_id == "US"
+    csdr = us.metrics.customer_service_dissatisfaction_rate
+    assert csdr.previous == Previous(value=None, numerator=0, denominator=0)
+    assert (csdr.change, csdr.trend) == (None, None)
+    late = us.metrics.late_contacts
+    assert (late.previous, late.change, late.trend) == (PreviousCount(value=0), 2, "worse")
     # The collective previous period pools what there was: CA's.
-    assert doc["metrics"][CSDR]["previous"] == {"value": 20.0, "numerator": 1, "denominator": 5}
-    assert (doc["metrics"][CSDR]["change"], doc["metrics"][CSDR]["trend"]) == (0.0, "same")
+    pooled = doc.metrics.customer_service_dissatisfaction_rate
+    assert pooled.previous == Previous(value=20.0, numerator=1, denominator=5)
+    assert (pooled.change, pooled.trend) == (0.0, "same")
 
 
 # ---- per-store targets ---------------------------------------------------------------------
@@ -205,28 +223,33 @@ def test_a_store_without_a_previous_period_has_na_previous_figures() -> None:
 def test_a_store_is_judged_against_its_own_targets_and_the_collective_against_defaults() -> None:
     counts = Counts(responses=10, dissatisfied=2) + answered_in({2: 23, 30: 2, 50: 1})
     doc = render({"DE": counts, "US": counts}, targets={"DE": DE_TARGETS})
-    de, us = (entry["metrics"] for entry in doc["by_store"])
-    collective = doc["metrics"]
+    de, us = (entry.metrics for entry in doc.by_store)
+    collective = doc.metrics
     # 2 of 10 dissatisfied: 20 %, not below DE's 20 % (fair), below the default 25 % (good).
-    assert (de[CSDR]["status"], de[CSDR]["target"]["value"], de[CSDR]["to_target"]) == (
+    de_csdr, us_csdr = (
+        de.customer_service_dissatisfaction_rate,
+        us.customer_service_dissatisfaction_rate,
+    )
+    assert (de_csdr.status, de_csdr.target.value, de_csdr.to_target) == (
         "fair",
         20,
         1,
     )
-    assert (us[CSDR]["status"], us[CSDR]["target"]["value"], us[CSDR]["to_target"]) == (
+    assert (us_csdr.status, us_csdr.target.value, us_csdr.to_target) == (
         "good",
         25,
         0,
     )
-    assert collective[CSDR]["status"] == "good"
+    assert collective.customer_service_dissatisfaction_rate.status == "good"
     # 23 of 26 within 24 h: 88.46 %: DE good from 95 (fair from 80), the default from 90.
-    assert (de[WITHIN_24H]["status"], de[WITHIN_24H]["to_target"]) == ("fair", 34)
-    assert (us[WITHIN_24H]["status"], us[WITHIN_24H]["to_target"]) == ("fair", 4)
+    de_within, us_within = de.response_within_24h_rate, us.response_within_24h_rate
+    assert (de_within.status, de_within.to_target) == ("fair", 34)
+    assert (us_within.status, us_within.to_target) == ("fair", 4)
     # 1 late contact: fair by default, fair up to 1 in DE.
-    assert de[LATE]["status"] == us[LATE]["status"] == "fair"
+    assert de.late_contacts.status == us.late_contacts.status == "fair"
     two_late = render({"DE": answered_in({50: 2})}, targets={"DE": DE_TARGETS})
-    assert two_late["by_store"][0]["metrics"][LATE]["status"] == "poor"
-    assert two_late["metrics"][LATE]["status"] == "fair"
+    assert two_late.by_store[0].metrics.late_contacts.status == "poor"
+    assert two_late.metrics.late_contacts.status == "fair"
 
 
 def test_store_targets_come_from_the_settings() -> None:
@@ -264,6 +287,42 @@ def test_overrides_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("STORE_TARGETS", '{"DE": {"late_contacts": {"fair": -1}}}')
     with pytest.raises(ValueError, match="past fair"):
         Settings(table_name="t")
+
+
+# ---- the document's models follow the catalogue ------------------------------------------
+
+
+@pytest.mark.parametrize(("view", "compared"), [(CollectiveMetrics, False), (StoreMetrics, True)])
+def test_a_view_has_one_field_per_metric_in_catalogue_order_shaped_by_its_kind(
+    view: type[CollectiveMetrics | StoreMetrics], compared: bool
+) -> None:
+    assert list(view.model_fields) == list(METRICS)
+    for metric in CATALOGUE:
+        shape = view.shape(metric.name)
+        assert view.model_fields[metric.name].description == metric.label
+        assert issubclass(shape, LateContacts if metric.kind == "count" else Rate)
+        assert issubclass(shape, ResponseTime) == (metric.kind == "hours")
+        fixed_rate = metric.kind == "rate" and metric.target == "fixed"
+        assert issubclass(shape, FixedTargetRate) == fixed_rate
+        assert issubclass(shape, PreventableRate) == (metric.name == PREVENTABLE_RATE)
+        assert issubclass(shape, Compared) == (compared and metric.kind != "count")
+
+
+def test_the_details_have_every_reason_and_band_in_order() -> None:
+    assert list(ContactsByReason.model_fields) == list(REASONS)
+    bands = [field.alias for field in ResponseTimeBands.model_fields.values()]
+    assert bands == [label for label, _, _ in DISTRIBUTION_BANDS]
+
+
+def test_views_and_figures_follow_the_document_order() -> None:
+    doc = render({"US": Counts(responses=1), "CA": Counts()})
+    views = list(doc.views())
+    assert [store for store, _ in views] == [None, "CA", "US"]
+    assert views[0][1] is doc.metrics
+    for _, metrics in views:
+        figures = list(metrics.figures())
+        assert [metric for metric, _ in figures] == list(CATALOGUE)
+        assert [figure for _, figure in figures] == [metrics.figure(m) for m in METRICS]
 
 
 # ---- equal to the reference, metric object by metric object --------------------------------
@@ -332,7 +391,7 @@ def test_every_metric_object_equals_the_reference(
     window_days: int,
     min_sample: int,
 ) -> None:
-    doc = render(
+    document = render(
         now,
         before,
         window_days=window_days,
@@ -340,6 +399,7 @@ def test_every_metric_object_equals_the_reference(
         targets={"DE": DE_TARGETS},
         min_sample=min_sample,
     )
+    doc = document.to_json()
     judged = window_days == 28
     empty = Counts()
     for entry in doc["by_store"]:
@@ -372,7 +432,8 @@ def test_every_metric_object_equals_the_reference(
             min_sample,
         )
         assert doc["metrics"][metric] == expected, metric
-    assert MetricsDocument.model_validate(doc).model_dump(mode="json", by_alias=True) == doc
+    assert MetricsDocument.model_validate(doc) == document
+    assert MetricsDocument.model_validate(doc).to_json() == doc
 
 
 def test_a_snapshot_renders_its_previous_period_for_the_chosen_window() -> None:
@@ -381,8 +442,9 @@ def test_a_snapshot_renders_its_previous_period_for_the_chosen_window() -> None:
     snapshot = Snapshot("S1", DAY, {"US": now, "CA": now}, {}, {"US": before})
     for window, change in [(7, -40.0), (28, -10.0)]:
         doc = document_from_snapshot(snapshot, window)
-        assert doc["by_store"][1]["metrics"][CSDR]["change"] == change
-        assert doc["by_store"][0]["metrics"][CSDR]["previous"]["value"] is None
+        assert doc.by_store[1].metrics.customer_service_dissatisfaction_rate.change == change
+        assert doc.by_store[0].metrics.customer_service_dissatisfaction_rate.previous.value is None
     rules = RenderRules(store_targets=store_targets({"US": {CSDR: {"good": 5, "fair": 10}}}))
-    us = document_from_snapshot(snapshot, 28, ["US"], rules=rules)["by_store"][0]
-    assert (us["metrics"][CSDR]["status"], us["metrics"][CSDR]["to_target"]) == ("poor", 11)
+    us = document_from_snapshot(snapshot, 28, ["US"], rules=rules).by_store[0]
+    csdr = us.metrics.customer_service_dissatisfaction_rate
+    assert (csdr.status, csdr.to_target) == ("poor", 11)

@@ -63,7 +63,7 @@ def run(store: EmbeddedStore, day: date) -> Snapshots:
 
 def documents(snapshots: Snapshots, window: int, store: str | None = None) -> Events:
     return [
-        document_from_snapshot(snapshot, window, [store] if store else None)
+        document_from_snapshot(snapshot, window, [store] if store else None).to_json()
         for _, snapshot in sorted(snapshots.items())
         if store is None or store in snapshot.stores
     ]

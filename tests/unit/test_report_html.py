@@ -54,19 +54,19 @@ def test_the_data_through_day_is_a_date_not_an_instant() -> None:
 
 def test_a_store_card_shows_target_comparisons_change_and_what_it_takes() -> None:
     s = CASES["typical"]
-    us = s.document["by_store"][1]
-    assert us["store_id"] == "US"
-    figure = us["metrics"][CSDR]
+    us = s.document.by_store[1]
+    assert us.store_id == "US"
+    figure = us.metrics.customer_service_dissatisfaction_rate
     section = s.html().split("data-store='US'")[1].split("</section>")[0]
     csdr = next(c for c in cards(section) if f"data-metric='{CSDR}'" in c)
     assert "<dt>Target</dt><dd>below 20 %</dd>" in csdr  # US has its own threshold
-    assert f"<dt>Store average</dt><dd>{figure['store_average']:g} %</dd>" in csdr
-    assert f"<dt>Top performers</dt><dd>{figure['top_performers']:g} %</dd>" in csdr
-    assert f"{abs(figure['change']):g} percentage points {figure['trend']}" in csdr
-    assert f"(was {figure['previous']['value']:g} %)" in csdr
-    assert figure["to_target"] > 0
-    assert f"{figure['to_target']} more satisfied response" in csdr
-    assert f"{figure['numerator']} of {figure['denominator']} survey responses" in csdr
+    assert f"<dt>Store average</dt><dd>{figure.store_average:g} %</dd>" in csdr
+    assert f"<dt>Top performers</dt><dd>{figure.top_performers:g} %</dd>" in csdr
+    assert f"{abs(figure.change):g} percentage points {figure.trend}" in csdr
+    assert f"(was {figure.previous.value:g} %)" in csdr
+    assert figure.to_target > 0
+    assert f"{figure.to_target} more satisfied response" in csdr
+    assert f"{figure.numerator} of {figure.denominator} survey responses" in csdr
 
 
 def test_na_is_spelled_out_and_unpublished_comparisons_say_why() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from csinsights.domain.catalogue import CSDR
+from csinsights.domain.document import MetricsDocument
 from csinsights.domain.documents import render_document
 from csinsights.domain.figures import PREVENTABLE_RATE as PREVENTABLE
 from csinsights.domain.figures import REASONS
@@ -70,7 +71,7 @@ def test_none_is_empty_and_a_flag_is_yes_or_no() -> None:
     assert (safe_cell(None), safe_cell(True), safe_cell(False)) == ("", "yes", "no")
 
 
-def document(seller: str = "A1SELLER", stores: tuple[str, ...] = ("CA", "US")) -> dict[str, Any]:
+def document(seller: str = "A1SELLER", stores: tuple[str, ...] = ("CA", "US")) -> MetricsDocument:
     counts = {
         store: Counts(orders=4, contacts=2, preventable=1, responses=2, dissatisfied=1)
         for store in stores
@@ -104,11 +105,11 @@ def test_csv_neutralises_every_cell_that_could_be_a_formula() -> None:
     """Seller and store ids cannot start with these characters by contract; a document
     that nonetheless carries such text anywhere (a store id, a reason) is still safe."""
     doc = document()
-    doc["by_store"][0]["store_id"] = "=cmd|' /C calc'!A0"
-    doc["by_store"][1]["store_id"] = "@SUM(1+1)*cmd|' /C calc'!A0"
-    doc["metrics"]["preventable_contact_rate"]["reason"] = FORMULA
-    doc["by_store"][0]["metrics"]["late_contacts"]["reason"] = "+1"
-    doc["by_store"][1]["metrics"]["buyer_dissatisfaction_rate"]["reason"] = "\t-1"
+    doc.by_store[0].store_id = "=cmd|' /C calc'!A0"
+    doc.by_store[1].store_id = "@SUM(1+1)*cmd|' /C calc'!A0"
+    doc.metrics.preventable_contact_rate.reason = FORMULA
+    doc.by_store[0].metrics.late_contacts.reason = "+1"
+    doc.by_store[1].metrics.buyer_dissatisfaction_rate.reason = "\t-1"
 
     text = to_csv(doc)
     rows = csv_rows(text)

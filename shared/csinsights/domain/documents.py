@@ -9,11 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 from csinsights.domain.benchmarks import Benchmark
 from csinsights.domain.catalogue import BENCHMARK_WINDOW
 from csinsights.domain.catalogue import WINDOWS as WINDOWS
+from csinsights.domain.document import (
+    CollectiveMetrics,
+    MetricsDocument,
+    StoreEntry,
+    StoreMetrics,
+    Window,
+)
 from csinsights.domain.figures import Scope
 from csinsights.domain.figures import rounded as rounded
 from csinsights.domain.metrics import METRICS, Counts
@@ -33,7 +39,7 @@ def render_document(
     stores: Iterable[str] | None = None,
     previous: Mapping[str, Counts] | None = None,
     rules: RenderRules | None = None,
-) -> dict[str, Any]:
+) -> MetricsDocument:
     """The metrics document for `stores` (default all in `counts`), as of the end of
     `as_of_day`; `counts` holds each store's counts over this window, `previous` over the
     window just before as of its own end (a store without them had nothing then)."""
@@ -61,17 +67,16 @@ def render_document(
             dict(benchmarks.get(store, {})) if judged else {},
             judged,
         )
-        by_store.append({"store_id": store, "metrics": {m: scope.metric(m) for m in METRICS}})
-    return {
-        "seller_id": seller_id,
-        "stores": chosen,
-        "as_of": _iso(end),
-        "data_through": as_of_day.isoformat(),
-        "window": {
-            "start": _iso(end - timedelta(days=window_days)),
-            "end": _iso(end),
-            "days": window_days,
-        },
-        "metrics": {m: collective.metric(m) for m in METRICS},
-        "by_store": by_store,
-    }
+        metrics = StoreMetrics.model_validate({m: scope.metric(m) for m in METRICS})
+        by_store.append(StoreEntry(store_id=store, metrics=metrics))
+    return MetricsDocument(
+        seller_id=seller_id,
+        stores=chosen,
+        as_of=_iso(end),
+        data_through=as_of_day.isoformat(),
+        window=Window(
+            start=_iso(end - timedelta(days=window_days)), end=_iso(end), days=window_days
+        ),
+        metrics=CollectiveMetrics.model_validate({m: collective.metric(m) for m in METRICS}),
+        by_store=by_store,
+    )

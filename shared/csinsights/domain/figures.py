@@ -1,6 +1,9 @@
 """One metric object of the metrics document: its figure, status and target, and the
 insight details that say why it is what it is and what it takes to move it. Pure.
 
+Each object is an instance of its view's model of the metric (`document.py`): a by-store
+entry's rates carry the store's comparisons, the collective view's do not.
+
 Everything is computed from exact values; rounding happens here, only in the output.
 """
 
@@ -13,6 +16,7 @@ from typing import Any, get_args
 
 from csinsights.domain.benchmarks import Benchmark, benchmark_status
 from csinsights.domain.catalogue import LATE, RESPONSE_TIME, ContactReason
+from csinsights.domain.document import CollectiveMetrics, Figure, StoreMetrics
 from csinsights.domain.insights import change, distribution, low_sample, trend
 from csinsights.domain.metrics import HIGHER_IS_BETTER, Counts, MetricValue, compute
 from csinsights.domain.targets import FIXED_TARGET_METRICS, Targets
@@ -56,9 +60,13 @@ class Scope:
         self.min_sample = min_sample
         self.benchmarks = benchmarks
         self.judged = judged
+        self.view = CollectiveMetrics if benchmarks is None else StoreMetrics
 
-    def metric(self, metric: str) -> dict[str, Any]:
-        return self._late() if metric == LATE else self._measured(metric)
+    def metric(self, metric: str) -> Figure:
+        """The metric's object, validated by its model: a field the model lacks, or one it
+        requires and is not given, fails here rather than in a reader."""
+        fields = self._late() if metric == LATE else self._measured(metric)
+        return self.view.shape(metric).model_validate(fields)
 
     def _late(self) -> dict[str, Any]:
         """Late contacts never are NA; `change` is a difference of counts, an integer."""

@@ -3,8 +3,7 @@ day's insights reports and what the API serves, from the same record."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from csinsights.domain.document import MetricsDocument
 from csinsights.domain.documents import BENCHMARK_WINDOW, render_document
 from csinsights.domain.run import Snapshot
 from csinsights.domain.targets import RenderRules
@@ -16,7 +15,7 @@ def document_from_snapshot(
     stores: list[str] | None = None,
     *,
     rules: RenderRules | None = None,
-) -> dict[str, Any]:
+) -> MetricsDocument:
     """Render the spec's metrics document for any of the snapshot's stores; `rules` (the
     configuration's minimum sample and per-store targets) default to the specification's."""
     return render_document(

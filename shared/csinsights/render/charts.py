@@ -12,9 +12,9 @@ import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from csinsights.domain.catalogue import CATALOGUE, Metric
+from csinsights.domain.document import MetricsDocument
 from csinsights.render.words import amount, day_text
 
 WIDTH, HEIGHT, PAD = 300, 60, 6
@@ -31,24 +31,19 @@ class Trend:
 
     @classmethod
     def from_documents(
-        cls, first: date, last: date, documents: Mapping[date, dict[str, Any]]
+        cls, first: date, last: date, documents: Mapping[date, MetricsDocument]
     ) -> Trend:
         """From the metrics documents of the days in [first, last] that have one."""
         days = tuple(first + timedelta(days=i) for i in range((last - first).days + 1))
         scopes: dict[str | None, dict[str, list[float | None]]] = {}
-
-        def put(scope: str | None, i: int, metrics: dict[str, Any]) -> None:
-            series = scopes.setdefault(scope, {m.name: [None] * len(days) for m in CATALOGUE})
-            for m in CATALOGUE:
-                series[m.name][i] = metrics[m.name].get("value")
-
         for i, day in enumerate(days):
             document = documents.get(day)
             if document is None:
                 continue
-            put(None, i, document["metrics"])
-            for entry in document["by_store"]:
-                put(entry["store_id"], i, entry["metrics"])
+            for scope, metrics in document.views():
+                series = scopes.setdefault(scope, {m.name: [None] * len(days) for m in CATALOGUE})
+                for metric, figure in metrics.figures():
+                    series[metric.name][i] = figure.value
         return cls(days, scopes)
 
     def series(self, scope: str | None, metric: str) -> Sequence[float | None]:

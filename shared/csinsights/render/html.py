@@ -18,10 +18,20 @@ from csinsights.domain.catalogue import (
     BENCHMARK_WINDOW,
     CATALOGUE,
     CSDR,
-    LATE,
     RESPONSE_TIME,
     WITHIN_24H,
     Metric,
+)
+from csinsights.domain.document import (
+    CollectiveMetrics,
+    Compared,
+    Figure,
+    LateContacts,
+    MetricsDocument,
+    PreventableRate,
+    Rate,
+    ResponseTime,
+    StoreMetrics,
 )
 from csinsights.domain.figures import PREVENTABLE_RATE
 from csinsights.domain.targets import FIXED_TARGET_METRICS, RenderRules, Targets, plain
@@ -93,40 +103,40 @@ def _comparison(metric: Metric, value: float | None, what: str, days: int) -> st
     return "none: no seller of the store was in its best quarter all of the last 3 months"
 
 
-def _details(metric: Metric, m: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _details(metric: Metric, m: Figure) -> list[tuple[str, str]]:
     """The insight details of the metrics that carry them."""
     rows = []
-    if metric.name == RESPONSE_TIME and m.get("value") is not None:
+    if isinstance(m, ResponseTime) and m.value is not None:
         rows.append(
             (
                 "Median · 90th percentile",
-                f"{_e(amount(metric, m['median']))} · {_e(amount(metric, m['p90']))}",
+                f"{_e(amount(metric, m.median))} · {_e(amount(metric, m.p90))}",
             )
         )
-        bands = " · ".join(f"{_e(b)} h: {n}" for b, n in (m.get("distribution") or {}).items())
+        bands = " · ".join(f"{_e(b)} h: {n}" for b, n in m.distribution.by_label().items())
         rows.append(("Hours to reply", bands))
-        rows.append(("Still unanswered", str(m.get("unanswered", 0))))
-    if metric.name == PREVENTABLE_RATE and m.get("by_reason"):
+        rows.append(("Still unanswered", str(m.unanswered)))
+    if isinstance(m, PreventableRate):
         reasons = " · ".join(
-            f"{_e(r.replace('_', ' '))}: {n}" for r, n in m["by_reason"].items() if n
+            f"{_e(r.replace('_', ' '))}: {n}" for r, n in m.by_reason.model_dump().items() if n
         )
         rows.append(("Contacts by reason", reasons or "none"))
-    if metric.name == LATE:
-        rows.append(("Answered after 48 h", str(m.get("answered_late", 0))))
-        rows.append(("Unanswered past 48 h", str(m.get("unanswered_late", 0))))
+    if isinstance(m, LateContacts):
+        rows.append(("Answered after 48 h", str(m.answered_late)))
+        rows.append(("Unanswered past 48 h", str(m.unanswered_late)))
     return rows
 
 
 def _card(
     metric: Metric,
-    m: Mapping[str, Any],
+    m: Figure,
     days: int,
     by_store: bool,
     min_sample: int,
     trend: tuple[Sequence[date], Sequence[float | None]] | None,
 ) -> str:
-    value = m.get("value")
-    status = m.get("status")
+    value = m.value
+    status = m.status
     out = [
         f"<article class='metric' data-metric='{_e(metric.name)}' "
         f"data-status='{_e(status or 'not_judged')}'>",
@@ -134,36 +144,33 @@ def _card(
         f"<p><span class='value'>{_e(amount(metric, value))}</span>{_badge(status)}</p>",
     ]
     if value is None:
-        out.append(f"<p class='reason'>NA: {_e(na_reason(m.get('reason'), days))}</p>")
-    if m.get("low_sample"):
+        out.append(f"<p class='reason'>NA: {_e(na_reason(m.reason, days))}</p>")
+    if isinstance(m, Rate) and m.low_sample:
         out.append(
-            f"<p class='low'>⚠ Low sample: {m.get('denominator', 0)} "
+            f"<p class='low'>⚠ Low sample: {m.denominator} "
             f"{_e(DENOMINATORS.get(metric.name, ''))}, fewer than {min_sample}; trust it less."
             "</p>"
         )
     rows: list[tuple[str, str]] = []
     if metric.name in FIXED_TARGET_METRICS or by_store:
-        target = target_text(metric, m.get("target"))
+        target = target_text(metric, m.target)
         rows.append(("Target", _e(target) if target else "none: no store comparison to judge by"))
     else:
         rows.append(("Target", "judged per store, against each store's sellers"))
-    if by_store and metric.name != LATE:
-        rows.append(
-            ("Store average", _comparison(metric, m.get("store_average"), "store_average", days))
-        )
-        rows.append(("Top performers", _comparison(metric, m.get("top_performers"), "top", days)))
-    if metric.name in DENOMINATORS:
+    if isinstance(m, Compared):
+        rows.append(("Store average", _comparison(metric, m.store_average, "store_average", days)))
+        rows.append(("Top performers", _comparison(metric, m.top_performers, "top", days)))
+    if isinstance(m, Rate) and metric.name in DENOMINATORS:
         rows.append(
             (
                 "Based on",
-                f"{m.get('numerator', 0)} of {m.get('denominator', 0)} "
-                f"{_e(DENOMINATORS[metric.name])}",
+                f"{m.numerator} of {m.denominator} {_e(DENOMINATORS[metric.name])}",
             )
             if metric.kind == "rate"
-            else ("Based on", f"{m.get('denominator', 0)} {_e(DENOMINATORS[metric.name])}")
+            else ("Based on", f"{m.denominator} {_e(DENOMINATORS[metric.name])}")
         )
-    rows.append((f"Against the {days} days before", _e(change_text(metric, dict(m)))))
-    to_target = to_target_text(metric, dict(m))
+    rows.append((f"Against the {days} days before", _e(change_text(metric, m))))
+    to_target = to_target_text(metric, m)
     if to_target:
         rows.append(("To meet the target", _e(to_target)))
     rows += _details(metric, m)
@@ -177,23 +184,23 @@ def _card(
 def _section(
     title: str,
     intro: str,
-    metrics: Mapping[str, Any],
-    document: Mapping[str, Any],
+    metrics: CollectiveMetrics | StoreMetrics,
+    document: MetricsDocument,
     scope: str | None,
     trend: Trend | None,
     min_sample: int,
 ) -> str:
-    days = document["window"]["days"]
+    days = document.window.days
     cards = [
         _card(
             metric,
-            metrics[metric.name],
+            figure,
             days,
             scope is not None,
             min_sample,
             (trend.days, trend.series(scope, metric.name)) if trend else None,
         )
-        for metric in CATALOGUE
+        for metric, figure in metrics.figures()
     ]
     store = f" data-store='{_e(scope)}'" if scope is not None else ""
     return (
@@ -270,7 +277,7 @@ def _bands(metric: str, targets: Targets) -> tuple[str, str, str]:
     return "0", f"1 to {fair}" if edges.fair >= 1 else "never", f"more than {fair}"
 
 
-def _legend(document: Mapping[str, Any], rules: RenderRules) -> str:
+def _legend(document: MetricsDocument, rules: RenderRules) -> str:
     statuses = "".join(
         f"<li>{_badge(s)} {_e(meaning)}</li>"
         for s, meaning in (
@@ -286,9 +293,9 @@ def _legend(document: Mapping[str, Any], rules: RenderRules) -> str:
         ("All stores and stores without their own", rules.targets(None))
     ]
     views += [
-        (f"Store {_e(s['store_id'])}", rules.targets(s["store_id"]))
-        for s in document["by_store"]
-        if s["store_id"] in rules.store_targets
+        (f"Store {_e(s.store_id)}", rules.targets(s.store_id))
+        for s in document.by_store
+        if s.store_id in rules.store_targets
     ]
     for metric in CATALOGUE:
         if metric.name in FIXED_TARGET_METRICS:
@@ -316,7 +323,7 @@ def _legend(document: Mapping[str, Any], rules: RenderRules) -> str:
 
 
 def to_html(
-    document: dict[str, Any],
+    document: MetricsDocument,
     trend: Trend | None = None,
     overdue: Sequence[Mapping[str, Any]] | None = None,
     rules: RenderRules | None = None,
@@ -326,16 +333,16 @@ def to_html(
     each `{contact_id, store_id, received_at, hours_left}` (`None`: not known to the
     caller, and the page says so); `rules`: the thresholds the document was judged by."""
     rules = rules or RenderRules()
-    seller = document["seller_id"]
-    days = document["window"]["days"]
-    through = date.fromisoformat(document["data_through"])
-    start = date.fromisoformat(document["window"]["start"][:10])
-    stores = [s["store_id"] for s in document["by_store"]]
+    seller = document.seller_id
+    days = document.window.days
+    through = date.fromisoformat(document.data_through)
+    start = date.fromisoformat(document.window.start[:10])
+    stores = [s.store_id for s in document.by_store]
     sections = [
         _section(
             "All stores",
             f"{_e(', '.join(stores))}, pooled. Comparisons with other sellers are per store.",
-            document["metrics"],
+            document.metrics,
             document,
             None,
             trend,
@@ -344,15 +351,15 @@ def to_html(
         _overdue(overdue, seller),
         *(
             _section(
-                f"Store <span class='id'>{_e(s['store_id'])}</span>",
+                f"Store <span class='id'>{_e(s.store_id)}</span>",
                 "This store alone, against the store's other sellers.",
-                s["metrics"],
+                s.metrics,
                 document,
-                s["store_id"],
+                s.store_id,
                 trend,
                 rules.min_sample,
             )
-            for s in document["by_store"]
+            for s in document.by_store
         ),
         _legend(document, rules),
     ]

@@ -4,9 +4,9 @@ target, why it is NA, which way it moved. Shared by the CSV's text columns and t
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from csinsights.domain.catalogue import Metric
+from csinsights.domain.document import Figure, FixedTargetRate, Target
 
 STATUS_WORDS = {
     "good": ("✔", "Good"),
@@ -39,12 +39,12 @@ def amount(metric: Metric, value: int | float | None) -> str:
     return f"{number(value)} contact" + ("" if value == 1 else "s")
 
 
-def target_text(metric: Metric, target: dict[str, Any] | None) -> str | None:
+def target_text(metric: Metric, target: Target | None) -> str | None:
     """The `good` threshold as a sentence: below 25 %, at least 90 %, 0 contacts; for a
     benchmark-judged metric the store's reference (top performers, else the average)."""
-    if not target:
+    if target is None:
         return None
-    value, condition = target["value"], target["condition"]
+    value, condition = target.value, target.condition
     if condition == "less_than":
         return f"below {amount(metric, value)}"
     if condition == "greater_than_or_equal":
@@ -61,11 +61,11 @@ def na_reason(reason: str | None, days: int) -> str:
     return NA_REASONS.get(reason, reason.replace("_", " ")).format(days=days)
 
 
-def change_text(metric: Metric, figure: dict[str, Any]) -> str:
+def change_text(metric: Metric, figure: Figure) -> str:
     """The change against the previous period with its direction: "2.5 percentage points
     better (was 10 %)"; a figure with nothing to compare says so."""
-    previous = (figure.get("previous") or {}).get("value")
-    change, trend = figure.get("change"), figure.get("trend")
+    previous = figure.previous.value
+    change, trend = figure.change, figure.trend
     if change is None or trend is None:
         if previous is None:
             return "no previous figure to compare"
@@ -80,13 +80,13 @@ def change_text(metric: Metric, figure: dict[str, Any]) -> str:
     return f"{size} {trend} (was {amount(metric, previous)})"
 
 
-def to_target_text(metric: Metric, figure: dict[str, Any]) -> str | None:
+def to_target_text(metric: Metric, figure: Figure) -> str | None:
     """What it takes to meet the target, for the two rates that say it."""
-    if "to_target" not in figure:
+    if not isinstance(figure, FixedTargetRate):
         return None
-    k = figure["to_target"]
+    k = figure.to_target
     if k is None:
-        return None if figure.get("value") is None else "not reachable by more replies alone"
+        return None if figure.value is None else "not reachable by more replies alone"
     if k == 0:
         return "target met"
     if metric.higher_is_better:

@@ -48,7 +48,7 @@ def get_metrics(
     window_days: Window = BENCHMARK_WINDOW,
 ) -> MetricsDocument:
     authorise(router.current_event, seller_id)
-    return MetricsDocument.model_validate(queries().metrics(seller_id, stores, as_of, window_days))
+    return queries().metrics(seller_id, stores, as_of, window_days)
 
 
 @router.get(
