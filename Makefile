@@ -36,6 +36,7 @@ soak: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/cfn-lint --append-rules cfn_lint_serverless.rules -- infra/template.yaml
 
 # What a deployment builds, with the SAM CLI on PATH (no Docker): SAM's own validation and
