@@ -31,7 +31,7 @@ class ArchiveError(Exception):
     """The file cannot be read as JSON Lines at all; the message is for the user."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """One line of an archive: the message body to send, exactly as written."""
 
@@ -39,7 +39,7 @@ class Line:
     body: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unsendable:
     """A line SQS would refuse as a message body: production never sees it."""
 
@@ -80,6 +80,25 @@ def _unsendable(number: int, raw: bytes) -> Unsendable | None:
 
 def split_lines(data: bytes) -> list[Entry]:
     """Every non-blank line, numbered from 1, as a message body or as unsendable."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is None or _NOT_SQS_TEXT.search(text) is not None:
+        return _judged_line_by_line(data)
+    entries: list[Entry] = []
+    for index, line in enumerate(text.split("\n")):
+        if not line.strip(" \t\r"):
+            continue
+        if 4 * len(line) > MAX_BODY_BYTES and len(line.encode()) > MAX_BODY_BYTES:
+            entries.append(_unsendable(index + 1, line.encode()) or Line(index + 1, line))
+        else:
+            entries.append(Line(index + 1, line))
+    return entries
+
+
+def _judged_line_by_line(data: bytes) -> list[Entry]:
+    """A file with bytes or characters SQS refuses somewhere: each line judged on its own."""
     entries: list[Entry] = []
     for index, raw in enumerate(data.split(b"\n")):
         if not raw.strip(b" \t\r"):
@@ -89,17 +108,21 @@ def split_lines(data: bytes) -> list[Entry]:
     return entries
 
 
-def _not_json_lines(text: str, name: str) -> str | None:
+def _not_json_lines(first: str, data: bytes, name: str) -> str | None:
     """A hint when the whole file is one JSON array, or JSON values spanning several lines
-    (pretty-printed), rather than one value per line; None when it looks like JSON Lines."""
-    stripped = text.strip()
-    first = stripped.split("\n", 1)[0].strip()
+    (pretty-printed), rather than one value per line; None when it looks like JSON Lines.
+    `first` is the file's first non-blank line."""
+    first = first.strip()
     if not first.startswith("["):
         try:
             json.loads(first)
             return None  # its first line stands alone: JSON Lines, judged line by line
         except (ValueError, RecursionError):
             pass
+    try:
+        stripped = data.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return None
     decoder = json.JSONDecoder()
     values, position, multiline = [], 0, False
     try:
@@ -141,10 +164,8 @@ def read_archive(path: Path) -> list[Entry]:
     entries = split_lines(data)
     if not entries:
         raise ArchiveError(f"{name} has only blank lines: no events (expected {FORMAT})")
-    try:
-        hint = _not_json_lines(data.decode("utf-8"), name)
-    except UnicodeDecodeError:
-        hint = None
+    first = entries[0]
+    hint = _not_json_lines(first.body if isinstance(first, Line) else "", data, name)
     if hint is not None:
         raise ArchiveError(hint)
     return entries

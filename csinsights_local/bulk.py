@@ -46,32 +46,31 @@ def sort_key(item: Any) -> SortKey | None:
         event = event["detail"]
     if not isinstance(event, dict):
         return None
-    seller, store, at, event_id = (
-        event.get(name) for name in ("seller_id", "store_id", "occurred_at", "event_id")
-    )
-    if not all(isinstance(v, str) for v in (seller, store, at)):
+    seller, store, at = event.get("seller_id"), event.get("store_id"), event.get("occurred_at")
+    if not (isinstance(seller, str) and isinstance(store, str) and isinstance(at, str)):
         return None
     try:
-        when = datetime.fromisoformat(at)  # type: ignore[arg-type]
+        when = datetime.fromisoformat(at)
     except ValueError:
         return None
     if when.tzinfo is None:
         return None
-    return seller, store, when, event_id if isinstance(event_id, str) else ""  # type: ignore[return-value]
+    event_id = event.get("event_id")
+    return seller, store, when, event_id if isinstance(event_id, str) else ""
 
 
 def bulk_order(items: Sequence[Any]) -> list[Any]:
     """The items ordered for a bulk import; unreadable ones last, in their order."""
-    keyed: list[tuple[SortKey, int, Any]] = []
+    keyed: list[tuple[str, str, datetime, str, int]] = []
     unreadable: list[Any] = []
     for position, item in enumerate(items):
         key = None if isinstance(item, Unsendable) else sort_key(item)
         if key is None:
             unreadable.append(item)
         else:
-            keyed.append((key, position, item))
-    keyed.sort(key=lambda entry: (entry[0], entry[1]))
-    return [item for _, _, item in keyed] + unreadable
+            keyed.append((*key, position))
+    keyed.sort()
+    return [items[entry[4]] for entry in keyed] + unreadable
 
 
 def send_archive(

@@ -30,7 +30,7 @@ from __future__ import annotations
 import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, TYPE_CHECKING, Any
 
@@ -236,7 +236,7 @@ class EmbeddedStore:
                 found.append((first.stamp.at, contact_id, contact))
         found.sort(key=lambda f: (f[0], f[1]), reverse=newest_first)
         for _, contact_id, contact in found:
-            yield contact_id, replace(contact, order_placed=())
+            yield contact_id, contact.with_order_placed(())
 
     def orders(self, seller: str, store: str, order_ids: Iterable[str]) -> dict[str, OrderState]:
         stored = self.order_items.get((seller, store), {})
@@ -259,7 +259,7 @@ class EmbeddedStore:
                 found.append((latest.stamp.at, order_id, order))
         found.sort(key=lambda f: (f[0], f[1]), reverse=True)
         for _, order_id, order in found:
-            yield order_id, replace(order, linked=())
+            yield order_id, OrderState(order.placed, order.votes, order.contacts)
 
     # ---- the scheduled run ---------------------------------------------------------------
     def aggregates(

@@ -214,7 +214,8 @@ def ingest_embedded(
     `Ingestor` over the embedded store; what it reports is counted as the handler logs it,
     and what it asks to retry is delivered again, as the queue would."""
     summary = IngestSummary(received=len(items))
-    pending = [(Message(str(uuid.uuid4()), d.body), d.line) for d in _deliveries(items, summary)]
+    deliveries = enumerate(_deliveries(items, summary))
+    pending = [(Message(f"m{number}", d.body), d.line) for number, d in deliveries]
     ingestor = Ingestor(store)
     with _progress(len(pending), progress) as bar:
         for _ in range(5):

@@ -8,10 +8,10 @@ from datetime import date
 from typing import Any
 
 from csinsights.config import Settings
-from csinsights.domain.counters import as_of
 from csinsights.store.ingest import IngestStore
 from csinsights.store.run import RunStore
 from csinsights_local.stack import Deployment
+from tests.definitions import as_of
 from tests.state import table_items
 
 SELLER = "A1SELLER"

@@ -56,6 +56,9 @@ class _Ambiguous(dict[str, Any]):
     """A JSON object in which some key appears more than once."""
 
     repeated: list[str]
+    made = 0
+    """How many were ever made: a decoding that made one has one (another thread's can
+    only make the check below walk a value that needed no walk)."""
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -65,10 +68,30 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     ambiguous = _Ambiguous(obj)
     seen: set[str] = set()
     ambiguous.repeated = [key for key, _ in pairs if key in seen or seen.add(key)]  # type: ignore[func-returns-value]
+    _Ambiguous.made += 1
     return ambiguous
 
 
+_DECODER = json.JSONDecoder(object_pairs_hook=_object)
+
+
+def _loads(body: str) -> tuple[Any, bool]:
+    """The JSON value, as `json.loads` reads it, and whether any of its objects gives a key
+    more than once (those are `_Ambiguous`)."""
+    if body.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", body, 0)
+    made = _Ambiguous.made
+    value = _DECODER.decode(body)
+    return value, _Ambiguous.made != made
+
+
 MAX_DEPTH = 32  # an event is 3 levels deep, 4 inside an EventBridge envelope
+
+
+def _may_nest_deeper(body: str) -> bool:
+    """False when the text holds too few brackets to nest past MAX_DEPTH (the usual case:
+    no walk of the value is needed to know)."""
+    return body.count("{") + body.count("[") > MAX_DEPTH
 
 
 def _ambiguity(value: Any) -> tuple[int, list[str]]:
@@ -98,12 +121,12 @@ def _rejected_json(message: str) -> Result:
 
 def validate(body: str, now: datetime) -> MarketplaceEvent | Result:
     try:
-        raw = json.loads(body, object_pairs_hook=_object)
+        raw, ambiguous = _loads(body)
     except json.JSONDecodeError as exc:
         return _rejected_json(f"not valid JSON: {exc.msg} at position {exc.pos}")
     except (RecursionError, ValueError) as exc:
         return _rejected_json(f"not valid JSON: {type(exc).__name__}")
-    depth, repeated = _ambiguity(raw)
+    depth, repeated = _ambiguity(raw) if ambiguous or _may_nest_deeper(body) else (0, [])
     if depth > MAX_DEPTH:
         return _rejected_json(f"nested deeper than {MAX_DEPTH} levels")
     event = unwrap(raw)

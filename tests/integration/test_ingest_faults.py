@@ -21,7 +21,6 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from csinsights.config import Settings
-from csinsights.domain.counters import as_of
 from csinsights.ingest import Ingestor, Message, Result
 from csinsights.store.ingest import IngestStore
 from csinsights.store.run import RunStore
@@ -34,6 +33,7 @@ from tests.builders import (
     sqs_batch,
     survey_vote,
 )
+from tests.definitions import as_of
 
 SELLER = "A1SELLER"
 REGION = "us-east-1"

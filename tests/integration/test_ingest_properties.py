@@ -20,11 +20,11 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from csinsights.config import Settings
-from csinsights.domain.counters import as_of
 from csinsights.store.run import RunStore
 from csinsights_local.stack import Deployment, deploy
 from tests import reference
 from tests.builders import sqs_batch
+from tests.definitions import as_of
 from tests.profiles import examples
 from tests.strategies import DAYS, FIRST_DAY, seller_streams
 

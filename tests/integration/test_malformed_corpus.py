@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from csinsights.config import Settings
-from csinsights.domain.counters import as_of
 from csinsights.ingest import Result, validate
 from csinsights.store.codecs import KEPT_BODY_BYTES
 from csinsights.store.rejected import RejectedEvents
@@ -27,6 +26,7 @@ from tests.builders import (
     sqs_batch,
     survey_vote,
 )
+from tests.definitions import as_of
 
 CORPUS = json.loads((Path(__file__).parent.parent / "corpus" / "malformed_events.json").read_text())
 CASES: list[dict[str, Any]] = CORPUS["cases"]

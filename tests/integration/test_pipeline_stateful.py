@@ -24,7 +24,7 @@ from hypothesis.stateful import (
 from moto import mock_aws
 
 from csinsights_local.pipeline import ingest_direct
-from csinsights_local.replay import documents
+from csinsights_local.replay import deployed_documents
 from csinsights_local.run import run_metrics
 from csinsights_local.stack import deploy
 from tests import reference
@@ -75,7 +75,7 @@ class Pipeline(RuleBasedStateMachine):
     def the_scheduled_run(self, days_back: int) -> None:
         as_of = T - timedelta(days=days_back)
         plan = run_metrics(self.stack, as_of.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        got = [d.to_json() for d in documents(self.stack, plan, 28)]
+        got = [d.to_json() for d in deployed_documents(self.stack, plan, 28)]
         assert got == reference.documents(self.delivered, as_of)
         self.runs[as_of] = got
 

@@ -202,9 +202,10 @@ def test_a_replay_leaves_what_the_process_froze_frozen() -> None:
     gc.freeze()
     try:
         frozen = gc.get_freeze_count()
+        # Frozen objects that are freed leave the count: it can only fall, never rise.
         with _long_lived() as freeze:
             freeze()
-            assert gc.get_freeze_count() == frozen
-        assert gc.get_freeze_count() == frozen
+            assert 0 < gc.get_freeze_count() <= frozen  # not frozen a second time
+        assert 0 < gc.get_freeze_count() <= frozen  # nor unfrozen
     finally:
         gc.unfreeze()

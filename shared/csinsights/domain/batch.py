@@ -8,15 +8,10 @@ read and must be condition-checked, so the writes commit atomically and serializ
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
-from csinsights.domain.counters import (
-    DeltaKey,
-    contact_changes,
-    order_changes,
-    subtract,
-)
+from csinsights.domain.counters import Changes, DeltaKey, contact_changes, order_changes
 from csinsights.domain.entities import (
     ConflictingEvent,
     ContactState,
@@ -127,9 +122,7 @@ def plan_batch(
                     new_contacts[cid] = updated_contact
                     if event.type == "contact.received" and event.data.order_id is not None:
                         named = new_orders.get(event.data.order_id, OrderState())
-                        new_orders[event.data.order_id] = replace(
-                            named, contacts=named.contacts | {cid}
-                        )
+                        new_orders[event.data.order_id] = named.with_contact(cid)
         except ConflictingEvent as exc:
             plan.outcomes[index] = "conflict"
             plan.conflicts[index] = str(exc)
@@ -164,23 +157,31 @@ def plan_batch(
         contact = new_contacts[cid]
         named_oid = contact.order_id
         placed = new_orders.get(named_oid, OrderState()).placed if named_oid is not None else ()
-        new_contacts[cid] = replace(contact, order_placed=placed)
+        new_contacts[cid] = contact.with_order_placed(placed)
         if named_oid is not None:
             copied_from.add(named_oid)
 
+    deltas: dict[DeltaKey, int] = {}
+
+    def count(changes: Changes, sign: int) -> None:
+        for key, value in changes.items():
+            deltas[key] = deltas.get(key, 0) + sign * value
+
+    absent_order: Stored[OrderState] = Stored(None)
+    absent_contact: Stored[ContactState] = Stored(None)
     for oid, order_state in new_orders.items():
-        stored = orders.get(oid, Stored(None))
+        stored = orders.get(oid, absent_order)
         if stored.state != order_state:
             plan.order_writes[oid] = (stored.version, order_state)
-            plan.deltas.update(subtract(order_changes(order_state), order_changes(stored.state)))
+            count(order_changes(order_state), 1)
+            count(order_changes(stored.state), -1)
         elif oid in copied_from:
             plan.order_checks[oid] = stored.version
     for cid, contact_state in new_contacts.items():
-        stored_contact = contacts.get(cid, Stored(None))
+        stored_contact = contacts.get(cid, absent_contact)
         if stored_contact.state != contact_state:
             plan.contact_writes[cid] = (stored_contact.version, contact_state)
-            plan.deltas.update(
-                subtract(contact_changes(contact_state), contact_changes(stored_contact.state))
-            )
-    plan.deltas = Counter({k: v for k, v in plan.deltas.items() if v})
+            count(contact_changes(contact_state), 1)
+            count(contact_changes(stored_contact.state), -1)
+    plan.deltas = Counter({k: v for k, v in deltas.items() if v})
     return plan

@@ -1,11 +1,10 @@
 """What each order and contact contributes to the daily aggregates, and when.
 
-`order_counters` / `contact_counters` give an entity's contribution *as of the end of a
-day D* from the events visible then (occurred on or before D). Those contributions only
-change on days an event happened, so `changes` turns them into deltas keyed by
-(day the change takes effect, day the item belongs to). Summing the deltas that took
-effect on or before D gives exactly the as-of-D figures: late votes, replies sent days
-later and vote changes never leak backwards.
+`order_changes` / `contact_changes` give an entity's contribution *as of the end of each
+day D* from the events visible then (occurred on or before D), as the deltas between the
+days it can change on, keyed by (day the change takes effect, day the item belongs to).
+Summing the deltas that took effect on or before D gives exactly the as-of-D figures: late
+votes, replies sent days later and vote changes never leak backwards.
 
 Each figure is owned by one item, so that an item's contribution is a function of that
 item alone and a commit needs no condition on items it does not write: the order counts
@@ -23,12 +22,11 @@ received day to the end of D, so the counters stay constant between events.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
 from csinsights.domain.catalogue import LATE_AFTER, RESPONSE_DUE
-from csinsights.domain.entities import ContactState, OrderState, Placed, Stamp, Vote
+from csinsights.domain.entities import ContactState, OrderState, Placed
 
 PREVENTABLE_REASONS: frozenset[str] = frozenset(
     {"product_quality", "fulfillment", "shipping", "customer_service"}
@@ -41,147 +39,143 @@ HOUR = timedelta(hours=1)
 HOUR_US = 3_600_000_000
 
 
-def day_of(stamp: Stamp) -> date:
-    return stamp.at.date()
-
-
-def _visible(stamps: Iterable[Stamp], as_of: date) -> list[Stamp]:
-    return [s for s in stamps if s.at.date() <= as_of]
-
-
 def ceil_hours_into_day(at: datetime) -> int:
     midnight = at.replace(hour=0, minute=0, second=0, microsecond=0)
     micros = (at - midnight) // timedelta(microseconds=1)
     return -(-micros // HOUR_US)
 
 
-def latest_vote(order: OrderState | None, as_of: date) -> Vote | None:
+Figures = dict[tuple[date, str], int]
+"""An item's contribution as of the end of one day: (belongs-to day, "scope.counter") ->
+count."""
+
+
+def _scopes(first_placed: Placed | None, first_day: date | None, as_of: date) -> tuple[str, ...]:
+    """`all`, and `sf` too when the earliest placement, visible then, is self-fulfilled."""
+    if first_placed is None or first_day is None or first_day > as_of:
+        return ("all",)
+    return ("all", "sf") if first_placed.fulfillment == "seller" else ("all",)
+
+
+Changes = dict[DeltaKey, int]
+"""An item's contribution: the deltas of its figures, by (effective day, belongs-to day,
+"scope.counter"); none of them zero."""
+
+
+def order_changes(order: OrderState | None) -> Changes:
+    """What the order item contributes to the aggregates, as deltas keyed by the day each
+    takes effect: a function of that item alone.
+
+    As of the end of a day D, from the events visible then (occurred on or before D): the
+    earliest placement counts the order (in the scopes it gives); the latest vote counts a
+    response (dissatisfied or not), and when dissatisfied, each contact linked to the order
+    received by D counts a buyer-dissatisfied contact. The earliest placement visible is the
+    earliest of all once its day has come (any other is later), and the latest vote visible
+    is the last of those whose day has come, so the figures only change on those days."""
     if order is None:
-        return None
-    return max((v for v in order.votes if v.stamp.at.date() <= as_of), default=None)
+        return {}
+    first = min(order.placed, default=None)
+    first_day = first.stamp.at.date() if first is not None else None
+    votes = [(v.stamp.at.date(), v) for v in sorted(order.votes)]
+    days = {day for day, _ in votes} | {day for _, day in order.linked}
+    if first_day is not None:
+        days.add(first_day)
 
-
-def _scopes(placed: Iterable[Placed], as_of: date) -> list[str]:
-    """`all`, and `sf` too when the earliest placement visible then is self-fulfilled."""
-    first = min((p for p in placed if p.stamp.at.date() <= as_of), default=None)
-    return ["all", "sf"] if first is not None and first.fulfillment == "seller" else ["all"]
-
-
-def order_counters(order: OrderState, as_of: date) -> Counter[CounterKey]:
-    """The order's own figures and, for each contact linked to it, whether the latest vote
-    makes that contact a buyer-dissatisfied one: everything a vote can change."""
-    out: Counter[CounterKey] = Counter()
-    placed = min((p for p in order.placed if p.stamp.at.date() <= as_of), default=None)
-    scopes = _scopes(order.placed, as_of)
-    if placed is not None:
+    def figures(as_of: date) -> Figures:
+        out: Figures = {}
+        scopes = _scopes(first, first_day, as_of)
+        if first_day is not None and first_day <= as_of:
+            for scope in scopes:
+                out[(first_day, f"{scope}.orders")] = 1
+        vote = None
+        for day, candidate in votes:
+            if day > as_of:
+                break
+            vote = (day, candidate)
+        if vote is None:
+            return out
+        vote_day, latest = vote
+        dissatisfied = latest.dissatisfied
         for scope in scopes:
-            out[(scope, day_of(placed.stamp), "orders")] += 1
-    vote = latest_vote(order, as_of)
-    if vote is None:
+            out[(vote_day, f"{scope}.responses")] = 1
+            if dissatisfied:
+                out[(vote_day, f"{scope}.dissatisfied")] = 1
+        if dissatisfied:
+            for _, received_day in order.linked:
+                if received_day <= as_of:
+                    for scope in scopes:
+                        key = (received_day, f"{scope}.bdr_dissatisfied")
+                        out[key] = out.get(key, 0) + 1
         return out
-    for scope in scopes:
-        out[(scope, day_of(vote.stamp), "responses")] += 1
-        if vote.dissatisfied:
-            out[(scope, day_of(vote.stamp), "dissatisfied")] += 1
-    if vote.dissatisfied:
-        for _, received_day in order.linked:
-            if received_day <= as_of:
-                for scope in scopes:
-                    out[(scope, received_day, "bdr_dissatisfied")] += 1
-    return out
+
+    return _deltas(days, figures)
 
 
-def contact_counters(contact: ContactState, as_of: date) -> Counter[CounterKey]:
-    """The contact's figures but the buyer dissatisfaction, which its order counts; its
-    scopes come from the copy of its order's placements it keeps."""
-    out: Counter[CounterKey] = Counter()
-    received = min((r for r in contact.received if r.stamp.at.date() <= as_of), default=None)
+def contact_changes(contact: ContactState | None) -> Changes:
+    """What the contact item contributes to the aggregates (all but the buyer
+    dissatisfaction, which its order counts), as deltas keyed by the day each takes effect:
+    a function of that item alone.
+
+    As of the end of a day D, from the events visible then: the earliest message, once its
+    day has come, counts the contact, its reason and whether it was preventable, in the
+    scopes that its order's earliest placement (the copy the contact keeps) gives; unless a
+    `no_response_needed` mark is visible, the earliest seller's reply visible counts its
+    response time (whole hours), within 24 h, late; with none, the contact counts as
+    unanswered by the hours into its day it arrived (its age follows from the day). An
+    auto-reply counts for nothing. Each earliest of a kind is the earliest of all once its
+    day has come, so the figures only change on those days."""
+    if contact is None:
+        return {}
+    received = min(contact.received, default=None)
     if received is None:
-        return out
-    scopes = _scopes(contact.order_placed if received.order_id is not None else (), as_of)
-    day = day_of(received.stamp)
-    needs_reply = not _visible(contact.no_response_needed, as_of)
-    first_reply = min(_visible(contact.responded, as_of), default=None)
-    for scope in scopes:
-        out[(scope, day, "contacts")] += 1
-        out[(scope, day, f"reason:{received.reason}")] += 1
-        if received.reason in PREVENTABLE_REASONS:
-            out[(scope, day, "preventable")] += 1
-        if not needs_reply:
-            continue
-        if first_reply is None:
-            out[(scope, day, f"unanswered_c:{ceil_hours_into_day(received.stamp.at)}")] += 1
-            continue
-        waited = max(first_reply.at - received.stamp.at, timedelta(0))
-        out[(scope, day, f"answered_h:{waited // HOUR}")] += 1
+        return {}
+    day = received.stamp.at.date()
+    named = received.order_id is not None
+    first_placed = min(contact.order_placed, default=None) if named else None
+    placed_day = first_placed.stamp.at.date() if first_placed is not None else None
+    marked = min(contact.no_response_needed, default=None)
+    marked_day = marked.at.date() if marked is not None else None
+    reply = min(contact.responded, default=None)
+    reply_day = reply.at.date() if reply is not None else None
+    reason = received.reason
+    counted = [f"reason:{reason}", "contacts"]
+    if reason in PREVENTABLE_REASONS:
+        counted.append("preventable")
+    unanswered = f"unanswered_c:{ceil_hours_into_day(received.stamp.at)}"
+    answered: list[str] = []
+    if reply is not None:
+        waited = max(reply.at - received.stamp.at, timedelta(0))
+        answered.append(f"answered_h:{waited // HOUR}")
         if waited <= RESPONSE_DUE:
-            out[(scope, day, "within_24h")] += 1
+            answered.append("within_24h")
         if waited > LATE_AFTER:
-            out[(scope, day, "answered_late")] += 1
-    return out
+            answered.append("answered_late")
+    days = {d for d in (day, placed_day, marked_day, reply_day) if d is not None and d >= day}
+
+    def figures(as_of: date) -> Figures:
+        names = list(counted)
+        if marked_day is None or marked_day > as_of:
+            names += answered if reply_day is not None and reply_day <= as_of else [unanswered]
+        return {
+            (day, f"{scope}.{name}"): 1
+            for scope in _scopes(first_placed, placed_day, as_of)
+            for name in names
+        }
+
+    return _deltas(days, figures)
 
 
-def _order_days(order: OrderState) -> set[date]:
-    return (
-        {day_of(p.stamp) for p in order.placed}
-        | {day_of(v.stamp) for v in order.votes}
-        | {received_day for _, received_day in order.linked}
-    )
-
-
-def _contact_days(contact: ContactState) -> set[date]:
-    """Days the contact's figures can change on: never an auto-reply's (it counts for nothing)."""
-    return (
-        {day_of(r.stamp) for r in contact.received}
-        | {day_of(s) for s in contact.responded}
-        | {day_of(s) for s in contact.no_response_needed}
-        | {day_of(p.stamp) for p in contact.order_placed}
-    )
-
-
-def _as_deltas(days: set[date], counters_as_of) -> Counter[DeltaKey]:  # type: ignore[no-untyped-def]
-    deltas: Counter[DeltaKey] = Counter()
-    previous: Counter[CounterKey] = Counter()
-    for day in sorted(days):
-        current = counters_as_of(day)
-        for key in previous.keys() | current.keys():
-            change = current[key] - previous[key]
+def _deltas(days: Iterable[date], figures: Callable[[date], Figures]) -> Changes:
+    """The changes of an item's figures from one of the days they can change on to the
+    next, keyed by the day each takes effect."""
+    deltas: Changes = {}
+    previous: Figures = {}
+    for effective in sorted(days):
+        current = figures(effective)
+        for key in previous.keys() | current.keys() if previous else current:
+            change = current.get(key, 0) - previous.get(key, 0)
             if change:
-                scope, belongs, name = key
-                deltas[(day, belongs, f"{scope}.{name}")] += change
+                belongs, name = key
+                deltas[(effective, belongs, name)] = change
         previous = current
     return deltas
-
-
-def order_changes(order: OrderState | None) -> Counter[DeltaKey]:
-    """What the order item contributes to the aggregates: a function of that item alone."""
-    if order is None:
-        return Counter()
-    return _as_deltas(_order_days(order), lambda d: order_counters(order, d))
-
-
-def contact_changes(contact: ContactState | None) -> Counter[DeltaKey]:
-    """What the contact item contributes to the aggregates: a function of that item alone."""
-    if contact is None:
-        return Counter()
-    return _as_deltas(_contact_days(contact), lambda d: contact_counters(contact, d))
-
-
-def subtract(new: Counter[DeltaKey], old: Counter[DeltaKey]) -> Counter[DeltaKey]:
-    out: Counter[DeltaKey] = Counter()
-    for key in new.keys() | old.keys():
-        change = new[key] - old[key]
-        if change:
-            out[key] = change
-    return out
-
-
-def as_of(items: Iterable[tuple[date, date, Mapping[str, int]]], day: date) -> Counter[CounterKey]:
-    """Sum the deltas (belongs, effective, counters) that took effect by the end of `day`."""
-    out: Counter[CounterKey] = Counter()
-    for belongs, effective, values in items:
-        if effective <= day:
-            for name, value in values.items():
-                scope, counter = name.split(".", 1)
-                out[(scope, belongs, counter)] += value
-    return Counter({key: value for key, value in out.items() if value})

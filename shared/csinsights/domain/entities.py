@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 if TYPE_CHECKING:  # the domain never imports pydantic at run time (cold start)
     from csinsights.models.events import (
@@ -21,22 +21,22 @@ if TYPE_CHECKING:  # the domain never imports pydantic at run time (cold start)
     )
 
 
-@dataclass(frozen=True, order=True)
-class Stamp:
-    """When an event happened; ties broken by event id, as the contract orders events."""
+class Stamp(NamedTuple):
+    """When an event happened; ties broken by event id, as the contract orders events.
+
+    The events' records are named tuples: compared, hashed and kept by the interpreter's
+    own tuple code (an entity is compared and sorted on every event it takes)."""
 
     at: datetime
     event_id: str
 
 
-@dataclass(frozen=True, order=True)
-class Placed:
+class Placed(NamedTuple):
     stamp: Stamp
     fulfillment: Literal["seller", "marketplace"]
 
 
-@dataclass(frozen=True, order=True)
-class Vote:
+class Vote(NamedTuple):
     stamp: Stamp
     answer: str  # "yes", "no" or "1".."5"
     contact_id: str | None = None
@@ -46,14 +46,13 @@ class Vote:
         return self.answer in ("no", "1", "2")
 
 
-@dataclass(frozen=True, order=True)
-class Received:
+class Received(NamedTuple):
     stamp: Stamp
     reason: str
     order_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderState:
     placed: tuple[Placed, ...] = ()
     votes: tuple[Vote, ...] = ()
@@ -75,10 +74,16 @@ class OrderState:
         links = {c: d for c, d in self.linked if c != contact_id}
         if day is not None:
             links[contact_id] = day
-        return replace(self, linked=tuple(sorted(links.items())))
+        return OrderState(self.placed, self.votes, self.contacts, tuple(sorted(links.items())))
+
+    def with_contact(self, contact_id: str) -> OrderState:
+        """The order named by one more contact's message."""
+        if contact_id in self.contacts:
+            return self
+        return OrderState(self.placed, self.votes, self.contacts | {contact_id}, self.linked)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContactState:
     received: tuple[Received, ...] = ()
     responded: tuple[Stamp, ...] = ()
@@ -104,6 +109,12 @@ class ContactState:
         """Whether the two differ at most in auto-replies, which change no figure."""
         return replace(self, auto_replied=()) == replace(other, auto_replied=())
 
+    def with_order_placed(self, placed: tuple[Placed, ...]) -> ContactState:
+        """The contact with a new copy of its order's placements."""
+        return ContactState(
+            self.received, self.responded, self.no_response_needed, self.auto_replied, placed
+        )
+
     def first_received(self) -> Received | None:
         return min(self.received, default=None)
 
@@ -119,6 +130,9 @@ class ConflictingEvent(ValueError):
 
 
 def _add(items: tuple[Any, ...], item: Any) -> tuple[Any, ...]:
+    """`items` (sorted) with `item` in its place; events mostly come in time order."""
+    if not items or items[-1] < item:
+        return (*items, item)
     return tuple(sorted((*items, item)))
 
 
@@ -142,7 +156,7 @@ def apply_order_event(state: OrderState, event: OrderPlaced | SurveyVote) -> Ord
         if _check_duplicate(state.placed, event.event_id, placed):
             return None
         _reject_cross_kind(state.votes, event.event_id)
-        return replace(state, placed=_add(state.placed, placed))
+        return OrderState(_add(state.placed, placed), state.votes, state.contacts, state.linked)
     data = event.data
     assert event.type == "survey.vote"
     answer = data.vote if data.vote is not None else str(data.rating)
@@ -150,7 +164,7 @@ def apply_order_event(state: OrderState, event: OrderPlaced | SurveyVote) -> Ord
     if _check_duplicate(state.votes, event.event_id, vote):
         return None
     _reject_cross_kind(state.placed, event.event_id)
-    return replace(state, votes=_add(state.votes, vote))
+    return OrderState(state.placed, _add(state.votes, vote), state.contacts, state.linked)
 
 
 def apply_contact_event(
@@ -177,7 +191,14 @@ def apply_contact_event(
     for other, items in lists.items():
         if other != name:
             _reject_cross_kind(items, event.event_id)
-    return replace(state, **{name: _add(lists[name], item)})
+    lists[name] = _add(lists[name], item)
+    return ContactState(
+        lists["received"],
+        lists["responded"],
+        lists["no_response_needed"],
+        lists["auto_replied"],
+        state.order_placed,
+    )
 
 
 def _reject_cross_kind(items: tuple[Any, ...], event_id: str) -> None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from fractions import Fraction
+from typing import Any
 
 from csinsights.domain.catalogue import CATALOGUE, LATE, RESPONSE_TIME
-from csinsights.domain.counters import CounterKey
 
 METRICS = tuple(m.name for m in CATALOGUE)
 """In document order."""
@@ -69,30 +69,64 @@ class Counts:
         )
 
 
-def window_counts(
-    counters: Counter[CounterKey], scope: str, first_day: date, last_day: date
-) -> Counts:
-    """Pool a store's as-of counters (as of the end of `last_day`) over [first_day, last_day]."""
-    counts = Counts()
+Deltas = Mapping[date, Sequence[tuple[date, Mapping[str, int]]]]
+"""A seller store's aggregate deltas by the day they belong to: (effective day, counters)."""
+
+_COUNTERS: dict[str, tuple[str, str, Any]] = {}
+
+
+def _counter(name: str) -> tuple[str, str, Any]:
+    """`scope.counter` read once: (scope, kind, what it names)."""
+    known = _COUNTERS.get(name)
+    if known is None:
+        scope, counter = name.split(".", 1)
+        kind, _, arg = counter.partition(":")
+        known = (scope, kind, int(arg) if kind in ("answered_h", "unanswered_c") else arg or kind)
+        _COUNTERS[name] = known
+    return known
+
+
+def pooled(deltas: Deltas, scope: str, first_day: date, last_day: date) -> Counts:
+    """The counts of one scope over [first_day, last_day] as they stood at the end of
+    `last_day`: every delta of those days that took effect by then, pooled. The same as
+    as-of counters of those days pooled (`tests/definitions.py`), read in one pass."""
+    totals: Counter[str] = Counter()
+    hours: Counter[int] = Counter()
+    by_reason: Counter[str] = Counter()
+    answered = over_24h = over_48h = 0
     end = last_day + timedelta(days=1)
-    for (counter_scope, belongs, name), value in counters.items():
-        if counter_scope != scope or not first_day <= belongs <= last_day or not value:
+    for belongs, items in deltas.items():
+        if not first_day <= belongs <= last_day:
             continue
-        if name.startswith("answered_h:"):
-            counts.hours[int(name.split(":")[1])] += value
-            counts.answered += value
-        elif name.startswith("unanswered_c:"):
-            days = (end - belongs).days
-            counts.hours[24 * days - int(name.split(":")[1])] += value
-            if days >= 2:
-                counts.unanswered_over_24h += value
-            if days >= 3:
-                counts.unanswered_over_48h += value
-        elif name.startswith("reason:"):
-            counts.by_reason[name.split(":", 1)[1]] += value
-        else:
-            setattr(counts, name, getattr(counts, name) + value)
-    return counts
+        age_days = (end - belongs).days
+        for effective, counters in items:
+            if effective > last_day:
+                continue
+            for name, value in counters.items():
+                counter_scope, kind, arg = _counter(name)
+                if counter_scope != scope or not value:
+                    continue
+                if kind == "answered_h":
+                    hours[arg] += value
+                    answered += value
+                elif kind == "unanswered_c":
+                    hours[24 * age_days - arg] += value
+                    if age_days >= 2:
+                        over_24h += value
+                    if age_days >= 3:
+                        over_48h += value
+                elif kind == "reason":
+                    by_reason[arg] += value
+                else:
+                    totals[arg] += value
+    return Counts(
+        **totals,
+        unanswered_over_24h=over_24h,
+        unanswered_over_48h=over_48h,
+        hours=+hours,
+        answered=answered,
+        by_reason=+by_reason,
+    )
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,14 @@ forms are `store.codecs`'s."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from csinsights.domain.benchmarks import Benchmark
 from csinsights.domain.catalogue import BENCHMARK_WINDOW, WINDOWS
-from csinsights.domain.counters import as_of
-from csinsights.domain.metrics import Counts, last_complete_months, window_counts
+from csinsights.domain.metrics import Counts, last_complete_months, pooled
 
 RANKING_MONTHS = 3
 """The complete calendar months the top performers are ranked over."""
@@ -53,23 +53,22 @@ class SellerStoreCounts:
 def seller_store_counts(items: Iterable[AggregateItem], day: date) -> SellerStoreCounts:
     """A seller store's counts as of the end of `day`, from its aggregate items of the
     lookback (those that took effect after `day` are not seen)."""
-    deltas = [(i.belongs, i.effective, i.counters) for i in items if i.effective <= day]
-    current = as_of(deltas, day)
-    windows = {w: window_counts(current, "all", day - timedelta(days=w - 1), day) for w in WINDOWS}
+    deltas: dict[date, list[tuple[date, Mapping[str, int]]]] = defaultdict(list)
+    for i in items:
+        if i.effective <= day:
+            deltas[i.belongs].append((i.effective, i.counters))
+    windows = {w: pooled(deltas, "all", day - timedelta(days=w - 1), day) for w in WINDOWS}
     # What the dashboard showed at the previous period's end: a vote changed or a reply
     # sent after it belongs to today's figures only.
     previous = {
-        w: window_counts(
-            as_of(deltas, day - timedelta(days=w)),
-            "all",
-            day - timedelta(days=2 * w - 1),
-            day - timedelta(days=w),
+        w: pooled(
+            deltas, "all", day - timedelta(days=2 * w - 1), day - timedelta(days=w)
         ).summarised()
         for w in WINDOWS
     }
-    self_fulfilled = window_counts(current, "sf", day - timedelta(days=BENCHMARK_WINDOW - 1), day)
+    self_fulfilled = pooled(deltas, "sf", day - timedelta(days=BENCHMARK_WINDOW - 1), day)
     months = [
-        window_counts(as_of(deltas, last), "sf", first, last)
+        pooled(deltas, "sf", first, last)
         for first, last in last_complete_months(day, RANKING_MONTHS)
     ]
     return SellerStoreCounts(windows, self_fulfilled, months, previous)
