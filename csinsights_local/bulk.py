@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -60,17 +61,23 @@ def sort_key(item: Any) -> SortKey | None:
 
 
 def bulk_order(items: Sequence[Any]) -> list[Any]:
-    """The items ordered for a bulk import; unreadable ones last, in their order."""
-    keyed: list[tuple[str, str, datetime, str, int]] = []
+    """The items ordered for a bulk import; unreadable ones last, in their order. Grouped by
+    seller store first, then each group sorted (many small sorts, not one of everything)."""
+    groups: dict[tuple[str, str], list[tuple[datetime, str, int]]] = defaultdict(list)
     unreadable: list[Any] = []
     for position, item in enumerate(items):
         key = None if isinstance(item, Unsendable) else sort_key(item)
         if key is None:
             unreadable.append(item)
         else:
-            keyed.append((*key, position))
-    keyed.sort()
-    return [items[entry[4]] for entry in keyed] + unreadable
+            seller, store, when, event_id = key
+            groups[(seller, store)].append((when, event_id, position))
+    ordered = []
+    for pair in sorted(groups):
+        group = groups[pair]
+        group.sort()
+        ordered += [items[position] for _, _, position in group]
+    return ordered + unreadable
 
 
 def send_archive(

@@ -89,7 +89,7 @@ def deployed_documents(
     with deployment.environment_of("MetricsPublishFunction"):
         configured = Settings.from_environment()
     read = ReadStore(settings=configured)
-    return documents(read, plan, window_days, RenderRules.from_settings(configured))
+    return documents(read, plan, window_days, configured.render_rules())
 
 
 def replay_events(
@@ -149,7 +149,7 @@ def _on_embedded_store(
     if on_ingested is not None:
         on_ingested(summary)
     plan = run_metrics(Embedded(store), as_of)
-    rules = RenderRules.from_settings(store.settings)
+    rules = store.settings.render_rules()
     result = {
         "ingest": summary.as_dict(),
         "sellers": [d.to_json() for d in documents(store, plan, window_days, rules)],

@@ -28,7 +28,6 @@ from csinsights.domain.catalogue import BENCHMARK_WINDOW, RESPONSE_DUE
 from csinsights.domain.contacts import overdue_row
 from csinsights.domain.run import Snapshot, active, lookback_start, seller_store_counts
 from csinsights.domain.snapshots import document_from_snapshot
-from csinsights.domain.targets import RenderRules
 from csinsights.models.records import ReportRecord
 from csinsights.render.charts import Trend
 from csinsights.render.html import to_html
@@ -143,7 +142,7 @@ class MetricsRun:
 
     def _publish_reports(self, seller: str, day: date, snapshot: Snapshot) -> None:
         assert self.reports is not None
-        rules = RenderRules.from_settings(self.repository.settings)
+        rules = self.repository.settings.render_rules()
         document = document_from_snapshot(snapshot, rules=rules)
         first = day - timedelta(days=TREND_DAYS - 1)
         past = {

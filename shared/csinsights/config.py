@@ -23,11 +23,14 @@ import json
 import os
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from csinsights.domain.alerts import DEFAULT_THRESHOLDS_HOURS, valid_thresholds
+
+if TYPE_CHECKING:
+    from csinsights.domain.targets import RenderRules
 
 T = TypeVar("T")
 
@@ -158,6 +161,13 @@ class Settings(BaseModel):
     @classmethod
     def _capped(cls, seconds: int) -> int:
         return min(seconds, MAX_LINK_EXPIRY_SECONDS)
+
+    def render_rules(self) -> RenderRules:
+        """What rendering a document takes from the configuration: the minimum sample and
+        each store's targets."""
+        from csinsights.domain.targets import RenderRules, store_targets
+
+        return RenderRules(self.min_sample, store_targets(self.store_targets))
 
     def required(self, field: str) -> str:
         """An optional setting a store cannot work without."""

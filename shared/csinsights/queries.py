@@ -13,7 +13,6 @@ from csinsights.domain.document import MetricsDocument
 from csinsights.domain.documents import rounded
 from csinsights.domain.metrics import METRICS
 from csinsights.domain.snapshots import document_from_snapshot
-from csinsights.domain.targets import RenderRules
 from csinsights.errors import FAILED_CALL, InvalidRequest, NotFound
 from csinsights.models.records import ReportRecord, ReportRequest, RequestedType, new_report_id
 from csinsights.observability import logger
@@ -43,7 +42,7 @@ class Queries:
         self.reports = reports
         self.requests = requests
         self.quota = ReportQuota(quota)
-        self.rules = RenderRules.from_settings(repository.settings)
+        self.rules = repository.settings.render_rules()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Queries:

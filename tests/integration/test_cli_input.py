@@ -164,8 +164,9 @@ def test_rejected_with_no_region_configured_says_so(
 
 
 def test_rejected_at_an_endpoint_that_does_not_answer_says_so(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # the SDK's retries are not what is tested
     status, _, err = run(
         capsys, "rejected", "list", "--table", "events", "--endpoint-url", "http://127.0.0.1:9"
     )

@@ -254,7 +254,7 @@ def test_a_store_is_judged_against_its_own_targets_and_the_collective_against_de
 
 def test_store_targets_come_from_the_settings() -> None:
     configured = Settings(table_name="t", store_targets={"DE": DE_TARGETS}, min_sample=10)
-    rules = RenderRules.from_settings(configured)
+    rules = configured.render_rules()
     assert rules.min_sample == 10
     assert rules.targets("DE").target(CSDR) == {"value": 20, "condition": "less_than"}
     assert rules.targets("US").target(CSDR) == {"value": 25, "condition": "less_than"}

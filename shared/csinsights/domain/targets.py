@@ -12,14 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from csinsights.domain.catalogue import CATALOGUE, CSDR, LATE, WITHIN_24H
 from csinsights.domain.insights import to_target_at_least, to_target_below
 from csinsights.domain.metrics import MetricValue
-
-if TYPE_CHECKING:
-    from csinsights.config import Settings
 
 MIN_SAMPLE = 40
 """Below this denominator a figure is a low sample (the responses a marketplace requires
@@ -135,10 +132,6 @@ class RenderRules:
 
     min_sample: int = MIN_SAMPLE
     store_targets: Mapping[str, Targets] = field(default_factory=dict)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RenderRules:
-        return cls(settings.min_sample, store_targets(settings.store_targets))
 
     def targets(self, store: str | None) -> Targets:
         """A store's own targets; the defaults for a store without any and for the
