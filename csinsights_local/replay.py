@@ -42,29 +42,49 @@ YOUNG_COLLECTED_EVERY = 10_000
 default): a replay holds millions of small long-lived objects."""
 
 
-@contextmanager
-def _long_lived() -> Iterator[Callable[[], None]]:
-    """The garbage collector's youngest generation collected less often for the duration,
-    and a `freeze` that leaves what exists when it is called (the deployed stack, the
-    archive) out of its passes (`gc.freeze`); both as they were after, a process's own
-    freeze kept. Collections otherwise take a fifth of a replay, most of them passes over
-    objects that live as long as it does."""
-    thresholds = gc.get_threshold()
-    froze = False
+class Collector:
+    """The garbage collector during a replay, which holds millions of small objects that
+    live as long as it does: collections otherwise take a fifth of its time, passes over
+    what no collection can free."""
 
-    def freeze() -> None:
-        nonlocal froze
-        if not froze and gc.get_freeze_count() == 0:
+    def __init__(self) -> None:
+        self.froze = False
+
+    def freeze(self) -> None:
+        """Leave what exists now (the archive, a deployed stack) out of every further pass
+        (`gc.freeze`), unless the process froze objects of its own."""
+        if not self.froze and gc.get_freeze_count() == 0:
             gc.collect()
             gc.freeze()
-            froze = True
+            self.froze = True
 
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """No collection while ingest runs (its state makes no reference cycles: nothing a
+        collection could free), then what it made is frozen with the rest."""
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            yield
+        finally:
+            if self.froze:
+                gc.freeze()
+            if enabled:
+                gc.enable()
+
+
+@contextmanager
+def _long_lived() -> Iterator[Collector]:
+    """For the duration: the youngest generation collected less often, and a `Collector`
+    to freeze and pause with; all as it was after, a process's own freeze kept."""
+    thresholds = gc.get_threshold()
+    collector = Collector()
     gc.set_threshold(YOUNG_COLLECTED_EVERY, *thresholds[1:])
     try:
-        yield freeze
+        yield collector
     finally:
         gc.set_threshold(*thresholds)
-        if froze:
+        if collector.froze:
             gc.unfreeze()
 
 
@@ -119,7 +139,7 @@ def replay_events(
     day = parse_as_of(as_of_text)  # fail early on a bad as_of
     ordered = bulk_order(items) if bulk else items
     replay = _on_emulated_aws if emulated_aws else _on_embedded_store
-    with _long_lived() as freeze:
+    with _long_lived() as collector:
         return replay(
             ordered,
             as_of_text,
@@ -127,7 +147,7 @@ def replay_events(
             alerts_at=end_of(day) if alerts else None,
             progress=progress,
             on_ingested=on_ingested,
-            freeze=freeze,
+            collector=collector,
             settings=settings,
         )
 
@@ -140,12 +160,13 @@ def _on_embedded_store(
     alerts_at: datetime | None,
     progress: bool,
     on_ingested: Callable[[IngestSummary], None] | None,
-    freeze: Callable[[], None],
+    collector: Collector,
     settings: Settings | None,
 ) -> dict[str, Any]:
     store = EmbeddedStore(settings or embedded_settings())
-    freeze()  # the archive lives as long as the replay
-    summary = ingest_embedded(store, items, progress=progress)
+    collector.freeze()  # the archive lives as long as the replay
+    with collector.paused():
+        summary = ingest_embedded(store, items, progress=progress)
     if on_ingested is not None:
         on_ingested(summary)
     plan = run_metrics(Embedded(store), as_of)
@@ -169,7 +190,7 @@ def _on_emulated_aws(
     alerts_at: datetime | None,
     progress: bool,
     on_ingested: Callable[[IngestSummary], None] | None,
-    freeze: Callable[[], None],
+    collector: Collector,
     settings: Settings | None,
 ) -> dict[str, Any]:
     if settings is not None:
@@ -179,7 +200,7 @@ def _on_emulated_aws(
     os.environ.pop("AWS_ENDPOINT_URL", None)
     with mock_aws():
         deployment = deploy()
-        freeze()  # the stack and the archive live as long as the replay
+        collector.freeze()  # the stack and the archive live as long as the replay
         summary = ingest_direct(deployment, items, progress=progress)
         if on_ingested is not None:
             on_ingested(summary)

@@ -179,22 +179,30 @@ def test_ingest_counts_do_not_depend_on_where_stdout_pointed_at_import(
 
 
 def test_a_replay_leaves_the_garbage_collector_as_it_found_it() -> None:
-    """A replay collects less often and freezes what exists after deployment, then puts
-    both back, also when it fails."""
+    """A replay collects less often, freezes what exists after deployment, collects nothing
+    while ingest runs and freezes what it made, then puts all back, also when it fails."""
     before = gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()
     seen = []
 
     def fail() -> None:
-        with _long_lived() as freeze:
-            seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
-            freeze()
-            seen.append((gc.get_threshold()[0], gc.get_freeze_count()))
+        with _long_lived() as collector:
+            seen.append((gc.get_threshold()[0], gc.get_freeze_count(), gc.isenabled()))
+            collector.freeze()
+            frozen = gc.get_freeze_count()
+            seen.append((gc.get_threshold()[0], frozen, gc.isenabled()))
+            with collector.paused():
+                kept = [[i] for i in range(1000)]  # what ingest makes
+                seen.append((gc.get_threshold()[0], gc.get_freeze_count(), gc.isenabled()))
+            seen.append((gc.get_threshold()[0], gc.get_freeze_count() - frozen, gc.isenabled()))
+            assert kept
             raise RuntimeError("the replay failed")
 
     with pytest.raises(RuntimeError):
         fail()
-    assert seen[0] == (YOUNG_COLLECTED_EVERY, before[1])
+    assert seen[0] == (YOUNG_COLLECTED_EVERY, before[1], True)
     assert seen[1][1] > before[1]
+    assert seen[2][2] is False  # paused
+    assert seen[3][1] >= 1000 and seen[3][2] is True  # what it made is frozen, collecting again
     assert (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()) == before
 
 
@@ -203,8 +211,10 @@ def test_a_replay_leaves_what_the_process_froze_frozen() -> None:
     try:
         frozen = gc.get_freeze_count()
         # Frozen objects that are freed leave the count: it can only fall, never rise.
-        with _long_lived() as freeze:
-            freeze()
+        with _long_lived() as collector:
+            collector.freeze()
+            with collector.paused():
+                assert [[i] for i in range(100)]
             assert 0 < gc.get_freeze_count() <= frozen  # not frozen a second time
         assert 0 < gc.get_freeze_count() <= frozen  # nor unfrozen
     finally:

@@ -129,16 +129,13 @@ def plan_batch(
             continue
         plan.outcomes[index] = "accepted" if applied else "duplicate"
 
-    def old_contact(cid: str) -> ContactState | None:
-        return contacts[cid].state if cid in contacts else None
-
-    def old_order(oid: str) -> OrderState | None:
-        return orders[oid].state if oid in orders else None
-
     # Links follow each contact's earliest message; copies follow the linked order.
     refresh: set[str] = set()
     for cid, contact in new_contacts.items():
-        before = old_contact(cid)
+        stored_contact = contacts.get(cid)
+        before = stored_contact.state if stored_contact is not None else None
+        if contact is before:
+            continue
         was, now = (before.first_received() if before else None), contact.first_received()
         if was == now:
             continue
@@ -150,7 +147,11 @@ def plan_batch(
             linked = new_orders.get(new_oid, OrderState())
             new_orders[new_oid] = linked.with_link(cid, now.stamp.at.date())
     for oid, order in new_orders.items():
-        if order.placed != (before_order.placed if (before_order := old_order(oid)) else ()):
+        stored_order = orders.get(oid)
+        before_order = stored_order.state if stored_order is not None else None
+        if order is before_order:
+            continue
+        if order.placed != (before_order.placed if before_order else ()):
             refresh.update(cid for cid, _ in order.linked if cid in new_contacts)
     copied_from: set[str] = set()
     for cid in refresh:
@@ -171,7 +172,7 @@ def plan_batch(
     absent_contact: Stored[ContactState] = Stored(None)
     for oid, order_state in new_orders.items():
         stored = orders.get(oid, absent_order)
-        if stored.state != order_state:
+        if stored.state is not order_state and stored.state != order_state:
             plan.order_writes[oid] = (stored.version, order_state)
             count(order_changes(order_state), 1)
             count(order_changes(stored.state), -1)
@@ -179,7 +180,7 @@ def plan_batch(
             plan.order_checks[oid] = stored.version
     for cid, contact_state in new_contacts.items():
         stored_contact = contacts.get(cid, absent_contact)
-        if stored_contact.state != contact_state:
+        if stored_contact.state is not contact_state and stored_contact.state != contact_state:
             plan.contact_writes[cid] = (stored_contact.version, contact_state)
             count(contact_changes(contact_state), 1)
             count(contact_changes(stored_contact.state), -1)

@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -42,14 +41,7 @@ def _rfc3339_with_offset(value: Any) -> Any:
     return value
 
 
-def _to_utc(value: datetime) -> datetime:
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("timestamp is out of range") from None
-
-
-UtcTimestamp = Annotated[datetime, BeforeValidator(_rfc3339_with_offset), AfterValidator(_to_utc)]
+Timestamp = Annotated[datetime, BeforeValidator(_rfc3339_with_offset)]
 
 
 class _Strict(BaseModel):
@@ -108,11 +100,17 @@ class _Envelope(_Strict):
     event_id: EventId
     seller_id: SellerId
     store_id: StoreId
-    occurred_at: UtcTimestamp
+    occurred_at: Timestamp
 
     @field_validator("occurred_at")
     @classmethod
-    def _not_in_future(cls, value: datetime, info: ValidationInfo) -> datetime:
+    def _in_utc_not_in_future(cls, value: datetime, info: ValidationInfo) -> datetime:
+        """Stored in UTC; more than MAX_FUTURE_SKEW ahead of `now` (the validation
+        context's, else the clock's) is refused."""
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("timestamp is out of range") from None
         now = (info.context or {}).get("now") or datetime.now(UTC)
         if value > now + MAX_FUTURE_SKEW:
             raise ValueError("timestamp is more than 5 minutes in the future")
