@@ -40,9 +40,20 @@ HOUR_US = 3_600_000_000
 
 
 def ceil_hours_into_day(at: datetime) -> int:
-    midnight = at.replace(hour=0, minute=0, second=0, microsecond=0)
-    micros = (at - midnight) // timedelta(microseconds=1)
+    """Whole hours since its day began (UTC), rounded up."""
+    micros = ((at.hour * 60 + at.minute) * 60 + at.second) * 1_000_000 + at.microsecond
     return -(-micros // HOUR_US)
+
+
+_SCOPED: dict[str, tuple[str, str]] = {}
+
+
+def _scoped(name: str) -> tuple[str, str]:
+    """A counter's name in each scope: (`all.<name>`, `sf.<name>`)."""
+    both = _SCOPED.get(name)
+    if both is None:
+        both = _SCOPED[name] = (f"all.{name}", f"sf.{name}")
+    return both
 
 
 Figures = dict[tuple[date, str], int]
@@ -76,6 +87,13 @@ def order_changes(order: OrderState | None) -> Changes:
         return {}
     first = min(order.placed, default=None)
     first_day = first.stamp.at.date() if first is not None else None
+    if not order.votes:  # most orders: counted once placed, and nothing else
+        if first is None or first_day is None:
+            return {}
+        return {
+            (first_day, first_day, f"{scope}.orders"): 1
+            for scope in _scopes(first, first_day, first_day)
+        }
     votes = [(v.stamp.at.date(), v) for v in sorted(order.votes)]
     days = {day for day, _ in votes} | {day for _, day in order.linked}
     if first_day is not None:
@@ -138,31 +156,37 @@ def contact_changes(contact: ContactState | None) -> Changes:
     reply = min(contact.responded, default=None)
     reply_day = reply.at.date() if reply is not None else None
     reason = received.reason
-    counted = [f"reason:{reason}", "contacts"]
+    counted = [_scoped(f"reason:{reason}"), _scoped("contacts")]
     if reason in PREVENTABLE_REASONS:
-        counted.append("preventable")
-    unanswered = f"unanswered_c:{ceil_hours_into_day(received.stamp.at)}"
-    answered: list[str] = []
+        counted.append(_scoped("preventable"))
+    answered: list[tuple[str, str]] = []
     if reply is not None:
         waited = max(reply.at - received.stamp.at, timedelta(0))
-        answered.append(f"answered_h:{waited // HOUR}")
+        answered.append(_scoped(f"answered_h:{waited // HOUR}"))
         if waited <= RESPONSE_DUE:
-            answered.append("within_24h")
+            answered.append(_scoped("within_24h"))
         if waited > LATE_AFTER:
-            answered.append("answered_late")
-    days = {d for d in (day, placed_day, marked_day, reply_day) if d is not None and d >= day}
-
-    def figures(as_of: date) -> Figures:
+            answered.append(_scoped("answered_late"))
+    waiting = [_scoped(f"unanswered_c:{ceil_hours_into_day(received.stamp.at)}")]
+    sf_day = (
+        placed_day if first_placed is not None and first_placed.fulfillment == "seller" else None
+    )
+    # Each figure of a contact counts one: its figures as of a day are a set of names.
+    deltas: Changes = {}
+    previous: set[str] = set()
+    for effective in sorted({d for d in (day, sf_day, marked_day, reply_day) if d and d >= day}):
         names = list(counted)
-        if marked_day is None or marked_day > as_of:
-            names += answered if reply_day is not None and reply_day <= as_of else [unanswered]
-        return {
-            (day, f"{scope}.{name}"): 1
-            for scope in _scopes(first_placed, placed_day, as_of)
-            for name in names
-        }
-
-    return _deltas(days, figures)
+        if marked_day is None or marked_day > effective:
+            names += answered if reply_day is not None and reply_day <= effective else waiting
+        current = {both[0] for both in names}
+        if sf_day is not None and sf_day <= effective:
+            current.update(both[1] for both in names)
+        for name in current - previous:
+            deltas[(effective, day, name)] = 1
+        for name in previous - current:
+            deltas[(effective, day, name)] = -1
+        previous = current
+    return deltas
 
 
 def _deltas(days: Iterable[date], figures: Callable[[date], Figures]) -> Changes:

@@ -7,7 +7,6 @@ the ids of its events, which doubles as the durable duplicate marker.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -52,11 +51,13 @@ class Received(NamedTuple):
     order_id: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class OrderState:
+class OrderState(NamedTuple):
+    """An order's events (and what its contacts' earliest messages tell it): immutable, so
+    a store can keep the object itself; a named tuple, made and compared at C speed."""
+
     placed: tuple[Placed, ...] = ()
     votes: tuple[Vote, ...] = ()
-    contacts: frozenset[str] = field(default_factory=frozenset)
+    contacts: frozenset[str] = frozenset()
     """Contacts that named this order in any of their messages."""
     linked: tuple[tuple[str, date], ...] = ()
     """The contacts whose earliest message names this order, each with that message's day:
@@ -83,8 +84,9 @@ class OrderState:
         return OrderState(self.placed, self.votes, self.contacts | {contact_id}, self.linked)
 
 
-@dataclass(frozen=True, slots=True)
-class ContactState:
+class ContactState(NamedTuple):
+    """A contact's events (and a copy of its order's placements): immutable, as an order."""
+
     received: tuple[Received, ...] = ()
     responded: tuple[Stamp, ...] = ()
     """The seller's own replies: only these stop the clock."""
@@ -107,7 +109,7 @@ class ContactState:
 
     def same_figures(self, other: ContactState) -> bool:
         """Whether the two differ at most in auto-replies, which change no figure."""
-        return replace(self, auto_replied=()) == replace(other, auto_replied=())
+        return self._replace(auto_replied=()) == other._replace(auto_replied=())
 
     def with_order_placed(self, placed: tuple[Placed, ...]) -> ContactState:
         """The contact with a new copy of its order's placements."""
