@@ -147,7 +147,7 @@ class MetricsRun:
         first = day - timedelta(days=TREND_DAYS - 1)
         past = {
             p.as_of_day: document_from_snapshot(p, rules=rules)
-            for p in self.repository.snapshots(seller, first, day)
+            for p in self.repository.snapshots(seller, first, day - timedelta(days=1))
         }
         trend = Trend.from_documents(first, day, past | {day: document})
         prefix = keys.insights_prefix(seller, day)

@@ -230,17 +230,19 @@ def aggregate_items(draw: st.DrawFn) -> list[AggregateItem]:
 @given(
     items=aggregate_items(),
     scope=st.sampled_from(["all", "sf"]),
-    first=days,
-    length=st.integers(1, 30),
+    windows=st.lists(st.tuples(days, st.integers(1, 30)), min_size=1, max_size=4),
 )
-def test_pooled_counts_are_the_as_of_counters_of_the_window(
-    items: list[AggregateItem], scope: str, first: date, length: int
+def test_pooled_counts_are_the_as_of_counters_of_each_window(
+    items: list[AggregateItem], scope: str, windows: list[tuple[date, int]]
 ) -> None:
-    last = first + timedelta(days=length - 1)
+    spans = [(first, first + timedelta(days=length - 1)) for first, length in windows]
     deltas: dict[date, list[tuple[date, Mapping[str, int]]]] = {}
     for i in items:
         deltas.setdefault(i.belongs, []).append((i.effective, i.counters))
-    expected = window_counts(
-        as_of(((i.belongs, i.effective, i.counters) for i in items), last), scope, first, last
-    )
-    assert pooled(deltas, scope, first, last) == expected
+    expected = [
+        window_counts(
+            as_of(((i.belongs, i.effective, i.counters) for i in items), last), scope, first, last
+        )
+        for first, last in spans
+    ]
+    assert pooled(deltas, scope, spans) == expected

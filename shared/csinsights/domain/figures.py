@@ -9,8 +9,6 @@ Everything is computed from exact values; rounding happens here, only in the out
 
 from __future__ import annotations
 
-import math
-from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any, get_args
 
@@ -33,9 +31,10 @@ def rounded(value: Fraction | int | None) -> float | None:
     if value is None:
         return None
     exact = Fraction(value)
-    # Truncating to thousandths is exact for the magnitude: the third decimal alone decides.
-    thousandths = Decimal(math.floor(abs(exact) * 1000)).scaleb(-3)
-    magnitude = float(thousandths.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    # Truncating to thousandths is exact for the magnitude: the third decimal alone decides
+    # (5 and up rounds up); integers all the way, the float made once from hundredths.
+    thousandths = abs(exact.numerator) * 1000 // exact.denominator
+    magnitude = ((thousandths + 5) // 10) / 100
     return -magnitude if exact < 0 and magnitude else magnitude
 
 

@@ -86,47 +86,70 @@ def _counter(name: str) -> tuple[str, str, Any]:
     return known
 
 
-def pooled(deltas: Deltas, scope: str, first_day: date, last_day: date) -> Counts:
-    """The counts of one scope over [first_day, last_day] as they stood at the end of
-    `last_day`: every delta of those days that took effect by then, pooled. The same as
-    as-of counters of those days pooled (`tests/definitions.py`), read in one pass."""
-    totals: Counter[str] = Counter()
-    hours: Counter[int] = Counter()
-    by_reason: Counter[str] = Counter()
-    answered = over_24h = over_48h = 0
-    end = last_day + timedelta(days=1)
+class _Pool:
+    """One window's counts as they are added up."""
+
+    def __init__(self, last_day: date) -> None:
+        self.end = last_day + timedelta(days=1)
+        self.totals: Counter[str] = Counter()
+        self.hours: Counter[int] = Counter()
+        self.by_reason: Counter[str] = Counter()
+        self.answered = self.over_24h = self.over_48h = 0
+
+    def add(self, belongs: date, kind: str, arg: Any, value: int) -> None:
+        if kind == "answered_h":
+            self.hours[arg] += value
+            self.answered += value
+        elif kind == "unanswered_c":
+            age_days = (self.end - belongs).days
+            self.hours[24 * age_days - arg] += value
+            if age_days >= 2:
+                self.over_24h += value
+            if age_days >= 3:
+                self.over_48h += value
+        elif kind == "reason":
+            self.by_reason[arg] += value
+        else:
+            self.totals[arg] += value
+
+    def counts(self) -> Counts:
+        return Counts(
+            **self.totals,
+            unanswered_over_24h=self.over_24h,
+            unanswered_over_48h=self.over_48h,
+            hours=+self.hours,
+            answered=self.answered,
+            by_reason=+self.by_reason,
+        )
+
+
+def pooled(deltas: Deltas, scope: str, windows: Sequence[tuple[date, date]]) -> list[Counts]:
+    """The counts of one scope over each window [first day, last day] as they stood at the
+    end of its last day: every delta of its days that took effect by then, pooled. The same
+    as the as-of counters of those days pooled (`tests/definitions.py`); every window read
+    in one pass over the deltas."""
+    pools = [_Pool(last) for _, last in windows]
+    earliest = min((first for first, _ in windows), default=None)
+    latest = max((last for _, last in windows), default=None)
     for belongs, items in deltas.items():
-        if not first_day <= belongs <= last_day:
+        if earliest is None or latest is None or not earliest <= belongs <= latest:
             continue
-        age_days = (end - belongs).days
+        holding = [
+            (pool, last)
+            for pool, (first, last) in zip(pools, windows, strict=True)
+            if first <= belongs <= last
+        ]
         for effective, counters in items:
-            if effective > last_day:
+            taking = [pool for pool, last in holding if effective <= last]
+            if not taking:
                 continue
             for name, value in counters.items():
                 counter_scope, kind, arg = _counter(name)
                 if counter_scope != scope or not value:
                     continue
-                if kind == "answered_h":
-                    hours[arg] += value
-                    answered += value
-                elif kind == "unanswered_c":
-                    hours[24 * age_days - arg] += value
-                    if age_days >= 2:
-                        over_24h += value
-                    if age_days >= 3:
-                        over_48h += value
-                elif kind == "reason":
-                    by_reason[arg] += value
-                else:
-                    totals[arg] += value
-    return Counts(
-        **totals,
-        unanswered_over_24h=over_24h,
-        unanswered_over_48h=over_48h,
-        hours=+hours,
-        answered=answered,
-        by_reason=+by_reason,
-    )
+                for pool in taking:
+                    pool.add(belongs, kind, arg, value)
+    return [pool.counts() for pool in pools]
 
 
 @dataclass(frozen=True)

@@ -57,20 +57,23 @@ def seller_store_counts(items: Iterable[AggregateItem], day: date) -> SellerStor
     for i in items:
         if i.effective <= day:
             deltas[i.belongs].append((i.effective, i.counters))
-    windows = {w: pooled(deltas, "all", day - timedelta(days=w - 1), day) for w in WINDOWS}
+    windows = dict(
+        zip(
+            WINDOWS,
+            pooled(deltas, "all", [(day - timedelta(days=w - 1), day) for w in WINDOWS]),
+            strict=True,
+        )
+    )
     # What the dashboard showed at the previous period's end: a vote changed or a reply
     # sent after it belongs to today's figures only.
+    before = [(day - timedelta(days=2 * w - 1), day - timedelta(days=w)) for w in WINDOWS]
     previous = {
-        w: pooled(
-            deltas, "all", day - timedelta(days=2 * w - 1), day - timedelta(days=w)
-        ).summarised()
-        for w in WINDOWS
+        w: counts.summarised()
+        for w, counts in zip(WINDOWS, pooled(deltas, "all", before), strict=True)
     }
-    self_fulfilled = pooled(deltas, "sf", day - timedelta(days=BENCHMARK_WINDOW - 1), day)
-    months = [
-        pooled(deltas, "sf", first, last)
-        for first, last in last_complete_months(day, RANKING_MONTHS)
-    ]
+    ranked = [(day - timedelta(days=BENCHMARK_WINDOW - 1), day)]
+    ranked += last_complete_months(day, RANKING_MONTHS)
+    self_fulfilled, *months = pooled(deltas, "sf", ranked)
     return SellerStoreCounts(windows, self_fulfilled, months, previous)
 
 
