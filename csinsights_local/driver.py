@@ -31,7 +31,8 @@ def batches(
     batch: list[T] = []
     total = 0
     for item in items:
-        length = len(size(item).encode())
+        text = size(item)
+        length = len(text) if text.isascii() else len(text.encode())
         if batch and (len(batch) == max_count or total + length > max_bytes):
             yield batch
             batch, total = [], 0

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import zlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import IO, TYPE_CHECKING, Any
@@ -179,7 +179,12 @@ class EmbeddedStore:
 
     # ---- rejected events ----------------------------------------------------------------
     def keep_rejected(
-        self, body: str, reason: str, errors: list[dict[str, str]], message_id: str, now: datetime
+        self,
+        body: str,
+        reason: str,
+        errors: Sequence[Mapping[str, str]],
+        message_id: str,
+        now: datetime,
     ) -> None:
         self.rejected[now.date()][message_id] = codecs.kept(body, reason, errors, message_id, now)
 

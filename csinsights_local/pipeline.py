@@ -12,7 +12,7 @@ import json
 import sys
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,9 +71,12 @@ class IngestSummary:
     def not_listed(self) -> int:
         return sum(self.reasons.values()) - len(self.examples)
 
-    def note_rejected(self, line: int | None, reason: str, errors: list[dict[str, str]]) -> None:
+    def note_rejected(
+        self, line: int | None, reason: str, errors: Sequence[Mapping[str, str]]
+    ) -> None:
         self.reasons[reason] += 1
-        self.examples = _first([*self.examples, {"line": line, "reason": reason, "errors": errors}])
+        listed = {"line": line, "reason": reason, "errors": [dict(e) for e in errors]}
+        self.examples = _first([*self.examples, listed])
 
     def rejected_lines(self) -> list[str]:
         """One text line per listed rejection, then how many more there are."""

@@ -13,10 +13,9 @@ import json
 import random
 import time
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from csinsights.domain.batch import first_keys, next_keys, plan_batch
 from csinsights.errors import Busy, Conflict
@@ -27,17 +26,17 @@ Status = Literal["accepted", "duplicate", "rejected", "retry"]
 Loaded = tuple[Entities, Entities]
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
     message_id: str
     body: str
 
 
-@dataclass
-class Result:
+class Result(NamedTuple):
+    """What became of one message; `errors` say why it was rejected."""
+
     status: Status
     reason: str | None = None
-    errors: list[dict[str, str]] = field(default_factory=list)
+    errors: Sequence[Mapping[str, str]] = ()
     event_id: str | None = None
 
 

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, Literal, TypeVar
 
-from csinsights.domain.counters import Changes, DeltaKey, contact_changes, order_changes
+from csinsights.domain.counters import DeltaKey, contact_changes, order_changes
 from csinsights.domain.entities import (
     ConflictingEvent,
     ContactState,
@@ -163,26 +163,25 @@ def plan_batch(
             copied_from.add(named_oid)
 
     deltas: dict[DeltaKey, int] = {}
-
-    def count(changes: Changes, sign: int) -> None:
-        for key, value in changes.items():
-            deltas[key] = deltas.get(key, 0) + sign * value
-
     absent_order: Stored[OrderState] = Stored(None)
     absent_contact: Stored[ContactState] = Stored(None)
     for oid, order_state in new_orders.items():
         stored = orders.get(oid, absent_order)
         if stored.state is not order_state and stored.state != order_state:
             plan.order_writes[oid] = (stored.version, order_state)
-            count(order_changes(order_state), 1)
-            count(order_changes(stored.state), -1)
+            for key, value in order_changes(order_state).items():
+                deltas[key] = deltas.get(key, 0) + value
+            for key, value in order_changes(stored.state).items():
+                deltas[key] = deltas.get(key, 0) - value
         elif oid in copied_from:
             plan.order_checks[oid] = stored.version
     for cid, contact_state in new_contacts.items():
         stored_contact = contacts.get(cid, absent_contact)
         if stored_contact.state is not contact_state and stored_contact.state != contact_state:
             plan.contact_writes[cid] = (stored_contact.version, contact_state)
-            count(contact_changes(contact_state), 1)
-            count(contact_changes(stored_contact.state), -1)
+            for key, value in contact_changes(contact_state).items():
+                deltas[key] = deltas.get(key, 0) + value
+            for key, value in contact_changes(stored_contact.state).items():
+                deltas[key] = deltas.get(key, 0) - value
     plan.deltas = Counter({k: v for k, v in deltas.items() if v})
     return plan

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import Any
@@ -335,18 +335,22 @@ KEPT_BODY_BYTES = 64 * 1024
 
 
 def kept(
-    body: str, reason: str, errors: list[dict[str, str]], message_id: str, now: datetime
+    body: str,
+    reason: str,
+    errors: Sequence[Mapping[str, str]],
+    message_id: str,
+    now: datetime,
 ) -> RejectedEvent:
     """What is kept of a rejected message: all of it, or of a body too large for an item
     (no valid event comes near) its first KEPT_BODY_BYTES, its size and digest."""
     raw = body.encode("utf-8", "replace")
     if len(raw) <= KEPT_BODY_BYTES:
-        return RejectedEvent(message_id, iso(now), reason, errors, body)
+        return RejectedEvent(message_id, iso(now), reason, [dict(e) for e in errors], body)
     return RejectedEvent(
         message_id,
         iso(now),
         reason,
-        errors,
+        [dict(e) for e in errors],
         raw[:KEPT_BODY_BYTES].decode("utf-8", "ignore"),
         truncated=True,
         body_bytes=len(raw),

@@ -13,7 +13,7 @@ This module imports no AWS library, so the embedded store can implement it witho
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Protocol
@@ -73,7 +73,12 @@ class Configured(Protocol):
 
 class KeepsRejected(Protocol):
     def keep_rejected(
-        self, body: str, reason: str, errors: list[dict[str, str]], message_id: str, now: datetime
+        self,
+        body: str,
+        reason: str,
+        errors: Sequence[Mapping[str, str]],
+        message_id: str,
+        now: datetime,
     ) -> None:
         """Idempotent per message: a redelivered rejection overwrites its own record."""
 

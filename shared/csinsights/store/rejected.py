@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,12 @@ from csinsights.store.dynamo import TableStore, expires_at
 
 class RejectedEvents(TableStore):
     def keep_rejected(
-        self, body: str, reason: str, errors: list[dict[str, str]], message_id: str, now: datetime
+        self,
+        body: str,
+        reason: str,
+        errors: Sequence[Mapping[str, str]],
+        message_id: str,
+        now: datetime,
     ) -> None:
         """Idempotent per message: a redelivered rejection overwrites its own record."""
         self.table.put(
