@@ -15,11 +15,13 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 
-from csinsights.ingest import Ingestor, Message
+from csinsights.ingest import Ingestor, Message, Result, Validated, validate
+from csinsights.models.events import MarketplaceEvent
 from csinsights_local.archive import Line, Unsendable
 from csinsights_local.driver import (
     MAX_INVOKE_BYTES,
@@ -215,16 +217,29 @@ def ingest_embedded(
 ) -> IngestSummary:
     """The same batches `ingest_direct` hands the handler, handed to the product's own
     `Ingestor` over the embedded store; what it reports is counted as the handler logs it,
-    and what it asks to retry is delivered again, as the queue would."""
+    and what it asks to retry is delivered again, as the queue would.
+
+    Each body is judged by the product's `validate`, as the handler judges it; a body the
+    same as the one before it (a repeated delivery, side by side in bulk order) is the same
+    text, so it is judged once."""
     summary = IngestSummary(received=len(items))
     deliveries = enumerate(_deliveries(items, summary))
     pending = [(Message(f"m{number}", d.body), d.line) for number, d in deliveries]
     ingestor = Ingestor(store)
+    now = datetime.now(UTC)
+    last: tuple[str, MarketplaceEvent | Result] | None = None
+
+    def judged(message: Message) -> Validated:
+        nonlocal last
+        if last is None or last[0] != message.body:
+            last = (message.body, validate(message.body, now))
+        return message, last[1]
+
     with _progress(len(pending), progress) as bar:
         for _ in range(5):
             failed: list[tuple[Message, int]] = []
             for chunk in batches(pending, lambda m: m[0].body, batch_size, MAX_INVOKE_BYTES):
-                results = ingestor.ingest([message for message, _ in chunk])
+                results = ingestor.ingest_validated([judged(m) for m, _ in chunk], now)
                 retried = len(failed)
                 for message, line in chunk:
                     result = results[message.message_id]
