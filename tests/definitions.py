@@ -1,6 +1,7 @@
 """Figures by their definitions, written plainly, for tests to hold the product's faster
 code against: the as-of counters of a seller store (every delta that took effect by the end
-of a day, summed) and a window's counts pooled from them."""
+of a day, summed), a window's counts pooled from them, and a store's benchmarks in one pass
+over all its sellers."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 
+from csinsights.domain.benchmarks import MIN_RANKING_DENOMINATOR, TOO_FEW_SELLERS, Benchmark
 from csinsights.domain.counters import CounterKey
-from csinsights.domain.metrics import Counts
+from csinsights.domain.metrics import COMPARED_METRICS, Counts, best_quartile, mean, median
+from csinsights.domain.sharded import BenchmarkInput
 
 
 def as_of(items: Iterable[tuple[date, date, Mapping[str, int]]], day: date) -> Counter[CounterKey]:
@@ -47,3 +50,41 @@ def window_counts(
         else:
             setattr(counts, name, getattr(counts, name) + value)
     return counts
+
+
+def benchmarks_by_definition(
+    sellers: Mapping[str, BenchmarkInput], *, min_volume: int, min_peers: int
+) -> dict[str, Benchmark]:
+    """A store's benchmarks in one pass over every seller, as the specification defines
+    them: per metric, the mean over the sellers with a figure and a denominator of at least
+    `min_volume`, withheld below `min_peers` of them; the median self-fulfilled figure of
+    the sellers in the best quartile (at least as good as rank ceil(n/4)) of every ranking
+    month."""
+    months = max((len(i[m].months) for i in sellers.values() for m in i), default=0)
+    out = {}
+    for metric in COMPARED_METRICS:
+        qualifying = [
+            i[metric].value
+            for i in sellers.values()
+            if i[metric].value is not None and i[metric].denominator >= min_volume
+        ]
+        if len(qualifying) < min_peers:
+            out[metric] = Benchmark(reason=TOO_FEW_SELLERS)
+            continue
+        cohort: set[str] | None = None
+        for index in range(months):
+            ranked = {}
+            for seller, inputs in sellers.items():
+                value, denominator = inputs[metric].months[index]
+                if value is not None and denominator >= MIN_RANKING_DENOMINATOR:
+                    ranked[seller] = value
+            best = best_quartile(metric, ranked)
+            cohort = best if cohort is None else cohort & best
+        cohort_values = [
+            v
+            for seller in sorted(cohort or ())
+            if (v := sellers[seller][metric].self_fulfilled) is not None
+        ]
+        top = median(cohort_values) if cohort_values else None
+        out[metric] = Benchmark(mean(qualifying), top)
+    return out

@@ -12,7 +12,14 @@ from datetime import date, timedelta
 
 from csinsights.domain.benchmarks import Benchmark
 from csinsights.domain.catalogue import BENCHMARK_WINDOW, WINDOWS
-from csinsights.domain.metrics import Counts, last_complete_months, pooled
+from csinsights.domain.metrics import (
+    COMPARED_METRICS,
+    Counts,
+    compute,
+    last_complete_months,
+    pooled,
+)
+from csinsights.domain.sharded import MetricInput
 
 RANKING_MONTHS = 3
 """The complete calendar months the top performers are ranked over."""
@@ -75,6 +82,24 @@ def seller_store_counts(items: Iterable[AggregateItem], day: date) -> SellerStor
     ranked += last_complete_months(day, RANKING_MONTHS)
     self_fulfilled, *months = pooled(deltas, "sf", ranked)
     return SellerStoreCounts(windows, self_fulfilled, months, previous)
+
+
+def benchmark_input(counts: SellerStoreCounts) -> dict[str, MetricInput]:
+    """What a seller store gives its store's benchmarks: per compared metric, the figure of
+    the benchmark window (and its denominator), on self-fulfilled orders, and each ranking
+    month's on self-fulfilled orders."""
+    current = compute(counts.windows[BENCHMARK_WINDOW])
+    self_fulfilled = compute(counts.self_fulfilled)
+    months = [compute(c) for c in counts.months]
+    return {
+        metric: MetricInput(
+            current[metric].value,
+            current[metric].denominator,
+            self_fulfilled[metric].value,
+            tuple((m[metric].value, m[metric].denominator) for m in months),
+        )
+        for metric in COMPARED_METRICS
+    }
 
 
 def active(items: Iterable[AggregateItem], day: date) -> bool:
