@@ -1,6 +1,6 @@
-"""Reply-due alerts on the local stack: run the alert function as its schedule would (once
-at an instant, or every few seconds in the background), and subscribe a queue to the bus to
-read the `contact.reply_due` events that reach subscribers."""
+"""Reply-due alerts on the local stack: run the alert state machine as its schedule would
+(once at an instant, or every few seconds in the background), and subscribe a queue to the
+bus to read the `contact.reply_due` events that reach subscribers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -20,11 +20,11 @@ ALERT_FUNCTION = "AlertFunction"
 
 
 def run_alerts(deployment: Deployment, as_of: datetime | None = None) -> list[dict[str, Any]]:
-    """One run of the alert function (live, or as of `as_of`): the details it published."""
-    event: dict[str, Any] = {"detail-type": "Scheduled Event", "source": "aws.events"}
-    if as_of is not None:
-        event["as_of"] = as_of.astimezone(UTC).isoformat()
-    return list(deployment.invoke(ALERT_FUNCTION, event)["alerts"])
+    """One run of the alert state machine (live, or as of `as_of`), each step by its
+    function's handler: the details it published."""
+    from csinsights_local.run import published_alerts, run_alert_machine
+
+    return published_alerts(run_alert_machine(deployment, as_of))
 
 
 @dataclass

@@ -106,9 +106,9 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return 0
 
 
-def _seed(deployment: Any, items: list[Any], as_of: str | None) -> dict[str, Any]:
+def _seed(deployment: Any, items: list[Any], as_of: str | None) -> None:
     report_rejected(ingest_direct(deployment, items, progress=True))
-    return run_metrics(deployment, as_of)
+    run_metrics(deployment, as_of)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

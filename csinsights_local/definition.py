@@ -1,35 +1,43 @@
-"""The metrics run's state machine definition, as the template deploys it, read as steps.
+"""The state machines' definitions, as the template deploys them, read as steps.
 
-moto's Step Functions interpreter cannot execute this definition (its grammar has no
-`ItemBatcher`, and a distributed map's failed items never fail the map there), so the
-local run follows the definition itself: this module reads it from the translated template
-into the few kinds of step it uses, and refuses any field the local run would not honour,
-so that the template cannot gain behaviour the local run silently skips.
+moto's Step Functions interpreter cannot execute these definitions (a distributed map's
+failed items never fail the map there, and it never raises `States.ItemReaderFailed`), so
+the local runs follow each definition itself: this module reads it from the translated
+template into the few kinds of step it uses, and refuses any field the local run would not
+honour, so that the template cannot gain behaviour the local run silently skips.
+
+The kinds: a Lambda task (its output becomes the state's data) and a map of one Lambda
+task over a list of the state's data (`ItemsPath`) or over the objects under a prefix of a
+bucket (`ItemReader` `s3:listObjectsV2`), each child's input made by `ItemSelector`, the
+results discarded (`ResultPath: null`) or, for the last state, the execution's output.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from csinsights_local.template import cloudformation_template
 
-STATE_MACHINE = "MetricsRunStateMachine"
+METRICS_RUN = "MetricsRunStateMachine"
+ALERT_RUN = "ReplyDueAlertsStateMachine"
 TASK_RETRY = ("States.ALL",)
 """A task is tried again whatever failed."""
 READER_RETRY = ("States.ItemReaderFailed",)
 """A map is tried again only when reading its items failed, before any item ran."""
-S3_JSON_READER = "arn:aws:states:::s3:getObject"
+S3_LIST_READER = "arn:aws:states:::s3:listObjectsV2"
+ITEM = "$$.Map.Item.Value"
+"""The item a map's child is for, in an `ItemSelector` path."""
 
 _TASK_FIELDS = {"Type", "Resource", "Retry", "Next", "End", "Comment"}
 _MAP_FIELDS = {
     "Type",
     "Retry",
     "ItemReader",
-    "ItemBatcher",
     "ItemsPath",
+    "ItemSelector",
     "MaxConcurrency",
     "ToleratedFailurePercentage",
     "ItemProcessor",
@@ -62,41 +70,38 @@ class Task:
 
 @dataclass(frozen=True)
 class ItemReader:
-    """An S3 JSON list, at the bucket and key the state's data names."""
+    """The objects under a prefix of a bucket (S3 lists them by key), as the state's data
+    names them; each item is `{"Key", ...}`."""
 
     bucket_path: str
-    key_path: str
+    prefix_path: str
 
 
 @dataclass(frozen=True)
 class MapStep:
-    """A map running `task` on each item (or batch of items); the state's data is kept."""
+    """A map running `task` on each item; the state's data is kept (`ResultPath: null`),
+    or the children's outputs, in the items' order, become it (`keeps_results`)."""
 
     state: str
     task: Task
     retry: Retry | None
+    selector: dict[str, Any]
+    """Field -> a path into the item (`$$.Map.Item.Value...`) or the state's data, or a
+    constant."""
     items_path: str | None = None
     reader: ItemReader | None = None
-    batch_size: int | None = None
-    batch_input: dict[str, Any] = field(default_factory=dict)
-    """Field -> a `$.` path into the state's data (or a constant)."""
+    keeps_results: bool = False
 
     def inputs(self, items: list[Any], data: dict[str, Any]) -> list[Any]:
-        """What each child execution gets: an item, or a batch of items and BatchInput."""
-        if self.batch_size is None:
-            return list(items)
-        batch_input = select(self.batch_input, data)
-        return [
-            {"Items": items[start : start + self.batch_size], "BatchInput": batch_input}
-            for start in range(0, len(items), self.batch_size)
-        ]
+        """What each child execution gets."""
+        return [select(self.selector, data, item) for item in items]
 
 
 Step = Task | MapStep
 
 
 def resolve(path: str, data: Any) -> Any:
-    """A JSONPath of plain field names (`$.a.b`), the only kind the definition uses."""
+    """A JSONPath of plain field names (`$.a.b`), the only kind the definitions use."""
     if path == "$":
         return data
     if not path.startswith("$."):
@@ -106,37 +111,53 @@ def resolve(path: str, data: Any) -> Any:
     return data
 
 
-def select(template: dict[str, Any], data: Any) -> dict[str, Any]:
-    """Parameters or BatchInput: `name.$` fields are paths into `data`, others constants."""
-    return {
-        name.removesuffix(".$"): resolve(value, data) if name.endswith(".$") else value
-        for name, value in template.items()
-    }
+def select(template: dict[str, Any], data: Any, item: Any) -> dict[str, Any]:
+    """An `ItemSelector`: `name.$` fields are paths into the item or the state's data,
+    others constants."""
+    out = {}
+    for name, value in template.items():
+        if not name.endswith(".$"):
+            out[name] = value
+        elif value == ITEM or value.startswith(ITEM + "."):
+            out[name.removesuffix(".$")] = resolve("$" + value[len(ITEM) :], item)
+        else:
+            out[name.removesuffix(".$")] = resolve(value, data)
+    return out
 
 
-def raw_definition() -> dict[str, Any]:
+def _properties(machine: str) -> dict[str, Any]:
+    return dict(cloudformation_template()["Resources"][machine]["Properties"])
+
+
+def raw_definition(machine: str = METRICS_RUN) -> dict[str, Any]:
     """The definition the template deploys, function ARNs still `${...}` substitutions."""
-    props = cloudformation_template()["Resources"][STATE_MACHINE]["Properties"]
-    text = props["DefinitionString"]
+    text = _properties(machine)["DefinitionString"]
     if isinstance(text, dict):
         separator, parts = text["Fn::Join"]
         text = separator.join(parts)
-    return json.loads(text)
+    return dict(json.loads(text))
 
 
-def substitutions() -> dict[str, str]:
+def substitutions(machine: str = METRICS_RUN) -> dict[str, str]:
     """`${Name}` in the definition -> the logical id of the function it names."""
-    props = cloudformation_template()["Resources"][STATE_MACHINE]["Properties"]
     return {
         "${" + name + "}": value["Fn::GetAtt"][0]
-        for name, value in props.get("DefinitionSubstitutions", {}).items()
+        for name, value in _properties(machine).get("DefinitionSubstitutions", {}).items()
     }
 
 
-@lru_cache(maxsize=1)
-def metrics_run() -> tuple[Step, ...]:
+@lru_cache(maxsize=4)
+def machine_steps(machine: str) -> tuple[Step, ...]:
     """The deployed definition's top-level states, in the order an execution enters them."""
-    return steps(raw_definition(), substitutions())
+    return steps(raw_definition(machine), substitutions(machine))
+
+
+def metrics_run() -> tuple[Step, ...]:
+    return machine_steps(METRICS_RUN)
+
+
+def alert_run() -> tuple[Step, ...]:
+    return machine_steps(ALERT_RUN)
 
 
 def steps(definition: dict[str, Any], functions: dict[str, str]) -> tuple[Step, ...]:
@@ -156,8 +177,11 @@ def _step(name: str, state: dict[str, Any], functions: dict[str, str]) -> Step:
     if state["Type"] != "Map":
         raise UnsupportedDefinition(f"{name}: state type {state['Type']}")
     _only(name, state, _MAP_FIELDS)
-    if state.get("ResultPath", "absent") is not None:
-        raise UnsupportedDefinition(f"{name}: a map's results are discarded (ResultPath null)")
+    keeps_results = "ResultPath" not in state
+    if not keeps_results and state["ResultPath"] is not None:
+        raise UnsupportedDefinition(f"{name}: a map's results are discarded or are the output")
+    if keeps_results and not state.get("End"):
+        raise UnsupportedDefinition(f"{name}: only the last state's results are kept")
     if state.get("ToleratedFailurePercentage", 0) != 0:
         raise UnsupportedDefinition(f"{name}: any failed item fails the run")
     processor = state["ItemProcessor"]
@@ -166,20 +190,22 @@ def _step(name: str, state: dict[str, Any], functions: dict[str, str]) -> Step:
         raise UnsupportedDefinition(f"{name}: an item processor of one task")
     inner = processor["StartAt"]
     task = _task(inner, processor["States"][inner], functions)
-    reader, batcher = state.get("ItemReader"), state.get("ItemBatcher")
+    reader = state.get("ItemReader")
+    if "ItemSelector" not in state:
+        raise UnsupportedDefinition(f"{name}: each child's input is made by an ItemSelector")
     step = MapStep(
         state=name,
         task=task,
         retry=_retry(name, state, READER_RETRY),
+        selector=dict(state["ItemSelector"]),
         items_path=state.get("ItemsPath"),
         reader=_reader(name, reader) if reader else None,
-        batch_size=batcher["MaxItemsPerBatch"] if batcher else None,
-        batch_input=batcher.get("BatchInput", {}) if batcher else {},
+        keeps_results=keeps_results,
     )
-    if batcher:
-        _only(f"{name}.ItemBatcher", batcher, {"MaxItemsPerBatch", "BatchInput"})
     if (step.reader is None) == (step.items_path is None):
         raise UnsupportedDefinition(f"{name}: items from either ItemReader or ItemsPath")
+    if step.reader is None and step.retry is not None:
+        raise UnsupportedDefinition(f"{name}: only a map that reads its items is retried")
     return step
 
 
@@ -193,11 +219,11 @@ def _task(name: str, state: dict[str, Any], functions: dict[str, str]) -> Task:
 def _reader(name: str, reader: dict[str, Any]) -> ItemReader:
     _only(f"{name}.ItemReader", reader, {"Resource", "ReaderConfig", "Parameters"})
     params = reader["Parameters"]
-    if reader["Resource"] != S3_JSON_READER or reader.get("ReaderConfig") != {"InputType": "JSON"}:
-        raise UnsupportedDefinition(f"{name}: items read from an S3 JSON list only")
-    if set(params) != {"Bucket.$", "Key.$"}:
+    if reader["Resource"] != S3_LIST_READER or reader.get("ReaderConfig"):
+        raise UnsupportedDefinition(f"{name}: items are the objects under an S3 prefix only")
+    if set(params) != {"Bucket.$", "Prefix.$"}:
         raise UnsupportedDefinition(f"{name}: reader parameters {sorted(params)}")
-    return ItemReader(bucket_path=params["Bucket.$"], key_path=params["Key.$"])
+    return ItemReader(bucket_path=params["Bucket.$"], prefix_path=params["Prefix.$"])
 
 
 def _retry(name: str, state: dict[str, Any], errors: tuple[str, ...]) -> Retry | None:

@@ -39,7 +39,7 @@ from csinsights_local.generator import StreamShape, generate
 from csinsights_local.pipeline import IngestSummary, ingest_direct, ingest_via_queue, stored_counts
 from csinsights_local.replay import deployed_documents
 from csinsights_local.reports import contacts_report
-from csinsights_local.run import run_metrics
+from csinsights_local.run import RunResult, run_metrics
 from csinsights_local.serve import ReportWorker, proxy_event, serve_until_interrupted, start_server
 from csinsights_local.server import local_stack
 from csinsights_local.stack import Deployment
@@ -174,18 +174,19 @@ def ingest(deployment: Deployment, items: list[Any]) -> IngestSummary:
     return summary
 
 
-def daily_runs(deployment: Deployment, last_as_of: date, runs: int) -> dict[str, Any]:
+def daily_runs(deployment: Deployment, last_as_of: date, runs: int) -> RunResult:
     """The scheduled run as of each of the `runs` days up to `last_as_of`, oldest first, as
-    the schedule would have run them; returns the last run's plan."""
+    the schedule would have run them; returns the last run."""
     days = [last_as_of - timedelta(days=runs - 1 - i) for i in range(runs)]
     print(
         f"Running the scheduled computation (plan, seller counts, store benchmarks, snapshots "
         f"and reports) as of each of {runs} days, {days[0]} to {days[-1]} (midnight UTC) ..."
     )
-    plan: dict[str, Any] = {}
-    for day in tqdm(days, desc="daily runs", unit="run", file=sys.stderr):
-        plan = run_metrics(deployment, f"{day.isoformat()}T00:00:00Z")
-    return plan
+    runs_made = [
+        run_metrics(deployment, f"{day.isoformat()}T00:00:00Z")
+        for day in tqdm(days, desc="daily runs", unit="run", file=sys.stderr)
+    ]
+    return runs_made[-1]
 
 
 def request_reports(api: LocalApi, deployment: Deployment, seller: str) -> dict[str, Any]:
@@ -322,7 +323,7 @@ def _demo(
         status, body = api.call(seller, f"/v1/sellers/{other}/metrics")
         print(f"{other}'s metrics with {seller}'s token: {status} {body.get('code')}")
         paths = write_reports(deployment, out)
-    print_outputs(paths, out, plan["as_of_day"])
+    print_outputs(paths, out, plan.output["as_of_day"])
     steps.print()
     if args.once:
         print(ONCE_NOTE)

@@ -12,7 +12,8 @@ contract suite, `tests/contract`, runs the same calls against both):
 - aggregate deltas are added (a counter that adds up to zero stays, as DynamoDB's `ADD`
   leaves it);
 - the indexes list what DynamoDB's sparse indexes hold, in their sort keys' order, with
-  what they project: the registry by shard, then seller and store; contacts by first
+  what they project: the registry by bucket, then seller and store; open contacts by the
+  hour they arrived (`Waiting`); contacts by first
   received time and id (without their copy of the order's placements); open contacts (no
   reply, no mark: an auto-reply answers nothing); orders by latest vote (without their
   links to contacts);
@@ -27,7 +28,7 @@ Development only: the Lambda layer never ships it.
 
 from __future__ import annotations
 
-import zlib
+import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from csinsights.domain.benchmarks import Benchmark
 from csinsights.domain.contacts import OpenContact
 from csinsights.domain.entities import ContactState, OrderState
 from csinsights.domain.run import AggregateItem, SellerStoreCounts, Snapshot
+from csinsights.domain.sharded import BenchmarkInput
 from csinsights.errors import Conflict
 from csinsights.models.records import RejectedEvent, ReportRecord, ReportRequest
 from csinsights.store import codecs, keys
@@ -50,6 +52,7 @@ from csinsights.store.ports import (
     Claim,
     Entities,
     EntityRequest,
+    ShardInput,
     TooManyItems,
 )
 
@@ -70,8 +73,16 @@ Cell = tuple[date, date]
 """An aggregate item: (belongs, effective)."""
 
 
+LOCAL_REGISTRY_SHARDS = 8
+"""A local marketplace's registry shards unless `REGISTRY_SHARDS` says (as the local
+stack's, `csinsights_local.stack.LOCAL_SHARDING`)."""
+
+
 def embedded_settings(**given: Any) -> Settings:
-    """Settings naming the embedded store's resources (whatever the environment says)."""
+    """Settings naming the embedded store's resources (whatever the environment says); the
+    rest from the environment, as a function's."""
+    if not os.environ.get("REGISTRY_SHARDS"):
+        given.setdefault("registry_shards", LOCAL_REGISTRY_SHARDS)
     return Settings(
         table_name="embedded",
         reports_bucket="embedded-reports",
@@ -79,6 +90,52 @@ def embedded_settings(**given: Any) -> Settings:
         event_bus_name="embedded-bus",
         **given,
     )
+
+
+PAGE_BYTES = 1 << 20
+"""A query answers at most this much a request (DynamoDB's page)."""
+ITEM_BYTES = {
+    "registry": 100,
+    "store": 40,
+    "aggregate": 300,
+    "benchmark input": 700,
+    "contact": 1_000,
+    "open contact": 250,
+    "order": 800,
+    "snapshot": 6_000,
+    "report": 400,
+    "rejected": 2_000,
+}
+"""About how large each family's items are, to count a query's pages as DynamoDB would."""
+
+
+@dataclass
+class Meter:
+    """What the store was asked since the last `reset`, counted as the AWS requests the
+    DynamoDB stores make for the same calls (a query a request per page, batch reads a
+    hundred keys a request, batch writes 25 items, each object of the bucket one) and the
+    table's items those requests read."""
+
+    requests: int = 0
+    items_read: int = 0
+
+    def reset(self) -> None:
+        self.requests = self.items_read = 0
+
+    def query(self, items: int, family: str) -> None:
+        self.requests += max(1, -(-items * ITEM_BYTES[family] // PAGE_BYTES))
+        self.items_read += items
+
+    def batch_read(self, keys: int, found: int) -> None:
+        self.requests += -(-keys // 100)
+        self.items_read += found
+
+    def batch_write(self, items: int) -> None:
+        self.requests += -(-items // 25)
+
+    def one(self, items_read: int = 0) -> None:
+        self.requests += 1
+        self.items_read += items_read
 
 
 @dataclass
@@ -123,6 +180,15 @@ class EmbeddedStore:
         default_factory=lambda: defaultdict(dict)
     )
     quota: dict[tuple[str, date], int] = field(default_factory=dict)
+    store_names: set[str] = field(default_factory=set)
+    inputs: dict[tuple[date, str, int], dict[str, BenchmarkInput]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    meter: Meter = field(default_factory=Meter)
+    _by_bucket: dict[int, list[SellerStore]] | None = None
+    """The registry by bucket, built when first listed after a change."""
+    _waiting: dict[tuple[str, int], list[OpenContact]] | None = None
+    """The `Waiting` index, built when first read after a change."""
 
     # ---- ingest ---------------------------------------------------------------------------
     def load_many(self, requests: Sequence[EntityRequest]) -> list[Entities]:
@@ -168,6 +234,8 @@ class EmbeddedStore:
             orders[oid] = Stored(order, version + 1)
         for cid, (version, contact) in plan.contact_writes.items():
             contacts[cid] = Stored(contact, version + 1)
+        if plan.contact_writes:
+            self._waiting = None
         items = self.deltas[pair]
         for (effective, belongs, counter), value in plan.deltas.items():
             if value:
@@ -175,6 +243,7 @@ class EmbeddedStore:
                 item[counter] = item.get(counter, 0) + value
         if register:
             self.registry[pair] = codecs.iso(now)
+            self._by_bucket = None
         return size
 
     # ---- rejected events ----------------------------------------------------------------
@@ -196,12 +265,30 @@ class EmbeddedStore:
         self.rejected.get(day, {}).pop(message_id, None)
 
     # ---- the registry ---------------------------------------------------------------------
-    def seller_stores(self) -> list[tuple[str, str]]:
-        """In the order the sharded registry lists them."""
-        return sorted(self.registry, key=_registry_order)
+    def registry_shard(self, shard: int, shards: int) -> list[tuple[str, str]]:
+        if self._by_bucket is None:
+            self._by_bucket = defaultdict(list)
+            for pair in sorted(self.registry, key=_registry_order):
+                self._by_bucket[keys.registry_bucket(pair[0])].append(pair)
+        buckets = keys.registry_buckets(shard, shards)
+        found = [pair for b in buckets for pair in self._by_bucket.get(b, [])]
+        self.meter.requests += len(keys.registry_ranges(buckets))
+        self.meter.items_read += len(found)
+        return found
 
     def stores_of(self, seller: str) -> list[str]:
-        return sorted(store for s, store in self.registry if s == seller)
+        found = sorted(store for s, store in self.registry if s == seller)
+        self.meter.query(len(found), "registry")
+        return found
+
+    def put_stores(self, stores: Iterable[str]) -> None:
+        given = set(stores)
+        self.meter.batch_write(len(given))
+        self.store_names |= given
+
+    def stores(self) -> list[str]:
+        self.meter.query(len(self.store_names), "store")
+        return sorted(self.store_names)
 
     # ---- contacts and orders by index ------------------------------------------------------
     def open_contacts(
@@ -228,7 +315,42 @@ class EmbeddedStore:
                 continue
             found.append(OpenContact.of(seller, store, contact_id, first))
         found.sort(key=lambda c: (c.received_at, c.contact_id))
-        return found if limit is None else found[:limit]
+        found = found if limit is None else found[:limit]
+        self.meter.query(len(found), "open contact")
+        return found
+
+    def waiting(
+        self, hour: str, shard: int, received_from: datetime, received_before: datetime
+    ) -> list[OpenContact]:
+        if self._waiting is None:
+            self._waiting = self._waiting_index()
+        found = [
+            c
+            for c in self._waiting.get((hour, shard), [])
+            if received_from <= c.received_at < received_before
+        ]
+        self.meter.query(len(found), "open contact")
+        return found
+
+    def _waiting_index(self) -> dict[tuple[str, int], list[OpenContact]]:
+        index: dict[tuple[str, int], list[tuple[str, OpenContact]]] = defaultdict(list)
+        for (seller, store), contacts in self.contact_items.items():
+            for contact_id, stored in contacts.items():
+                if stored.state is None:
+                    continue
+                entry = codecs.waiting_index(seller, store, contact_id, stored.state)
+                if entry:
+                    first = stored.state.first_received()
+                    assert first is not None
+                    pk = entry[keys.WAITING_PK]["S"]
+                    _, hour, number = pk.split("#")
+                    index[(hour, int(number))].append(
+                        (
+                            entry[keys.WAITING_SK]["S"],
+                            OpenContact.of(seller, store, contact_id, first),
+                        )
+                    )
+        return {k: [c for _, c in sorted(v)] for k, v in index.items()}
 
     def contacts(
         self, seller: str, store: str, start: datetime, end: datetime, newest_first: bool = False
@@ -240,6 +362,7 @@ class EmbeddedStore:
             if contact is not None and first is not None and start <= first.stamp.at < end:
                 found.append((first.stamp.at, contact_id, contact))
         found.sort(key=lambda f: (f[0], f[1]), reverse=newest_first)
+        self.meter.query(len(found), "contact")
         for _, contact_id, contact in found:
             yield contact_id, contact.with_order_placed(())
 
@@ -270,43 +393,61 @@ class EmbeddedStore:
     def aggregates(
         self, seller: str, store: str, first_day: date, last_day: date
     ) -> list[AggregateItem]:
-        return [
+        found = [
             AggregateItem(belongs, effective, dict(counters))
             for (belongs, effective), counters in sorted(
                 self.deltas.get((seller, store), {}).items()
             )
             if first_day <= belongs <= last_day
         ]
+        self.meter.query(len(found), "aggregate")
+        return found
 
     def put_seller_counts(
         self, day: date, store: str, seller: str, counts: SellerStoreCounts
     ) -> None:
+        self.meter.one()
         self.run_counts[(day, store)][seller] = counts
-
-    def store_seller_counts(self, day: date, store: str) -> Iterator[tuple[str, SellerStoreCounts]]:
-        counts = self.run_counts.get((day, store), {})
-        for seller in sorted(counts):
-            yield seller, counts[seller]
 
     def seller_counts(
         self, day: date, seller: str, stores: Iterable[str]
     ) -> dict[str, SellerStoreCounts]:
-        return {
+        wanted = list(stores)
+        found = {
             store: self.run_counts[(day, store)][seller]
-            for store in stores
+            for store in wanted
             if seller in self.run_counts.get((day, store), {})
         }
+        self.meter.batch_read(len(wanted), len(found))
+        return found
+
+    def put_benchmark_inputs(self, day: date, inputs: Sequence[ShardInput]) -> None:
+        self.meter.batch_write(len(inputs))
+        for i in inputs:
+            self.inputs[(day, i.store, i.shard)][i.seller] = i.inputs
+
+    def benchmark_inputs(
+        self, day: date, store: str, shard: int
+    ) -> Iterator[tuple[str, BenchmarkInput]]:
+        found = self.inputs.get((day, store, shard), {})
+        self.meter.query(len(found), "benchmark input")
+        for seller in sorted(found):
+            yield seller, found[seller]
 
     # ---- what the run publishes -----------------------------------------------------------
     def put_benchmarks(self, day: date, store: str, benchmarks: dict[str, Benchmark]) -> None:
+        self.meter.one()
         self.store_marks[store][day] = dict(benchmarks)
 
     def benchmarks(self, day: date, stores: Iterable[str]) -> dict[str, dict[str, Benchmark]]:
-        return {
+        wanted = list(stores)
+        found = {
             store: dict(marks[day])
-            for store in stores
+            for store in wanted
             if day in (marks := self.store_marks.get(store, {}))
         }
+        self.meter.batch_read(len(wanted), len(found))
+        return found
 
     def latest_benchmarks(
         self, store: str, day: date | None = None
@@ -320,6 +461,7 @@ class EmbeddedStore:
         return newest, dict(marks[newest])
 
     def put_snapshot(self, snapshot: Snapshot) -> None:
+        self.meter.one()
         self.snaps[snapshot.seller_id][snapshot.as_of_day] = snapshot
 
     def snapshot(self, seller: str, day: date | None = None) -> Snapshot | None:
@@ -330,10 +472,13 @@ class EmbeddedStore:
 
     def snapshots(self, seller: str, first_day: date, last_day: date) -> list[Snapshot]:
         days = self.snaps.get(seller, {})
-        return [days[day] for day in sorted(days) if first_day <= day <= last_day]
+        found = [days[day] for day in sorted(days) if first_day <= day <= last_day]
+        self.meter.query(len(found), "snapshot")
+        return found
 
     # ---- reports: records, files, the requests queue ---------------------------------------
     def put_report(self, seller: str, report: ReportRecord, only_if_new: bool = False) -> bool:
+        self.meter.one()
         records = self.records[seller]
         if only_if_new and report.report_id in records:
             return False
@@ -356,13 +501,19 @@ class EmbeddedStore:
         return self.settings.required("reports_bucket")
 
     def put(self, key: str, body: str, content_type: str) -> None:
+        self.meter.one()
         self.objects[key] = (body.encode(), content_type)
 
     def upload(self, key: str, body: IO[bytes], content_type: str) -> None:
         self.objects[key] = (body.read(), content_type)
 
     def read(self, key: str) -> bytes:
+        self.meter.one()
         return self.objects[key][0]
+
+    def keys_under(self, prefix: str) -> list[str]:
+        """The bucket's keys under `prefix`, in order (as S3 lists them)."""
+        return sorted(k for k in self.objects if k.startswith(prefix))
 
     def download_link(self, key: str, filename: str, expires_in: int) -> str:
         if key not in self.objects:
@@ -387,13 +538,19 @@ class EmbeddedStore:
         self.quota[(seller, day)] = count - 1
 
     # ---- reply-due alerts -----------------------------------------------------------------
-    def claims(self, seller: str, store: str) -> dict[str, Claim]:
-        return {
-            item.alert_id: Claim(item.sent_at is not None, item.lease_until or 0)
-            for item in self.claim_items.get((seller, store), {}).values()
-        }
+    def claims(self, alerts: Sequence[ReplyDue]) -> dict[str, Claim]:
+        unique = {a.alert_id: a for a in alerts}.values()
+        found = {}
+        for alert in unique:
+            items = self.claim_items.get((alert.seller_id, alert.store_id), {})
+            item = items.get(_claim_key(alert))
+            if item is not None:
+                found[item.alert_id] = Claim(item.sent_at is not None, item.lease_until or 0)
+        self.meter.batch_read(len(unique), len(found))
+        return found
 
     def claim(self, alert: ReplyDue, lease_until: int, now: datetime) -> bool:
+        self.meter.one()
         items = self.claim_items[(alert.seller_id, alert.store_id)]
         item = items.get(_claim_key(alert))
         takeable = item is None or (
@@ -406,11 +563,13 @@ class EmbeddedStore:
         return takeable
 
     def release(self, alert: ReplyDue, lease_until: int) -> None:
+        self.meter.one()
         item = self.claim_items.get((alert.seller_id, alert.store_id), {}).get(_claim_key(alert))
         if item is not None and item.sent_at is None and item.lease_until == lease_until:
             item.lease_until = 0
 
     def record_sent(self, alerts: Sequence[ReplyDue], now: datetime) -> None:
+        self.meter.batch_write(len(alerts))
         for alert in alerts:
             self.claim_items[(alert.seller_id, alert.store_id)][_claim_key(alert)] = _ClaimItem(
                 alert.alert_id, sent_at=codecs.iso(now)
@@ -418,6 +577,8 @@ class EmbeddedStore:
 
     def publish(self, alerts: Sequence[ReplyDue]) -> list[ReplyDue]:
         assert len(alerts) <= MAX_ALERTS_PUBLISHED
+        if alerts:
+            self.meter.one()
         self.bus.extend(alerts)
         return []
 
@@ -433,8 +594,7 @@ def _check_version(items: dict[str, Stored[Any]], key: str, version: int) -> Non
 
 def _registry_order(pair: SellerStore) -> tuple[int, str]:
     seller, store = pair
-    shard = zlib.crc32(seller.encode()) % keys.REGISTRY_SHARDS
-    return shard, keys.registry_sk(seller, store)
+    return keys.registry_bucket(seller), keys.registry_sk(seller, store)
 
 
 def _claim_key(alert: ReplyDue) -> str:

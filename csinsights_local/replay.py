@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
 from moto import mock_aws
 
-from csinsights.alerts import ReplyDueAlerts
 from csinsights.config import Settings
 from csinsights.domain.asof import end_of, parse_as_of, timestamp
 from csinsights.domain.document import MetricsDocument
@@ -21,11 +20,17 @@ from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.domain.targets import RenderRules
 from csinsights.store.ports import ReadPort
 from csinsights.store.read import ReadStore
-from csinsights_local.alerts import run_alerts
 from csinsights_local.bulk import bulk_order
 from csinsights_local.embedded import EmbeddedStore, embedded_settings
 from csinsights_local.pipeline import IngestSummary, ingest_direct, ingest_embedded
-from csinsights_local.run import Embedded, run_metrics
+from csinsights_local.run import (
+    Embedded,
+    RunResult,
+    listed_sellers,
+    published_alerts,
+    run_alert_machine,
+    run_metrics,
+)
 from csinsights_local.stack import FAKE_CREDENTIALS, Deployment, deploy
 
 
@@ -89,27 +94,28 @@ def _long_lived() -> Iterator[Collector]:
 
 
 def documents(
-    read: ReadPort, plan: dict[str, Any], window_days: int, rules: RenderRules
+    read: ReadPort, sellers: Iterable[str], day: date, window_days: int, rules: RenderRules
 ) -> list[MetricsDocument]:
     """The metrics document of every seller the run listed, as of its day."""
-    day = date.fromisoformat(plan["as_of_day"])
     out = []
-    for seller in plan["sellers"]:
-        snapshot = read.snapshot(seller["seller_id"], day)
+    for seller in sellers:
+        snapshot = read.snapshot(seller, day)
         if snapshot is not None:
             out.append(document_from_snapshot(snapshot, window_days, rules=rules))
     return out
 
 
 def deployed_documents(
-    deployment: Deployment, plan: dict[str, Any], window_days: int
+    deployment: Deployment, run: RunResult, window_days: int
 ) -> list[MetricsDocument]:
     """`documents` of a local stack, rendered with the configuration the template gives
     the functions that render them."""
     with deployment.environment_of("MetricsPublishFunction"):
         configured = Settings.from_environment()
     read = ReadStore(settings=configured)
-    return documents(read, plan, window_days, configured.render_rules())
+    day = date.fromisoformat(run.output["as_of_day"])
+    sellers = listed_sellers(deployment, run.output)
+    return documents(read, sellers, day, window_days, configured.render_rules())
 
 
 def replay_events(
@@ -169,16 +175,22 @@ def _on_embedded_store(
         summary = ingest_embedded(store, items, progress=progress)
     if on_ingested is not None:
         on_ingested(summary)
-    plan = run_metrics(Embedded(store), as_of)
+    target = Embedded(store)
+    run = run_metrics(target, as_of)
     rules = store.settings.render_rules()
+    day = date.fromisoformat(run.output["as_of_day"])
+    sellers = listed_sellers(target, run.output)
     result = {
         "ingest": summary.as_dict(),
-        "sellers": [d.to_json() for d in documents(store, plan, window_days, rules)],
+        "sellers": [d.to_json() for d in documents(store, sellers, day, window_days, rules)],
     }
+    shape = run.shape()
     if alerts_at is not None:
-        # As the alert function runs: judged as of `alerts_at`, claims leased by the clock.
-        published = ReplyDueAlerts(store).run(alerts_at)
-        result["alerts"] = [alert.detail() for alert in published]
+        # As the alert run runs: judged as of `alerts_at`, claims leased by the clock.
+        alerts = run_alert_machine(target, alerts_at)
+        result["alerts"] = published_alerts(alerts)
+        shape |= alerts.shape()
+    result["run"] = shape
     return result
 
 
@@ -204,11 +216,15 @@ def _on_emulated_aws(
         summary = ingest_direct(deployment, items, progress=progress)
         if on_ingested is not None:
             on_ingested(summary)
-        plan = run_metrics(deployment, as_of)
+        run = run_metrics(deployment, as_of)
         result = {
             "ingest": summary.as_dict(),
-            "sellers": [d.to_json() for d in deployed_documents(deployment, plan, window_days)],
+            "sellers": [d.to_json() for d in deployed_documents(deployment, run, window_days)],
         }
+        shape = run.shape()
         if alerts_at is not None:
-            result["alerts"] = run_alerts(deployment, alerts_at)
+            alerts = run_alert_machine(deployment, alerts_at)
+            result["alerts"] = published_alerts(alerts)
+            shape |= alerts.shape()
+        result["run"] = shape
     return result

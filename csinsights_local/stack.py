@@ -43,12 +43,17 @@ FAKE_CREDENTIALS = {
 HANDLERS = {
     "IngestFunction": ("functions.ingest.app", "handler"),
     "MetricsPlanFunction": ("functions.metrics.app", "plan_handler"),
+    "MetricsListFunction": ("functions.metrics.app", "list_handler"),
+    "MetricsShardsFunction": ("functions.metrics.app", "shards_handler"),
     "MetricsSellersFunction": ("functions.metrics.app", "sellers_handler"),
     "MetricsBenchmarksFunction": ("functions.metrics.app", "benchmarks_handler"),
     "MetricsPublishFunction": ("functions.metrics.app", "publish_handler"),
     "ApiFunction": ("functions.api.app", "handler"),
     "ReportWorkerFunction": ("functions.reports.app", "handler"),
+    "AlertPlanFunction": ("functions.alerts.app", "plan_handler"),
     "AlertFunction": ("functions.alerts.app", "handler"),
+    "MigratePlanFunction": ("functions.migrate.app", "plan_handler"),
+    "MigrateFunction": ("functions.migrate.app", "handler"),
 }
 
 
@@ -164,6 +169,26 @@ def aws_session() -> boto3.Session:
     return boto3.Session(region_name=REGION)
 
 
+LOCAL_SHARDING = {
+    "RegistryShards": ("REGISTRY_SHARDS", "8"),
+    "BenchmarkShardSellers": ("BENCHMARK_SHARD_SELLERS", None),
+    "BenchmarkFanIn": ("BENCHMARK_FAN_IN", None),
+}
+"""Template parameter -> (the variable the functions read it from, the local default: None
+keeps the template's). A local marketplace is small: its registry is listed in 8 shards
+unless the environment says otherwise, as a deployment's parameters would."""
+
+
+def local_parameters() -> dict[str, str]:
+    """The sharding parameters a local stack deploys with, from the environment."""
+    chosen = {}
+    for parameter, (variable, default) in LOCAL_SHARDING.items():
+        value = os.environ.get(variable) or default
+        if value:
+            chosen[parameter] = value
+    return chosen
+
+
 def deploy(stack_name: str = STACK_NAME, session: boto3.Session | None = None) -> Deployment:
     """Create the template's resources in whatever moto is active (mock or server)."""
     session = session or aws_session()
@@ -186,6 +211,10 @@ def deploy(stack_name: str = STACK_NAME, session: boto3.Session | None = None) -
     cfn.create_stack(
         StackName=stack_name,
         TemplateBody=json.dumps(template),
+        Parameters=[
+            {"ParameterKey": key, "ParameterValue": value}
+            for key, value in local_parameters().items()
+        ],
         Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
     )
     stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]

@@ -18,7 +18,7 @@ from csinsights.domain.batch import Plan
 from csinsights.errors import Conflict
 from csinsights.ingest import Ingestor, Message, Result
 from csinsights.store.ports import Entities, EntityRequest
-from csinsights_local.embedded import EmbeddedStore
+from csinsights_local.embedded import EmbeddedStore, embedded_settings
 from tests import reference
 
 Fault = Literal["before", "after"] | None
@@ -81,9 +81,14 @@ def deliver(store: EmbeddedStore, bodies: Events, batch_sizes: list[int]) -> lis
     return results
 
 
+ONE_SHARD = {"registry_shards": 1, "benchmark_shard_sellers": 1_000_000}
+"""The whole registry in one part and every store's benchmarks in one shard."""
+
+
 def in_order(events: Events) -> EmbeddedStore:
-    """Each distinct event once, in time order (in batches of ten, as the queue delivers)."""
-    store = EmbeddedStore()
+    """Each distinct event once, in time order (in batches of ten, as the queue delivers),
+    onto a store whose run lists and benchmarks everything in one shard."""
+    store = EmbeddedStore(embedded_settings(**ONE_SHARD))
     results = deliver(store, sorted(events, key=reference.key), [10] * len(events))
     assert {r.status for r in results} <= {"accepted"}
     return store

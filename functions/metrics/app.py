@@ -1,6 +1,7 @@
-"""The scheduled metrics run: the steps of the state machine (plan, per-seller counts,
-per-store benchmarks, per-seller snapshot and reports), each read and answered by
-`csinsights.steps`."""
+"""The scheduled metrics run: the steps of the state machine (plan, the seller list by
+registry shard, the stores' benchmark shards, per-seller counts by part of the list, the
+stores' benchmarks pass by pass, per-seller snapshot and reports by part), each read and
+answered by `csinsights.steps`."""
 
 from __future__ import annotations
 
@@ -25,35 +26,42 @@ run = PerSettings(_run)
 
 
 @logger.inject_lambda_context
-@metrics.log_metrics
 def plan_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Scheduled (EventBridge) or asked for a past day (`{"as_of": "2026-11-20T00:00:00Z"}`)."""
-    planned = run().plan(steps.run_day(event))
-    metrics.add_metric(name="SellersPlanned", unit=MetricUnit.Count, value=planned.sellers)
-    logger.info(
-        "run planned",
-        as_of_day=planned.as_of_day.isoformat(),
-        sellers=planned.sellers,
-        stores=len(planned.stores),
-    )
-    return steps.plan_output(planned)
+    planned = steps.plan(run(), event)
+    logger.info("run planned", as_of_day=planned["as_of_day"], shards=len(planned["shards"]))
+    return planned
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def list_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """One registry shard: `{"shard", "as_of_day"}`."""
+    listed = steps.list_sellers(run(), event)
+    metrics.add_metric(name="SellersPlanned", unit=MetricUnit.Count, value=listed["sellers"])
+    return listed
+
+
+@logger.inject_lambda_context
+def shards_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return steps.benchmark_shards(run(), event)
 
 
 @logger.inject_lambda_context
 def sellers_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """A batch of the distributed map: `{"Items": [...], "BatchInput": {"as_of_day"}}`."""
+    """One part of the seller list: `{"key", "as_of_day", "benchmark_shards"}`."""
     return steps.count_sellers(run(), event)
 
 
 @logger.inject_lambda_context
 def benchmarks_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return steps.benchmark_store(run(), event)
+    return steps.benchmarks(run(), event)
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 def publish_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Snapshots and insights reports for a batch of sellers."""
+    """Snapshots and insights reports for one part of the seller list."""
     published = steps.publish_sellers(run(), event)
     metrics.add_metric(name="SellersPublished", unit=MetricUnit.Count, value=published["published"])
     return published

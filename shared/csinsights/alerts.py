@@ -1,5 +1,9 @@
 """The reply-due alert run: find the contacts whose reply is due, publish one
-`contact.reply_due` event per contact and threshold, record it.
+`contact.reply_due` event per contact and threshold, record it. A run is planned in
+partitions (`plan`), each taken by one step of the alert state machine (`run_partition`):
+live, an hour of the window read from the `Waiting` index, so a run costs the same few
+requests whatever the number of seller stores when nothing is due; as of a past instant, a
+registry shard's seller stores.
 
 Per alert: read its claim (skip it if sent or held), take the claim with a condition and a
 short lease, publish, record it as sent. So a re-run or an overlapping run publishes nothing
@@ -14,12 +18,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from csinsights.domain.alerts import CLAIM_LEASE, ReplyDue, due, open_as_of, window
 from csinsights.domain.contacts import OpenContact
 from csinsights.errors import Busy
-from csinsights.store.ports import MAX_ALERTS_PUBLISHED, AlertPort, Claim
+from csinsights.store.keys import WAITING_SHARDS
+from csinsights.store.ports import MAX_ALERTS_PUBLISHED, AlertPort
+
+HOUR = "%Y-%m-%dT%H"
+"""A `Waiting` index hour, as its keys write it."""
 
 PUBLISH_ATTEMPTS = 3
 """Tries of the entries `PutEvents` refused (FailedEntryCount) or of a throttled request."""
@@ -28,9 +38,25 @@ PUBLISH_ATTEMPTS = 3
 class AlertsLeftForNextRun(Exception):
     """Some alerts of this run could not be published; the next run publishes them."""
 
+    def __init__(self, published: list[ReplyDue], left: int) -> None:
+        super().__init__(f"{left} alerts left for the next run ({len(published)} published)")
+        self.published = published
+        self.left = left
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class AlertPlan:
+    """What one run reads, in partitions its steps take one each: live, the UTC hours of
+    the alert window (`{"hour"}`, each read from every shard of the `Waiting` index); as of
+    a past instant, the registry shards (`{"registry_shard"}`)."""
+
+    at: datetime
+    live: bool
+    partitions: list[dict[str, Any]]
 
 
 class ReplyDueAlerts:
@@ -39,35 +65,70 @@ class ReplyDueAlerts:
         self.clock = clock
         self.thresholds = store.settings.alert_thresholds_hours
 
-    def due(self, at: datetime | None = None) -> list[ReplyDue]:
-        """The alerts a run at `at` owes, whether or not sent already. Live (`at` None):
-        the contacts open now, from the sparse index of open contacts; as of a past `at`:
-        every contact received in the window, judged on its events before `at`."""
-        instant = at or self.clock()
+    def plan(self, at: datetime | None = None) -> AlertPlan:
+        """The run's partitions (reads nothing): live (`at` None) as of now."""
+        if at is not None:
+            shards = self.store.settings.registry_shards
+            return AlertPlan(at, False, [{"registry_shard": n} for n in range(shards)])
+        instant = self.clock()
         first, last = window(instant, self.thresholds)
-        alerts = []
-        for seller, store in self.store.seller_stores():
-            if at is None:
-                contacts = self.store.open_contacts(
-                    seller, store, received_from=first, received_before=last
-                )
-            else:
-                contacts = [
-                    OpenContact.of(seller, store, contact_id, received)
-                    for contact_id, state in self.store.contacts(seller, store, first, last)
-                    if (received := open_as_of(state, instant)) is not None
-                ]
-            alerts += [a for c in contacts if (a := due(c, instant, self.thresholds))]
-        return sorted(alerts)
+        hour = first.replace(minute=0, second=0, microsecond=0)
+        hours = []
+        while hour < last:
+            hours.append({"hour": hour.strftime(HOUR)})
+            hour += timedelta(hours=1)
+        return AlertPlan(instant, True, hours)
+
+    def due_in(self, partition: dict[str, Any], at: datetime, live: bool) -> list[ReplyDue]:
+        """The alerts a run at `at` owes in one partition, whether or not sent already.
+        Live: the contacts open now, from the sparse `Waiting` index; as of a past `at`:
+        every contact of the registry shard's seller stores received in the window,
+        judged on its events before `at`."""
+        first, last = window(at, self.thresholds)
+        if live:
+            contacts = [
+                contact
+                for shard in range(WAITING_SHARDS)
+                for contact in self.store.waiting(partition["hour"], shard, first, last)
+            ]
+        else:
+            shards = self.store.settings.registry_shards
+            contacts = [
+                OpenContact.of(seller, store, contact_id, received)
+                for seller, store in self.store.registry_shard(partition["registry_shard"], shards)
+                for contact_id, state in self.store.contacts(seller, store, first, last)
+                if (received := open_as_of(state, at)) is not None
+            ]
+        return sorted(a for c in contacts if (a := due(c, at, self.thresholds)))
+
+    def due(self, at: datetime | None = None) -> list[ReplyDue]:
+        """Every alert a run at `at` (default: now) owes, whether or not sent already."""
+        plan = self.plan(at)
+        return sorted(a for p in plan.partitions for a in self.due_in(p, plan.at, plan.live))
 
     def run(self, at: datetime | None = None) -> list[ReplyDue]:
-        """Publish what is due at `at` (default: now) and not sent yet; returns what this
-        run published."""
-        candidates = self.due(at)
+        """One whole run in this process (the local tools): each partition in turn, as the
+        state machine's steps would; returns what it published."""
+        plan = self.plan(at)
+        published, left = [], 0
+        for partition in plan.partitions:
+            try:
+                published += self.run_partition(partition, plan.at, plan.live)
+            except AlertsLeftForNextRun as exc:
+                published += exc.published
+                left += exc.left
+        if left:
+            raise AlertsLeftForNextRun(published, left)
+        return sorted(published)
+
+    def run_partition(self, partition: dict[str, Any], at: datetime, live: bool) -> list[ReplyDue]:
+        """Publish what is due at `at` in one partition and not sent yet; returns what this
+        step published."""
+        candidates = self.due_in(partition, at, live)
+        if not candidates:
+            return []
         now = self.clock()
-        claims: dict[str, Claim] = {}
-        for seller, store in sorted({(a.seller_id, a.store_id) for a in candidates}):
-            claims |= self.store.claims(seller, store)
+        claims = self.store.claims(candidates)
         lease_until = int((now + CLAIM_LEASE).timestamp())
         taken, left = [], 0
         for alert in candidates:
@@ -89,9 +150,7 @@ class ReplyDueAlerts:
             with suppress(Busy):  # its lease runs out instead
                 self.store.release(alert, lease_until)
         if left or failed:
-            raise AlertsLeftForNextRun(
-                f"{left + len(failed)} alerts left for the next run ({len(published)} published)"
-            )
+            raise AlertsLeftForNextRun(published, left + len(failed))
         return published
 
     def _publish(self, alerts: list[ReplyDue]) -> tuple[list[ReplyDue], list[ReplyDue]]:

@@ -1,111 +1,243 @@
-"""The scheduled computation, in the three steps the state machine fans out:
+"""The scheduled computation, in the steps the state machine fans out
+(`infra/template.yaml`, `MetricsRunStateMachine`); no step reads the whole registry or a
+whole store:
 
-1. `compute_seller`: per seller, per store, read the aggregate deltas once and keep the
-   windowed counts (all orders, each served window), the counts of the window just before
-   each as they stood at its own end, the self-fulfilled counts of the benchmark window
-   and of each of the last three calendar months;
-2. `compute_store_benchmarks`: per store, store average and top performers from every
-   seller's step-1 result;
-3. `publish_seller`: per seller, the snapshot the API reads (counts + benchmarks) and the
-   reports in S3.
+1. `plan`: the day, and the registry shards to list (configuration, no read);
+2. `list_sellers`: one registry shard's sellers with their stores, written as one part of
+   the run's seller list (JSON Lines in the reports bucket); the stores it saw are noted;
+3. `benchmark_shards`: how many shards each store's benchmarks take, from the stores noted
+   and the sellers of the list's first part (a sample of the registry);
+4. `count_sellers`: per seller of one part, per store, read the aggregate deltas once and
+   keep the windowed counts (all orders, each served window), the counts of the window
+   just before each as they stood at its own end, the self-fulfilled counts of the
+   benchmark window and of the last three calendar months; and the seller store's compact
+   benchmark inputs, in its store's shard;
+5. per store, its benchmarks in four exact passes (`csinsights.domain.sharded`): each pass
+   over every shard (`benchmark_pass`), its summaries merged in groups when a store has
+   more than a fan-in of shards (`merge_summaries`), then combined (`combine`);
+6. `publish_sellers`: per seller of one part, the snapshot the API reads (counts +
+   benchmarks) and the reports in S3.
 
-Every read is keyed by seller, store and day: the cost grows with sellers x stores x
-days, never with the number of raw events.
+Every read is keyed by seller, store and day, or by a shard: the cost grows with sellers x
+stores x days, never with the number of raw events, and no invocation's with the
+marketplace.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
+from csinsights.domain import sharded
 from csinsights.domain.asof import end_of
-from csinsights.domain.benchmarks import Benchmark, store_benchmarks
-from csinsights.domain.catalogue import BENCHMARK_WINDOW, RESPONSE_DUE
+from csinsights.domain.catalogue import RESPONSE_DUE
 from csinsights.domain.contacts import overdue_row
-from csinsights.domain.run import Snapshot, active, lookback_start, seller_store_counts
+from csinsights.domain.run import (
+    Snapshot,
+    active,
+    benchmark_input,
+    lookback_start,
+    seller_store_counts,
+)
 from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.models.records import ReportRecord
 from csinsights.render.charts import Trend
 from csinsights.render.html import to_html
 from csinsights.reports import to_csv
-from csinsights.store import keys
-from csinsights.store.ports import Files, ReportRecords, RunPort
+from csinsights.store import codecs, keys
+from csinsights.store.ports import Files, ReportRecords, RunPort, ShardInput
 
 TREND_DAYS = 28
 """The days the insights page charts, ending with the run's."""
 OVERDUE_LISTED = 50
 """Per store, the oldest open contacts the insights page lists (the API lists them all)."""
+SAMPLE_SHARD = 0
+"""The registry shard whose sellers size every store's benchmark shards."""
 
 
-class RunReports(Files, ReportRecords, Protocol):
-    """Where the run writes its seller list and each seller's insights reports."""
+class RunFiles(Files, ReportRecords, Protocol):
+    """Where the run writes its seller list, its benchmark summaries and each seller's
+    insights reports."""
 
 
 @dataclass(frozen=True)
 class RunPlan:
-    """What the run's first step leaves for the others: the day, where the seller list is
-    (each `{"seller_id", "stores"}`), every store to benchmark."""
+    """What the run's first step leaves for the others: the day, where the seller list's
+    parts go, the registry shards to list."""
 
     as_of_day: date
-    sellers_bucket: str
-    sellers_key: str
-    stores: list[str]
-    sellers: int
+    bucket: str
+    sellers_prefix: str
+    shards: int
+
+
+@dataclass(frozen=True)
+class StoreShards:
+    """A store's benchmark shards, and how many merged summaries it combines from (0: its
+    shards' own)."""
+
+    store: str
+    shards: int
+    groups: int
 
 
 class MetricsRun:
-    def __init__(self, repository: RunPort, reports: RunReports | None = None) -> None:
+    def __init__(self, repository: RunPort, reports: RunFiles | None = None) -> None:
         self.repository = repository
         self.reports = reports
 
-    def sellers(self) -> dict[str, list[str]]:
-        """Every seller with the stores it has events in."""
-        stores: dict[str, list[str]] = defaultdict(list)
-        for seller, store in self.repository.seller_stores():
-            stores[seller].append(store)
-        return {seller: sorted(s) for seller, s in sorted(stores.items())}
-
-    def plan(self, day: date) -> RunPlan:
-        """The first step: the seller list the maps read, written to the reports bucket."""
+    @property
+    def files(self) -> RunFiles:
         if self.reports is None:
-            raise RuntimeError("a run's plan needs the reports bucket")
-        sellers = self.sellers()
-        key = keys.run_sellers_key(day)
-        items = [{"seller_id": s, "stores": stores} for s, stores in sellers.items()]
-        self.reports.put(key, json.dumps(items), "application/json")
-        stores = sorted({s for stores in sellers.values() for s in stores})
-        return RunPlan(day, self.reports.bucket, key, stores, len(items))
+            raise RuntimeError("this step of a run needs the reports bucket")
+        return self.reports
 
-    def compute_seller(self, seller: str, stores: list[str], day: date) -> list[str]:
-        """Step 1; returns the stores the seller was active in (any counted item in the
-        lookback, visible as of `day`)."""
+    # ---- 1-3: the seller list and the shape of the stores' benchmarks ----------------------
+    def plan(self, day: date) -> RunPlan:
+        """The first step: reads nothing."""
+        return RunPlan(
+            day,
+            self.files.bucket,
+            keys.run_sellers_prefix(day),
+            self.repository.settings.registry_shards,
+        )
+
+    def list_sellers(self, day: date, shard: int) -> int:
+        """Write registry shard `shard`'s part of the seller list and note its stores;
+        returns its sellers."""
+        stores: dict[str, list[str]] = defaultdict(list)
+        for seller, store in self.repository.registry_shard(
+            shard, self.repository.settings.registry_shards
+        ):
+            stores[seller].append(store)
+        sellers = {seller: sorted(s) for seller, s in sorted(stores.items())}
+        self.files.put(
+            keys.run_sellers_part(day, shard), codecs.sellers_part(sellers), "application/x-ndjson"
+        )
+        self.repository.put_stores({s for ss in sellers.values() for s in ss})
+        return len(sellers)
+
+    def benchmark_shards(self, day: date) -> list[StoreShards]:
+        """Every store noted, with its benchmark shards: its sellers in the list's first
+        part, scaled up to the registry, a shard of `BENCHMARK_SHARD_SELLERS`."""
+        settings = self.repository.settings
+        sample = codecs.sellers_of_part(self.files.read(keys.run_sellers_part(day, SAMPLE_SHARD)))
+        sampled = Counter(store for stores in sample.values() for store in stores)
+        out = []
+        for store in self.repository.stores():
+            shards = sharded.shard_count(
+                sampled[store], settings.registry_shards, settings.benchmark_shard_sellers
+            )
+            out.append(
+                StoreShards(store, shards, sharded.merge_groups(shards, settings.benchmark_fan_in))
+            )
+        return out
+
+    # ---- 4: counts and benchmark inputs ----------------------------------------------------
+    def sellers_of(self, part: str) -> dict[str, list[str]]:
+        return codecs.sellers_of_part(self.files.read(part))
+
+    def count_sellers(
+        self, sellers: Mapping[str, list[str]], day: date, shards: Mapping[str, int]
+    ) -> int:
+        """Step 4 for a part's sellers; returns how many were active in a store (any
+        counted item in the lookback, visible as of `day`)."""
+        inputs: list[ShardInput] = []
+        active_sellers = 0
+        for seller, stores in sellers.items():
+            counted = self.compute_seller(seller, stores, day)
+            active_sellers += bool(counted)
+            inputs += [
+                ShardInput(store, keys.benchmark_shard(seller, shards.get(store, 1)), seller, given)
+                for store, given in counted.items()
+            ]
+        self.repository.put_benchmark_inputs(day, inputs)
+        return active_sellers
+
+    def compute_seller(
+        self, seller: str, stores: Iterable[str], day: date
+    ) -> dict[str, sharded.BenchmarkInput]:
+        """One seller's counts, kept per active store; returns each active store's
+        benchmark inputs."""
         first = lookback_start(day)
-        counted = []
+        counted: dict[str, sharded.BenchmarkInput] = {}
         for store in stores:
             items = self.repository.aggregates(seller, store, first, day)
             if not active(items, day):
                 continue
-            counted.append(store)
-            self.repository.put_seller_counts(day, store, seller, seller_store_counts(items, day))
+            counts = seller_store_counts(items, day)
+            self.repository.put_seller_counts(day, store, seller, counts)
+            counted[store] = benchmark_input(counts)
         return counted
 
-    def compute_store_benchmarks(self, store: str, day: date) -> dict[str, Benchmark]:
-        """Step 2."""
-        everyone = dict(self.repository.store_seller_counts(day, store))
+    # ---- 5: the stores' benchmarks ---------------------------------------------------------
+    def benchmark_pass(self, day: date, store: str, shard: int, step: int) -> None:
+        """One shard's summary of pass `step`."""
+        inputs = [given for _, given in self.repository.benchmark_inputs(day, store, shard)]
+        summary: Mapping[str, Any]
+        if step == 1:
+            summary = sharded.first_pass(inputs, self.repository.settings.min_volume)
+        else:
+            state = self._state(day, store, step - 1)
+            summary = _PASSES[step](inputs, state)
+        self._put_summary(day, store, step, 0, shard, summary)
+
+    def merge_summaries(self, day: date, store: str, shards: int, group: int, step: int) -> None:
+        """One merged summary of pass `step`: group `group` of the store's shards."""
+        fan_in = self.repository.settings.benchmark_fan_in
+        parts = [
+            self._summary(day, store, step, 0, shard)
+            for shard in sharded.merged_shards(group, shards, fan_in)
+        ]
+        self._put_summary(day, store, step, 1, group, sharded.merge(step, parts))
+
+    def combine(self, day: date, store: str, shards: int, step: int) -> None:
+        """Pass `step` combined for the store: what the next pass needs, or (after the
+        last) the store's benchmarks of the day."""
         settings = self.repository.settings
-        benchmarks = store_benchmarks(
-            {s: c.windows[BENCHMARK_WINDOW] for s, c in everyone.items()},
-            {s: c.self_fulfilled for s, c in everyone.items()},
-            {s: c.months for s, c in everyone.items()},
-            min_volume=settings.min_volume,
-            min_peers=settings.min_peers,
+        groups = sharded.merge_groups(shards, settings.benchmark_fan_in)
+        level, count = (1, groups) if groups else (0, shards)
+        parts = [self._summary(day, store, step, level, i) for i in range(count)]
+        if step == 1:
+            decided: Mapping[str, Any] = sharded.combine_first(parts, settings.min_peers)
+        else:
+            decided = _COMBINES[step](parts, self._state(day, store, step - 1))
+        if step < sharded.PASSES:
+            self.files.put(
+                keys.benchmark_state_key(day, store, step),
+                json.dumps(codecs.pass_state_to_json(decided)),
+                "application/json",
+            )
+            return
+        self.repository.put_benchmarks(day, store, dict(decided))
+
+    def _state(self, day: date, store: str, step: int) -> dict[str, Any]:
+        body = self.files.read(keys.benchmark_state_key(day, store, step))
+        return codecs.pass_state_from_json(json.loads(body))
+
+    def _summary(self, day: date, store: str, step: int, level: int, index: int) -> Any:
+        body = self.files.read(keys.benchmark_summary_key(day, store, step, level, index))
+        return codecs.pass_summary_from_json(step, json.loads(body))
+
+    def _put_summary(
+        self, day: date, store: str, step: int, level: int, index: int, summary: Mapping[str, Any]
+    ) -> None:
+        self.files.put(
+            keys.benchmark_summary_key(day, store, step, level, index),
+            json.dumps(codecs.pass_summary_to_json(step, summary), separators=(",", ":")),
+            "application/json",
         )
-        self.repository.put_benchmarks(day, store, benchmarks)
-        return benchmarks
+
+    # ---- 6: what sellers read --------------------------------------------------------------
+    def publish_sellers(self, sellers: Mapping[str, list[str]], day: date) -> int:
+        return sum(
+            self.publish_seller(seller, stores, day) is not None
+            for seller, stores in sellers.items()
+        )
 
     def publish_seller(self, seller: str, stores: list[str], day: date) -> Snapshot | None:
         """Step 3: the snapshot the API serves, and the day's insights reports; returns the
@@ -165,3 +297,15 @@ class MetricsRun:
             datetime.now(UTC),
         )
         self.reports.put_report(seller, report)
+
+
+_PASSES: dict[int, Any] = {
+    2: sharded.second_pass,
+    3: sharded.third_pass,
+    4: sharded.fourth_pass,
+}
+_COMBINES: dict[int, Any] = {
+    2: sharded.combine_second,
+    3: sharded.combine_third,
+    4: sharded.combine_fourth,
+}

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from csinsights.domain.alerts import DEFAULT_THRESHOLDS_HOURS, valid_thresholds
+from csinsights.store.keys import REGISTRY_BUCKETS
 
 if TYPE_CHECKING:
     from csinsights.domain.targets import RenderRules
@@ -52,6 +53,9 @@ ENVIRONMENT = {
     "event_bus_name": "EVENT_BUS_NAME",
     "alert_thresholds_hours": "ALERT_THRESHOLDS_HOURS",
     "report_requests_per_day": "REPORT_REQUESTS_PER_DAY",
+    "registry_shards": "REGISTRY_SHARDS",
+    "benchmark_shard_sellers": "BENCHMARK_SHARD_SELLERS",
+    "benchmark_fan_in": "BENCHMARK_FAN_IN",
 }
 """Each setting's environment variable."""
 
@@ -92,6 +96,15 @@ class Settings(BaseModel):
 
     report_requests_per_day: int = Field(default=20, ge=1)
     """Fair use: a seller's report requests a UTC day; beyond them the API answers 429."""
+    registry_shards: int = Field(default=1024, ge=1, le=REGISTRY_BUCKETS)
+    """How many parts the run lists the registry in, each counted and published by one
+    invocation: at 2 million sellers (5 million seller stores), about 2,000 sellers a part."""
+    benchmark_shard_sellers: int = Field(default=10_000, ge=1)
+    """About how many sellers each shard of a store's benchmarks holds: a store of a million
+    sellers is benchmarked in a hundred shards, each pass one invocation a shard."""
+    benchmark_fan_in: int = Field(default=32, ge=2)
+    """Most shard summaries one step of a store's benchmarks reads: a store of more shards
+    merges them in groups of this many first (flat up to this many squared)."""
 
     @classmethod
     def from_environment(cls) -> Settings:

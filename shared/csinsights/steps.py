@@ -4,10 +4,14 @@ handlers and the local run (`csinsights_local.run`) both call these, so the payl
 read in one place.
 
 - `plan`: scheduled (`{"time": ...}`), or for a past day (`{"as_of": "2026-11-20T00:00:00Z"}`
-  or a date); writes the seller list and returns where it is and every store;
-- `count_sellers` and `publish_sellers`: a batch of the distributed maps over the seller
-  list, `{"Items": [{"seller_id", "stores"}, ...], "BatchInput": {"as_of_day"}}`;
-- `benchmark_store`: one store, `{"store_id", "as_of_day"}`.
+  or a date); returns the day, where the seller list's parts go and the registry shards;
+- `list_sellers`: one registry shard, `{"shard", "as_of_day"}`;
+- `benchmark_shards`: the plan's output; returns it with every store's benchmark shards and
+  the items of the benchmark maps (`shard_items`, `merge_items`, `stores`);
+- `count_sellers` and `publish_sellers`: one part of the seller list, as the distributed
+  maps read it from the bucket, `{"key", "as_of_day"}` (and `benchmark_shards` to count);
+- `benchmarks`: one item of a benchmark map, `{"action": "pass" | "merge" | "combine",
+  "step": 1-4, "as_of_day", "item": {"store_id", "shards", "index"}}`.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from csinsights.compute import MetricsRun, RunPlan
+from csinsights.compute import MetricsRun, RunPlan, StoreShards
 from csinsights.domain.asof import last_complete_day, parse_as_of
 
 
@@ -34,36 +38,59 @@ def plan(run: MetricsRun, event: dict[str, Any]) -> dict[str, Any]:
 
 
 def plan_output(planned: RunPlan) -> dict[str, Any]:
-    day = planned.as_of_day.isoformat()
     return {
-        "as_of_day": day,
-        "sellers_bucket": planned.sellers_bucket,
-        "sellers_key": planned.sellers_key,
-        "stores": [{"store_id": s, "as_of_day": day} for s in planned.stores],
+        "as_of_day": planned.as_of_day.isoformat(),
+        "bucket": planned.bucket,
+        "sellers_prefix": planned.sellers_prefix,
+        "shards": list(range(planned.shards)),
     }
 
 
-def _batch_day(event: dict[str, Any]) -> date:
-    return date.fromisoformat(event["BatchInput"]["as_of_day"])
+def _day(event: dict[str, Any]) -> date:
+    return date.fromisoformat(event["as_of_day"])
+
+
+def list_sellers(run: MetricsRun, event: dict[str, Any]) -> dict[str, Any]:
+    return {"sellers": run.list_sellers(_day(event), int(event["shard"]))}
+
+
+def benchmark_shards(run: MetricsRun, event: dict[str, Any]) -> dict[str, Any]:
+    stores = run.benchmark_shards(_day(event))
+    return {
+        "as_of_day": event["as_of_day"],
+        "bucket": event["bucket"],
+        "sellers_prefix": event["sellers_prefix"],
+        "benchmark_shards": {s.store: s.shards for s in stores},
+        "shard_items": [_item(s, i) for s in stores for i in range(s.shards)],
+        "merge_items": [_item(s, g) for s in stores for g in range(s.groups)],
+        "stores": [_item(s, 0) for s in stores],
+    }
+
+
+def _item(store: StoreShards, index: int) -> dict[str, Any]:
+    return {"store_id": store.store, "shards": store.shards, "index": index}
 
 
 def count_sellers(run: MetricsRun, event: dict[str, Any]) -> dict[str, Any]:
-    day = _batch_day(event)
-    active = sum(
-        bool(run.compute_seller(item["seller_id"], item["stores"], day)) for item in event["Items"]
-    )
-    return {"sellers": len(event["Items"]), "active": active}
+    sellers = run.sellers_of(event["key"])
+    active = run.count_sellers(sellers, _day(event), event["benchmark_shards"])
+    return {"sellers": len(sellers), "active": active}
 
 
-def benchmark_store(run: MetricsRun, event: dict[str, Any]) -> dict[str, Any]:
-    run.compute_store_benchmarks(event["store_id"], date.fromisoformat(event["as_of_day"]))
-    return {"store_id": event["store_id"]}
+def benchmarks(run: MetricsRun, event: dict[str, Any]) -> dict[str, Any]:
+    day, step, item = _day(event), int(event["step"]), event["item"]
+    store, shards, index = item["store_id"], int(item["shards"]), int(item["index"])
+    action = event["action"]
+    if action == "pass":
+        run.benchmark_pass(day, store, index, step)
+    elif action == "merge":
+        run.merge_summaries(day, store, shards, index, step)
+    elif action == "combine":
+        run.combine(day, store, shards, step)
+    else:
+        raise ValueError(f"unknown benchmark action {action!r}")
+    return {"store_id": store, "step": step, "action": action}
 
 
 def publish_sellers(run: MetricsRun, event: dict[str, Any]) -> dict[str, Any]:
-    day = _batch_day(event)
-    published = sum(
-        run.publish_seller(item["seller_id"], item["stores"], day) is not None
-        for item in event["Items"]
-    )
-    return {"published": published}
+    return {"published": run.publish_sellers(run.sellers_of(event["key"]), _day(event))}

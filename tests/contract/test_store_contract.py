@@ -26,7 +26,9 @@ from csinsights.ingest import Ingestor, Message
 from csinsights.models.events import parse_event
 from csinsights.models.records import ReportRecord, ReportRequest
 from csinsights.store import keys
-from csinsights.store.ports import MAX_TRANSACTION_ITEMS, EntityRequest, TooManyItems
+from csinsights.domain.metrics import COMPARED_METRICS
+from csinsights.domain.sharded import MetricInput
+from csinsights.store.ports import MAX_TRANSACTION_ITEMS, EntityRequest, ShardInput, TooManyItems
 from tests.builders import (
     contact_received,
     contact_responded,
@@ -45,6 +47,11 @@ def ingest(stores: Stores, events: Events) -> None:
     messages = [Message(f"m{i}", json.dumps(e)) for i, e in enumerate(events)]
     results = Ingestor(stores.ingest).ingest(messages, now=NOW)
     assert {r.status for r in results.values()} <= {"accepted", "duplicate"}
+
+
+def registry(stores: Stores, shards: int = 3) -> list[tuple[str, str]]:
+    """The whole registry, shard by shard."""
+    return [pair for n in range(shards) for pair in stores.run.registry_shard(n, shards)]
 
 
 def request(orders: set[str], contacts: set[str], registry: bool = False) -> EntityRequest:
@@ -91,7 +98,7 @@ def test_a_commit_loads_back_with_versions_aggregates_and_the_registry(stores: S
     assert contact.state.order_placed == order.state.placed
     assert loaded.orders["o2"] == Stored(None)
     assert loaded.registered is True
-    assert stores.run.seller_stores() == [(SELLER, STORE)]
+    assert registry(stores) == [(SELLER, STORE)]
     items = stores.run.aggregates(SELLER, STORE, date(2026, 11, 1), date(2026, 11, 30))
     assert [(i.belongs, i.effective) for i in items] == [
         (date(2026, 11, 2), date(2026, 11, 2)),
@@ -126,14 +133,14 @@ def test_a_plan_over_one_transaction_is_too_many_and_writes_nothing(stores: Stor
     plan = planned(stores, events)
     with pytest.raises(TooManyItems):
         stores.ingest.commit(SELLER, STORE, plan, True, NOW)
-    assert stores.run.seller_stores() == []
+    assert registry(stores) == []
     (loaded,) = stores.ingest.load_many([request({"o0"}, set())])
     assert loaded.orders["o0"] == Stored(None)
 
 
 def test_an_empty_plan_writes_nothing(stores: Stores) -> None:
     assert stores.ingest.commit(SELLER, STORE, Plan(), True, NOW) == 0
-    assert stores.run.seller_stores() == []
+    assert registry(stores) == []
 
 
 def test_aggregates_add_up_keep_a_counter_that_adds_up_to_zero_and_select_by_day(
@@ -153,17 +160,32 @@ def test_aggregates_add_up_keep_a_counter_that_adds_up_to_zero_and_select_by_day
     assert [AggregateItem(i.belongs, i.effective, dict(i.counters)) for i in later] == later
 
 
-def test_the_registry_lists_by_shard_then_seller_and_store(stores: Stores) -> None:
+@pytest.mark.parametrize("shards", [1, 7, 100])
+def test_the_registry_lists_shard_by_shard_each_by_bucket_then_seller_and_store(
+    stores: Stores, shards: int
+) -> None:
     sellers = [f"S{i:02d}" for i in range(12)]
     for seller in sellers:
         for store in ("US", "CA"):
             ingest(stores, [order_placed("o1", "2026-11-02T10:00:00Z", seller=seller, store=store)])
-    listed = stores.run.seller_stores()
+    listed = registry(stores, shards)
     assert sorted(listed) == sorted((s, st) for s in sellers for st in ("US", "CA"))
-    shards = [int(keys.registry_pk(seller).split("#")[1]) for seller, _ in listed]
-    assert shards == sorted(shards)
+    in_order = [(keys.registry_bucket(seller), seller, store) for seller, store in listed]
+    assert in_order == sorted(in_order)
+    for n in range(shards):
+        assert all(
+            keys.registry_shard(keys.registry_bucket(seller), shards) == n
+            for seller, _ in stores.run.registry_shard(n, shards)
+        )
     assert stores.read.stores_of("S03") == ["CA", "US"]
     assert stores.read.stores_of("nobody") == []
+
+
+def test_stores_noted_are_listed_once_sorted(stores: Stores) -> None:
+    assert stores.run.stores() == []
+    stores.run.put_stores(["US", "CA"])
+    stores.run.put_stores(["US", "DE", "US"])
+    assert stores.run.stores() == ["CA", "DE", "US"]
 
 
 # ---- rejected events ----------------------------------------------------------------------
@@ -234,7 +256,7 @@ def test_open_contacts_are_those_waiting_oldest_first_in_a_window_and_a_limit(
     assert every[1].received_at == at("2026-11-02T10:00:00+00:00")
     assert every[1].seller_id == SELLER and every[1].store_id == STORE
     assert stores.read.open_contacts(SELLER, STORE, limit=2) == every[:2]
-    window = stores.alerts.open_contacts(
+    window = stores.read.open_contacts(
         SELLER,
         STORE,
         received_from=at("2026-11-02T10:00:00+00:00"),
@@ -242,6 +264,62 @@ def test_open_contacts_are_those_waiting_oldest_first_in_a_window_and_a_limit(
     )
     assert [c.contact_id for c in window] == ["also", "waits", "auto"]
     assert stores.read.open_contacts(SELLER, "MX") == []
+
+
+def waiting(stores: Stores, hour: str, start: str, end: str) -> list[tuple[str, str, str]]:
+    found = [
+        c
+        for shard in range(keys.WAITING_SHARDS)
+        for c in stores.alerts.waiting(hour, shard, at(start), at(end))
+    ]
+    return sorted((c.received_at.isoformat(), c.store_id, c.contact_id) for c in found)
+
+
+def test_waiting_contacts_of_every_seller_store_by_the_hour_they_arrived(stores: Stores) -> None:
+    seeded_contacts(stores)
+    ingest(stores, [contact_received("w2", "2026-11-02T10:59:59Z", seller="OTHER")])
+    hour = waiting(
+        stores, "2026-11-02T10", "2026-11-01T00:00:00+00:00", "2026-11-05T00:00:00+00:00"
+    )
+    assert hour == [
+        ("2026-11-02T10:00:00+00:00", "CA", "elsewhere"),
+        ("2026-11-02T10:00:00+00:00", "US", "also"),
+        ("2026-11-02T10:00:00+00:00", "US", "waits"),
+        ("2026-11-02T10:59:59+00:00", "US", "w2"),
+    ]
+    # half-open: from its first instant, before the last
+    assert [
+        c
+        for *_, c in waiting(
+            stores, "2026-11-02T10", "2026-11-02T10:00:00+00:00", "2026-11-02T10:59:59+00:00"
+        )
+    ] == ["elsewhere", "also", "waits"]
+    assert (
+        waiting(stores, "2026-11-02T09", "2026-11-01T00:00:00+00:00", "2026-11-05T00:00:00+00:00")
+        == []
+    )
+    (one,) = [
+        c
+        for shard in range(keys.WAITING_SHARDS)
+        for c in stores.alerts.waiting(
+            "2026-11-02T10", shard, at("2026-11-02T00:00:00+00:00"), at("2026-11-03T00:00:00+00:00")
+        )
+        if c.contact_id == "waits"
+    ]
+    assert (one.seller_id, one.store_id, one.order_id, one.reason) == (
+        SELLER,
+        STORE,
+        "o1",
+        "shipping",
+    )
+    # answered since: it leaves the index
+    ingest(stores, [contact_responded("waits", "2026-11-02T13:00:00Z")])
+    assert "waits" not in [
+        c
+        for *_, c in waiting(
+            stores, "2026-11-02T10", "2026-11-01T00:00:00+00:00", "2026-11-05T00:00:00+00:00"
+        )
+    ]
 
 
 @pytest.mark.parametrize("newest_first", [False, True])
@@ -312,13 +390,36 @@ def test_seller_counts_round_trip_by_seller_and_store(stores: Stores) -> None:
     stores.run.put_seller_counts(day, "US", "B", seller_counts(2))
     stores.run.put_seller_counts(day, "US", "A", seller_counts(1))
     stores.run.put_seller_counts(day, "CA", "A", seller_counts(5))
-    assert [s for s, _ in stores.run.store_seller_counts(day, "US")] == ["A", "B"]
-    assert dict(stores.run.store_seller_counts(day, "US"))["B"] == seller_counts(2)
     assert stores.run.seller_counts(day, "A", ["US", "CA", "MX"]) == {
         "US": seller_counts(1),
         "CA": seller_counts(5),
     }
     assert stores.run.seller_counts(day + timedelta(days=1), "A", ["US"]) == {}
+
+
+def inputs(value: int) -> dict[str, MetricInput]:
+    given = MetricInput(
+        Fraction(value, 3), 7, None, ((Fraction(1, 2), 12), (None, 0), (Fraction(0), 1))
+    )
+    return {metric: given for metric in COMPARED_METRICS}
+
+
+def test_benchmark_inputs_round_trip_by_store_day_and_shard(stores: Stores) -> None:
+    day = date(2026, 11, 30)
+    stores.run.put_benchmark_inputs(
+        day,
+        [
+            ShardInput("US", 1, "B", inputs(2)),
+            ShardInput("US", 1, "A", inputs(1)),
+            ShardInput("US", 0, "C", inputs(3)),
+            ShardInput("CA", 1, "A", inputs(5)),
+        ]
+        + [ShardInput("DE", 0, f"S{i:03d}", inputs(i)) for i in range(60)],
+    )
+    assert list(stores.run.benchmark_inputs(day, "US", 1)) == [("A", inputs(1)), ("B", inputs(2))]
+    assert list(stores.run.benchmark_inputs(day, "US", 0)) == [("C", inputs(3))]
+    assert len(list(stores.run.benchmark_inputs(day, "DE", 0))) == 60
+    assert list(stores.run.benchmark_inputs(day + timedelta(days=1), "US", 1)) == []
 
 
 def test_benchmarks_of_a_day_and_the_newest(stores: Stores) -> None:
@@ -441,10 +542,9 @@ def test_a_claim_is_taken_once_until_its_lease_runs_out_and_never_once_sent(
     stores.alerts.record_sent([alert()], after)
     later = after + timedelta(days=1)
     assert stores.alerts.claim(alert(), int(later.timestamp()) + 300, later) is False
-    assert stores.alerts.claims(SELLER, STORE) == {
-        alert().alert_id: stores.alerts.claims(SELLER, STORE)[alert().alert_id]
-    }
-    assert stores.alerts.claims(SELLER, STORE)[alert().alert_id].sent is True
+    claims = stores.alerts.claims([alert(), alert(hours=40), alert()])
+    assert list(claims) == [alert().alert_id]
+    assert claims[alert().alert_id].sent is True
 
 
 def test_a_released_claim_is_taken_again_and_only_its_own_lease_releases_it(
@@ -458,13 +558,15 @@ def test_a_released_claim_is_taken_again_and_only_its_own_lease_releases_it(
     stores.alerts.release(alert(hours=40), lease)
     assert stores.alerts.claim(alert(hours=40), lease + 7, now) is True
     stores.alerts.release(alert("never-claimed"), lease)
-    claims = stores.alerts.claims(SELLER, STORE)
+    claims = stores.alerts.claims([alert(hours=40), alert("never-claimed")])
     assert {a: (c.sent, c.lease_until) for a, c in claims.items()} == {
         alert(hours=40).alert_id: (False, lease + 7)
     }
     assert not claims[alert(hours=40).alert_id].takeable(now)
     assert claims[alert(hours=40).alert_id].takeable(now + timedelta(seconds=400))
-    assert stores.alerts.claims(SELLER, "CA") == {}
+    assert stores.alerts.claims([alert(hours=40, store="CA")]) == {}
+    many = [alert(f"c{i}") for i in range(150)]  # more than one batch read
+    assert stores.alerts.claims(many) == {}
 
 
 def test_publishing_takes_up_to_ten_alerts(stores: Stores) -> None:

@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 from csinsights.domain.alerts import CLAIM_LEASE, DETAIL_TYPE, SOURCE
+from csinsights_local.definition import ALERT_RUN, raw_definition
 from csinsights_local.stack import Deployment
 from csinsights_local.template import cloudformation_template, load_sam_template
 
@@ -30,28 +31,35 @@ def props(template: Template, name: str) -> dict[str, Any]:
     return template["Resources"][name]["Properties"]
 
 
-def test_the_alert_function_runs_on_its_own_parameterised_schedule(template: Template) -> None:
-    rule = props(template, "AlertFunctionSchedule")
+def test_the_alert_run_runs_on_its_own_parameterised_schedule(template: Template) -> None:
+    rule = props(template, "ReplyDueAlertsStateMachineSchedule")
     assert rule["ScheduleExpression"] == {"Fn::Sub": "rate(${AlertScheduleMinutes} minutes)"}
     assert template["Parameters"]["AlertScheduleMinutes"]["Default"] == 15
     (target,) = rule["Targets"]
-    assert target["Arn"] == {"Fn::GetAtt": ["AlertFunction", "Arn"]}
+    assert target["Arn"] == {"Ref": "ReplyDueAlertsStateMachine"}
     assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": ["AlertRunsDeadLetterQueue", "Arn"]}
-    # A live run ends before its claims' lease does: no run takes over a live one's alerts.
+    machine = props(template, "ReplyDueAlertsStateMachine")
+    assert machine["StateMachineType"] == "EXPRESS"  # a run is minutes long at most
+    # A live step ends before its claims' lease does: no run takes over a live one's alerts.
     assert timedelta(seconds=props(template, "AlertFunction")["Timeout"]) < CLAIM_LEASE
 
 
-def test_failed_runs_are_retried_then_kept_in_a_watched_queue(template: Template) -> None:
-    (config,) = [
-        r["Properties"]
-        for r in template["Resources"].values()
-        if r["Type"] == "AWS::Lambda::EventInvokeConfig"
-        and r["Properties"]["FunctionName"] == {"Ref": "AlertFunction"}
-    ]
-    assert config["MaximumRetryAttempts"] == 2
-    assert config["DestinationConfig"]["OnFailure"]["Destination"] == {
-        "Fn::GetAtt": ["AlertRunsDeadLetterQueue", "Arn"]
-    }
+def test_a_run_is_one_step_per_partition_each_retried(template: Template) -> None:
+    definition = raw_definition(ALERT_RUN)
+    plan, partitions = definition["States"]["Plan"], definition["States"]["Partitions"]
+    assert plan["Next"] == "Partitions" and partitions["ItemsPath"] == "$.partitions"
+    processor = partitions["ItemProcessor"]
+    task = processor["States"][processor["StartAt"]]
+    substitutions = props(template, "ReplyDueAlertsStateMachine")["DefinitionSubstitutions"]
+    assert substitutions[task["Resource"][2:-1]] == {"Fn::GetAtt": ["AlertFunction", "Arn"]}
+    assert substitutions[plan["Resource"][2:-1]] == {"Fn::GetAtt": ["AlertPlanFunction", "Arn"]}
+    for state in (plan, task):
+        assert state["Retry"][0]["ErrorEquals"] == ["States.ALL"]
+
+
+def test_failed_runs_are_alarmed_and_unstarted_ones_kept_in_a_watched_queue(
+    template: Template,
+) -> None:
     alarms = [
         r["Properties"]
         for r in template["Resources"].values()
@@ -69,8 +77,9 @@ def test_failed_runs_are_retried_then_kept_in_a_watched_queue(template: Template
     (failing,) = [
         a
         for a in alarms
-        if a["MetricName"] == "Errors"
-        and {"Name": "FunctionName", "Value": {"Ref": "AlertFunction"}} in a["Dimensions"]
+        if a["MetricName"] == "ExecutionsFailed"
+        and {"Name": "StateMachineArn", "Value": {"Ref": "ReplyDueAlertsStateMachine"}}
+        in a["Dimensions"]
     ]
     assert failing["Period"] == 900 and failing["DatapointsToAlarm"] == 2
 
@@ -80,42 +89,44 @@ def test_the_alert_role_publishes_to_the_product_bus_only_and_touches_only_its_i
 ) -> None:
     role = props(template, "AlertFunction")["Role"]["Fn::GetAtt"][0]
     granted = {
-        # SAM's statement for the failure destination has no Sid.
-        statement.get("Sid", "OnFailureDestination"): statement
+        statement["Sid"]: statement
         for policy in props(template, role)["Policies"]
         for statement in policy["PolicyDocument"]["Statement"]
     }
-    assert granted["OnFailureDestination"] == {
-        "Action": "sqs:SendMessage",
-        "Effect": "Allow",
-        "Resource": {"Fn::GetAtt": ["AlertRunsDeadLetterQueue", "Arn"]},
-    }
     assert granted["PublishReplyDue"]["Action"] == "events:PutEvents"
     assert granted["PublishReplyDue"]["Resource"] == {"Fn::GetAtt": ["EventBus", "Arn"]}
-    assert granted["ReadSellerRegistry"]["Action"] == "dynamodb:Query"
-    assert granted["ReadSellerRegistry"]["Resource"] == TABLE_ARN
-    assert granted["ReadSellerRegistry"]["Condition"] == {
-        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["SELLERS#*"]}
-    }
-    assert granted["ReadContactsOfTheAlertWindow"]["Resource"] == [
-        {"Fn::Sub": "${EventsTable.Arn}/index/OpenContacts"},
-        {"Fn::Sub": "${EventsTable.Arn}/index/Contacts"},
-    ]
+
+    def leading(keys: list[str]) -> dict[str, Any]:
+        return {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": keys}}
+
+    waiting = granted["ReadTheWaitingContactsOfAnHour"]
+    assert waiting["Action"] == "dynamodb:Query"
+    assert waiting["Resource"] == {"Fn::Sub": "${EventsTable.Arn}/index/Waiting"}
+    assert waiting["Condition"] == leading(["WAITING#*"])
+    registry = granted["ReadOneRegistryShard"]
+    assert (registry["Action"], registry["Resource"]) == ("dynamodb:Query", TABLE_ARN)
+    assert registry["Condition"] == leading(["REGISTRY#*"])
+    contacts = granted["ReadContactsAsOfAnInstant"]
+    assert contacts["Resource"] == {"Fn::Sub": "${EventsTable.Arn}/index/Contacts"}
+    assert contacts["Condition"] == leading(["CONTACTS#*"])
     claims = granted["ClaimAndRecordAlerts"]
     assert sorted(claims["Action"]) == [
+        "dynamodb:BatchGetItem",
         "dynamodb:BatchWriteItem",
         "dynamodb:PutItem",
-        "dynamodb:Query",
         "dynamodb:UpdateItem",
     ]
-    assert claims["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["ALERT#*"]}}
+    assert claims["Condition"] == leading(["ALERT#*"])
     assert set(granted) == {
-        "OnFailureDestination",
         "PublishReplyDue",
-        "ReadSellerRegistry",
-        "ReadContactsOfTheAlertWindow",
+        "ReadTheWaitingContactsOfAnHour",
+        "ReadOneRegistryShard",
+        "ReadContactsAsOfAnInstant",
         "ClaimAndRecordAlerts",
     }
+    # The plan reads nothing.
+    plan_role = props(template, "AlertPlanFunction")["Role"]["Fn::GetAtt"][0]
+    assert not props(template, plan_role).get("Policies")
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,7 @@ def dump_state(table: str) -> dict[tuple[str, str], dict[str, Any]]:
     items = {}
     for page in client.get_paginator("scan").paginate(TableName=table):
         for item in page["Items"]:
-            if item["pk"]["S"].startswith("SELLERS#"):
+            if item["pk"]["S"].startswith("REGISTRY#"):
                 item.pop("registered_at")
             if item["pk"]["S"].startswith("AGG#"):
                 # Deltas that cancel out within one batch but not across two leave zeros.

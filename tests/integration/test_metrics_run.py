@@ -21,7 +21,7 @@ from csinsights.domain.metrics import METRICS
 from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.store.read import ReadStore
 from csinsights.store.run import RunStore
-from csinsights_local.run import run_metrics
+from csinsights_local.run import listed_sellers, run_metrics
 from csinsights_local.stack import Deployment
 from tests.builders import (
     contact_received,
@@ -57,16 +57,27 @@ def report_key(seller: str, day: date, fmt: str) -> str:
 
 
 def run_from_plan(stack: Deployment, plan: dict[str, Any]) -> None:
-    """The state machine's steps after Plan, fed with Plan's own output."""
-    s3 = boto3.client("s3")
-    items = json.loads(
-        s3.get_object(Bucket=plan["sellers_bucket"], Key=plan["sellers_key"])["Body"].read()
-    )
-    batch_input = {"as_of_day": plan["as_of_day"]}
-    stack.invoke("MetricsSellersFunction", {"Items": items, "BatchInput": batch_input})
-    for store in plan["stores"]:
-        stack.invoke("MetricsBenchmarksFunction", store)
-    stack.invoke("MetricsPublishFunction", {"Items": items, "BatchInput": batch_input})
+    """The state machine's steps after Plan, fed with Plan's own output, each with the
+    input its map's ItemSelector makes."""
+    day = plan["as_of_day"]
+    for shard in plan["shards"]:
+        stack.invoke("MetricsListFunction", {"shard": shard, "as_of_day": day})
+    shaped = stack.invoke("MetricsShardsFunction", plan)
+    parts = sorted(objects(plan["bucket"], plan["sellers_prefix"]))
+    for key in parts:
+        event = {"key": key, "as_of_day": day, "benchmark_shards": shaped["benchmark_shards"]}
+        stack.invoke("MetricsSellersFunction", event)
+    for step in range(1, 5):
+        for action, items in (
+            ("pass", "shard_items"),
+            ("merge", "merge_items"),
+            ("combine", "stores"),
+        ):
+            for item in shaped[items]:
+                event = {"item": item, "as_of_day": day, "action": action, "step": step}
+                stack.invoke("MetricsBenchmarksFunction", event)
+    for key in parts:
+        stack.invoke("MetricsPublishFunction", {"key": key, "as_of_day": day})
 
 
 # ---------------------------------------------------------------- the reports
@@ -74,7 +85,7 @@ def run_from_plan(stack: Deployment, plan: dict[str, Any]) -> None:
 
 def test_a_run_writes_a_snapshot_and_reports_per_seller(stack: Deployment) -> None:
     ingest(stack, marketplace())
-    plan = run_metrics(stack, T)
+    plan = run_metrics(stack, T).output
     assert plan["as_of_day"] == DAY.isoformat()
     bucket = stack.outputs["ReportsBucketName"]
     repo = repository(stack)
@@ -188,13 +199,20 @@ def test_the_scheduled_event_plans_the_last_complete_day(stack: Deployment) -> N
     }
     plan = stack.invoke("MetricsPlanFunction", scheduled)
     assert plan["as_of_day"] == "2026-11-20"
-    assert plan["sellers_bucket"] == stack.outputs["ReportsBucketName"]
-    assert plan["sellers_key"].startswith("runs/")
-    assert plan["stores"] == [{"store_id": s, "as_of_day": "2026-11-20"} for s in STORES]
-    listed = json.loads(body(plan["sellers_bucket"], plan["sellers_key"]))
-    assert listed == [{"seller_id": s, "stores": list(STORES)} for s in SELLERS]
+    assert plan["bucket"] == stack.outputs["ReportsBucketName"]
+    assert plan["sellers_prefix"] == "runs/2026-11-20/sellers/"
+    assert plan["shards"] == list(range(8))  # the local stack's REGISTRY_SHARDS
 
     run_from_plan(stack, plan)
+    listed = [
+        json.loads(line)
+        for key in sorted(objects(plan["bucket"], plan["sellers_prefix"]))
+        for line in body(plan["bucket"], key).splitlines()
+    ]
+    assert sorted(listed, key=lambda e: e["seller_id"]) == [
+        {"seller_id": s, "stores": list(STORES)} for s in SELLERS
+    ]
+    assert RunStore(settings=repository(stack).settings).stores() == list(STORES)
     day = date(2026, 11, 20)
     bucket = stack.outputs["ReportsBucketName"]
     for seller in SELLERS:
@@ -221,8 +239,8 @@ def test_events_after_t_change_nothing_as_of_t(stack: Deployment) -> None:
     reports = {key: body(bucket, key) for key in objects(bucket)}
 
     ingest(stack, [e for s in SELLERS for st in STORES for e in after_t(s, st)] + only_after_t())
-    plan = run_metrics(stack, T)
-    assert {s["seller_id"] for s in plan["sellers"]} == {*SELLERS, "C3LATE"}
+    run = run_metrics(stack, T)
+    assert set(listed_sellers(stack, run.output)) == {*SELLERS, "C3LATE"}
 
     assert {s: repo.snapshot(s, DAY) for s in SELLERS} == before
     assert {key: body(bucket, key) for key in objects(bucket)} == reports
@@ -258,13 +276,13 @@ def test_events_after_t_count_in_a_later_run(stack: Deployment) -> None:
 
 def test_rerunning_a_day_is_idempotent(stack: Deployment) -> None:
     ingest(stack, marketplace())
-    first_plan = run_metrics(stack, T)
+    first_plan = run_metrics(stack, T).output
     repo = repository(stack)
     bucket = stack.outputs["ReportsBucketName"]
     first = {s: repo.snapshot(s, DAY) for s in SELLERS}
     reports = {key: body(bucket, key) for key in objects(bucket)}
 
-    second_plan = run_metrics(stack, T)
+    second_plan = run_metrics(stack, T).output
     assert second_plan == first_plan
     assert {s: repo.snapshot(s, DAY) for s in SELLERS} == first
     assert {key: body(bucket, key) for key in objects(bucket)} == reports
@@ -272,7 +290,7 @@ def test_rerunning_a_day_is_idempotent(stack: Deployment) -> None:
 
 def test_a_date_means_the_end_of_that_day(stack: Deployment) -> None:
     ingest(stack, marketplace())
-    assert run_metrics(stack, "2026-11-19")["as_of_day"] == DAY.isoformat()
+    assert run_metrics(stack, "2026-11-19").output["as_of_day"] == DAY.isoformat()
     assert repository(stack).snapshot("A1SELLER", DAY) is not None
 
 
@@ -319,26 +337,28 @@ def test_the_seller_step_reads_do_not_grow_with_raw_events(
     small, large = busy_days("QUIET", 1), busy_days("BUSY", 10)
     assert len(large) == 10 * len(small)
     ingest(stack, small + large)
+    bucket = stack.outputs["ReportsBucketName"]
+    s3 = boto3.client("s3")
 
     def sellers_step(seller: str) -> Counter[str]:
-        dynamodb_requests.clear()
-        result = stack.invoke(
-            "MetricsSellersFunction",
-            {
-                "Items": [{"seller_id": seller, "stores": ["US"]}],
-                "BatchInput": {"as_of_day": DAY.isoformat()},
-            },
+        key = f"runs/test/{seller}.jsonl"
+        s3.put_object(
+            Bucket=bucket, Key=key, Body=json.dumps({"seller_id": seller, "stores": ["US"]})
         )
+        dynamodb_requests.clear()
+        event = {"key": key, "as_of_day": DAY.isoformat(), "benchmark_shards": {"US": 1}}
+        result = stack.invoke("MetricsSellersFunction", event)
         assert result == {"sellers": 1, "active": 1}
         return Counter(dynamodb_requests)
 
     quiet, busy = sellers_step("QUIET"), sellers_step("BUSY")
     assert quiet == busy
     assert quiet["Query"] >= 1
-    assert sum(quiet.values()) <= 3  # one aggregates query and one counts write per store
+    # one aggregates query and one counts write per store, one batch of benchmark inputs
+    assert sum(quiet.values()) <= 3
     # ... and what they computed does differ tenfold.
     run_store = RunStore(settings=repository(stack).settings)
-    counts = dict(run_store.store_seller_counts(DAY, "US"))
+    counts = {s: run_store.seller_counts(DAY, s, ["US"])["US"] for s in ("QUIET", "BUSY")}
     assert counts["BUSY"].windows[28].orders == 10 * counts["QUIET"].windows[28].orders
 
 

@@ -26,17 +26,22 @@ Template = dict[str, Any]
 
 METRICS_FUNCTIONS = (
     "MetricsPlanFunction",
+    "MetricsListFunction",
+    "MetricsShardsFunction",
     "MetricsSellersFunction",
     "MetricsBenchmarksFunction",
     "MetricsPublishFunction",
 )
+STATE_MACHINES = (
+    "MetricsRunStateMachine",
+    "ReplyDueAlertsStateMachine",
+    "LayoutMigrationStateMachine",
+)
 FUNCTIONS = ("IngestFunction", *METRICS_FUNCTIONS)
 TABLE_ARN = {"Fn::GetAtt": ["EventsTable", "Arn"]}
-# The only statement of the whole template that grants on Resource "*": the state machine
+# The only statements of the whole template that grant on Resource "*": each state machine
 # sets up log delivery, whose CloudWatch Logs actions take no resource ARN.
-STAR_RESOURCE_EXCEPTIONS = {
-    "MetricsRunStateMachineRole": {"LogDelivery"},
-}
+STAR_RESOURCE_EXCEPTIONS = {f"{machine}Role": {"LogDelivery"} for machine in STATE_MACHINES}
 # AWS managed policies SAM attaches to the roles it generates, and why each is accepted.
 ALLOWED_MANAGED_POLICIES = {
     # Every function role: logs:CreateLogGroup/CreateLogStream/PutLogEvents on "*". SAM
@@ -253,41 +258,90 @@ def test_ingest_role_only_records_events_in_the_table(template: Template) -> Non
     }
 
 
-@pytest.mark.parametrize(
-    ("function", "dynamodb", "s3_prefix"),
-    [
-        ("MetricsPlanFunction", {"dynamodb:Query"}, "runs/"),
-        ("MetricsSellersFunction", {"dynamodb:Query", "dynamodb:PutItem"}, None),
-        ("MetricsBenchmarksFunction", {"dynamodb:Query", "dynamodb:PutItem"}, None),
-        (
-            "MetricsPublishFunction",
-            {"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem"},
-            "reports/",
-        ),
-    ],
-)
-def test_metrics_roles_allow_only_what_each_step_needs(
-    template: Template, function: str, dynamodb: set[str], s3_prefix: str | None
+TABLE = "table"
+RUN_FILES = {"Fn::Sub": "${ReportsBucket.Arn}/runs/*"}
+METRICS_GRANTS: dict[str, set[tuple[str, str, tuple[str, ...]]]] = {
+    "MetricsPlanFunction": set(),
+    "MetricsListFunction": {
+        ("dynamodb:Query", TABLE, ("REGISTRY#*",)),
+        ("dynamodb:BatchWriteItem", TABLE, ("STORES",)),
+        ("s3:PutObject", "runs/", ()),
+    },
+    "MetricsShardsFunction": {
+        ("dynamodb:Query", TABLE, ("STORES",)),
+        ("s3:GetObject", "runs/", ()),
+    },
+    "MetricsSellersFunction": {
+        ("dynamodb:Query", TABLE, ("AGG#*",)),
+        ("dynamodb:PutItem", TABLE, ("RUN#*",)),
+        ("dynamodb:BatchWriteItem", TABLE, ("BENCHIN#*",)),
+        ("s3:GetObject", "runs/", ()),
+    },
+    "MetricsBenchmarksFunction": {
+        ("dynamodb:Query", TABLE, ("BENCHIN#*",)),
+        ("dynamodb:PutItem", TABLE, ("BENCH#*",)),
+        ("s3:GetObject", "runs/", ()),
+        ("s3:PutObject", "runs/", ()),
+    },
+    "MetricsPublishFunction": {
+        ("dynamodb:BatchGetItem", TABLE, ("RUN#*", "BENCH#*")),
+        ("dynamodb:Query", TABLE, ("SNAP#*",)),
+        ("dynamodb:PutItem", TABLE, ("SNAP#*",)),
+        ("dynamodb:PutItem", TABLE, ("REPORT#*",)),
+        ("dynamodb:Query", "OpenContacts", ("OPEN#*",)),
+        ("s3:GetObject", "runs/", ()),
+        ("s3:PutObject", "reports/", ()),
+    },
+}
+"""Each step of the run: (action, the table, an index or an object prefix, the key families
+it may touch)."""
+
+
+def granted_to_the_key(template: Template, role: str) -> set[tuple[str, str, tuple[str, ...]]]:
+    out = set()
+    for statement in statements(template, role):
+        leading = (
+            statement.get("Condition", {})
+            .get("ForAllValues:StringLike", {})
+            .get("dynamodb:LeadingKeys", [])
+        )
+        for action in as_list(statement["Action"]):
+            for resource in as_list(statement["Resource"]):
+                text = arn_text(resource) or ""
+                if resource == TABLE_ARN:
+                    where = TABLE
+                elif "/index/" in text:
+                    where = text.rsplit("/", 1)[1]
+                else:
+                    where = text.split("}/", 1)[1].removesuffix("*")
+                out.add((action, where, tuple(leading)))
+    return out
+
+
+@pytest.mark.parametrize("function", METRICS_FUNCTIONS)
+def test_metrics_roles_allow_only_what_each_step_needs_on_its_own_keys(
+    template: Template, function: str
 ) -> None:
     role = role_of(template, function)
-    assert actions(template, role, "dynamodb") == dynamodb
-    open_contacts = {"Fn::Sub": "${EventsTable.Arn}/index/OpenContacts"}
-    for action, resource in grants(template, role):
-        if action.startswith("dynamodb:"):
-            # The publish step lists the open contacts on the insights page (Query only).
-            allowed = [TABLE_ARN] + (
-                [open_contacts]
-                if function == "MetricsPublishFunction" and action == "dynamodb:Query"
-                else []
-            )
-            assert resource in allowed, (function, action)
-    s3 = [(a, r) for a, r in grants(template, role) if a.startswith("s3:")]
-    if s3_prefix is None:
-        assert s3 == []
-    else:
-        assert s3 == [("s3:PutObject", {"Fn::Sub": "${ReportsBucket.Arn}/" + s3_prefix + "*"})]
-    services = {a.split(":", 1)[0] for a, _ in grants(template, role)}
-    assert services <= {"dynamodb", "s3"}
+    assert granted_to_the_key(template, role) == METRICS_GRANTS[function]
+
+
+def test_every_dynamodb_statement_is_limited_to_its_key_families(template: Template) -> None:
+    """Every role's every DynamoDB statement names the key families (`dynamodb:LeadingKeys`)
+    it may touch, on the table or an index; only the layout migration's scan cannot (a
+    scan names no key), and it is the only scan granted."""
+    scans = []
+    for role, statement in all_statements(template):
+        granted = [a for a in as_list(statement["Action"]) if a.startswith("dynamodb:")]
+        if not granted:
+            continue
+        if granted == ["dynamodb:Scan"]:
+            scans.append(role)
+            continue
+        assert "dynamodb:Scan" not in granted, role
+        leading = statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        assert leading and all(k.endswith("#*") or k.isalpha() for k in leading), (role, leading)
+    assert scans == [role_of(template, "MigrateFunction")]
 
 
 # ---------------------------------------------------------------- the daily run
@@ -295,7 +349,7 @@ def test_metrics_roles_allow_only_what_each_step_needs(
 
 def test_the_metrics_run_is_scheduled_daily_after_midnight_utc(template: Template) -> None:
     state_machines = resources(template, "AWS::StepFunctions::StateMachine")
-    assert set(state_machines) == {"MetricsRunStateMachine"}
+    assert set(state_machines) == set(STATE_MACHINES)
     scheduled = [
         (name, rule["Properties"])
         for name, rule in resources(template, "AWS::Events::Rule").items()
@@ -653,8 +707,12 @@ def test_every_log_group_keeps_logs_for_a_bounded_time(template: Template) -> No
 def test_no_statement_of_any_role_grants_a_wildcard_action(template: Template) -> None:
     checked = all_statements(template)
     assert {role for role, _ in checked} >= {
-        *(role_of(template, f) for f in resources(template, "AWS::Lambda::Function")),
-        props(template, "MetricsRunStateMachine")["RoleArn"]["Fn::GetAtt"][0],
+        *(
+            role_of(template, f)
+            for f in resources(template, "AWS::Lambda::Function")
+            if statements(template, role_of(template, f))
+        ),
+        *(props(template, m)["RoleArn"]["Fn::GetAtt"][0] for m in STATE_MACHINES),
     }
     for role, statement in checked:
         assert statement["Effect"] == "Allow", role
@@ -718,8 +776,13 @@ def test_the_state_machine_role_reaches_only_its_own_children_and_run_files(
         ("states:DescribeExecution", f"{prefix}execution:{name}/*"),
         ("states:StopExecution", f"{prefix}execution:{name}/*"),
     }
-    s3 = [(a, r) for a, r in grants(template, role) if a.startswith("s3:")]
-    assert s3 == [("s3:GetObject", {"Fn::Sub": "${ReportsBucket.Arn}/runs/*"})]
+    # The maps list the parts of the seller list: the bucket, under `runs/` only.
+    (listing,) = [s for s in statements(template, role) if "s3:ListBucket" in as_list(s["Action"])]
+    assert listing["Action"] == "s3:ListBucket"
+    assert listing["Resource"] == {"Fn::GetAtt": ["ReportsBucket", "Arn"]}
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["runs/*"]}}
+    s3 = [a for a, _ in grants(template, role) if a.startswith("s3:")]
+    assert s3 == ["s3:ListBucket"]
     services = {a.split(":", 1)[0] for a, _ in grants(template, role)}
     assert services == {"lambda", "s3", "states", "logs"}
 
@@ -826,13 +889,9 @@ def test_what_api_gateway_answers_itself_has_the_documented_error_shape() -> Non
 
 
 def test_every_step_of_the_run_is_retried_including_reading_the_sellers_list() -> None:
-    """Each task is retried on any error; each map that reads the sellers list from S3 is
-    retried when the read fails (its tasks' retries do not cover the item reader)."""
-    (machine,) = [
-        r
-        for r in load_sam_template()["Resources"].values()
-        if r["Type"] == "AWS::Serverless::StateMachine"
-    ]
+    """Each task is retried on any error; each map that lists the seller list's parts in
+    S3 is retried when listing fails (its tasks' retries do not cover the item reader)."""
+    machine = load_sam_template()["Resources"]["MetricsRunStateMachine"]
 
     def states(definition: dict[str, Any]) -> list[dict[str, Any]]:
         found = []
@@ -845,7 +904,7 @@ def test_every_step_of_the_run_is_retried_including_reading_the_sellers_list() -
     every = states(machine["Properties"]["Definition"])
     tasks = [s for s in every if s["Type"] == "Task"]
     readers = [s for s in every if "ItemReader" in s]
-    assert len(tasks) == 4
+    assert len(tasks) == 2 + 2 + 4 * 3 + 1  # plan, shards; list, count; 4 passes; publish
     assert len(readers) == 2
     for task in tasks:
         assert task["Retry"][0]["ErrorEquals"] == ["States.ALL"]
@@ -928,11 +987,16 @@ def test_the_access_log_bucket_is_private_encrypted_and_expires_its_logs(
     assert bucket["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     assert "AccessControl" not in bucket
     assert "LoggingConfiguration" not in bucket  # logs of logs would log themselves
+    # Versioned: a log overwritten or deleted keeps its earlier version as long.
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
     (rule,) = bucket["LifecycleConfiguration"]["Rules"]
     assert (rule["Status"], rule["ExpirationInDays"]) == (
         "Enabled",
         {"Ref": "AccessLogRetentionDays"},
     )
+    assert rule["NoncurrentVersionExpiration"] == {
+        "NoncurrentDays": {"Ref": "AccessLogRetentionDays"}
+    }
     assert "Prefix" not in rule and "Filter" not in rule  # every log
     assert load_sam_template()["Parameters"]["AccessLogRetentionDays"]["Default"] == 400
 

@@ -16,7 +16,6 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from csinsights.compute import MetricsRun
 from csinsights.contacts_report import COLUMNS, ContactsReportBuilder
 from csinsights.domain.documents import WINDOWS
 from csinsights.domain.snapshots import document_from_snapshot
@@ -32,6 +31,7 @@ from tests.builders import (
     survey_vote,
 )
 from tests.profiles import examples
+from tests.runs import run_day
 from tests.strategies import marketplace_streams
 
 NOW = datetime(2026, 12, 31, tzinfo=UTC)  # ingest's clock: after every generated event
@@ -73,18 +73,10 @@ def json_of(reports: EmbeddedStore, seller: str) -> dict[str, Any]:
 
 def product_documents(store: EmbeddedStore, day: date, window: int) -> dict[str, dict[str, Any]]:
     """The scheduled run's documents as of the end of `day`, by seller."""
-    run = MetricsRun(store)
-    plan = run.sellers()
-    for seller, stores in plan.items():
-        run.compute_seller(seller, stores, day)
-    for store_id in sorted({s for stores in plan.values() for s in stores}):
-        run.compute_store_benchmarks(store_id, day)
-    out = {}
-    for seller, stores in plan.items():
-        snapshot = run.publish_seller(seller, stores, day)
-        if snapshot is not None:
-            out[seller] = document_from_snapshot(snapshot, window).to_json()
-    return out
+    return {
+        seller: document_from_snapshot(snapshot, window).to_json()
+        for seller, snapshot in run_day(store, day).items()
+    }
 
 
 def assert_rows_give(rows: list[dict[str, str]], document: dict[str, Any]) -> None:

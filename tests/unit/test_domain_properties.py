@@ -24,7 +24,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from csinsights.compute import MetricsRun
 from csinsights.domain.batch import Plan
 from csinsights.domain.documents import WINDOWS
 from csinsights.domain.snapshots import document_from_snapshot
@@ -33,6 +32,7 @@ from csinsights_local.embedded import EmbeddedStore, embedded_settings
 from tests import reference
 from tests.delivery import NOW, Fault, FaultyStore, content, deliver, in_order
 from tests.profiles import examples
+from tests.runs import run_day
 from tests.strategies import (
     DAYS,
     FIRST_DAY,
@@ -43,22 +43,20 @@ from tests.strategies import (
 )
 
 Events = list[dict[str, Any]]
-Snapshots = dict[str, dict[str, Any]]
+Snapshots = dict[str, Any]
+SHARDINGS = [
+    {"registry_shards": 7, "benchmark_shard_sellers": 3, "benchmark_fan_in": 2},
+    {"registry_shards": 7, "benchmark_shard_sellers": 1, "benchmark_fan_in": 3},
+    {"registry_shards": 3, "benchmark_shard_sellers": 3, "benchmark_fan_in": 32},
+    {"registry_shards": 1, "benchmark_shard_sellers": 10_000, "benchmark_fan_in": 32},
+]
+"""How the messy store's run is sharded: registry shards, sellers a benchmark shard, and
+the summaries a benchmark step reads (merged in groups beyond it)."""
 
 
 def run(store: EmbeddedStore, day: date) -> Snapshots:
-    """The scheduled run's three steps as of the end of `day`, as the state machine runs
-    them: every seller's counts, then every store's benchmarks, then every snapshot."""
-    metrics = MetricsRun(store)
-    plan = metrics.sellers()
-    for seller, stores in plan.items():
-        metrics.compute_seller(seller, stores, day)
-    for store_id in sorted({s for stores in plan.values() for s in stores}):
-        metrics.compute_store_benchmarks(store_id, day)
-    published = {
-        seller: metrics.publish_seller(seller, stores, day) for seller, stores in plan.items()
-    }
-    return {seller: snapshot for seller, snapshot in published.items() if snapshot is not None}
+    """The scheduled run as of the end of `day`, every step of the state machine in turn."""
+    return run_day(store, day)
 
 
 def documents(snapshots: Snapshots, window: int, store: str | None = None) -> Events:
@@ -106,6 +104,7 @@ def assert_documents(snapshots: Snapshots, events: Events, as_of: datetime) -> N
     stream=marketplace_streams(),
     seed=st.randoms(use_true_random=False),
     batch_sizes=st.lists(st.integers(1, 120), max_size=12),
+    sharding=st.sampled_from(SHARDINGS),
     data=st.data(),
 )
 def test_shuffled_redelivered_marketplaces_give_the_reference_documents_as_of_any_day(
@@ -113,12 +112,15 @@ def test_shuffled_redelivered_marketplaces_give_the_reference_documents_as_of_an
     stream: tuple[datetime, int, Events],
     seed: random.Random,
     batch_sizes: list[int],
+    sharding: dict[str, int],
     data: st.DataObject,
 ) -> None:
+    """Delivered messy onto a store whose run lists the registry and benchmarks each store
+    in tiny shards, the same snapshots as everything in one shard, and the reference's."""
     as_of, _, events = stream
     deliveries = events + [seed.choice(events) for _ in range(len(events) // 5)]
     seed.shuffle(deliveries)
-    messy = EmbeddedStore()
+    messy = EmbeddedStore(embedded_settings(**sharding))
     results = deliver(messy, deliveries, batch_sizes)
     assert Counter(r.status for r in results) == Counter(
         accepted=len(events), duplicate=len(deliveries) - len(events)
@@ -131,6 +133,7 @@ def test_shuffled_redelivered_marketplaces_give_the_reference_documents_as_of_an
         assert snapshots == run(tidy, day), end  # hence every document of theirs
         assert_documents(snapshots, events, end)
     tally["unit streams (shuffled, redelivered) against the reference as of 4 days"] += 1
+    tally[f"of them run in {sharding['registry_shards']} registry shards"] += 1
     tally["events delivered in those unit streams"] += len(deliveries)
 
 

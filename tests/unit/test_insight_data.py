@@ -14,7 +14,6 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from csinsights.compute import MetricsRun
 from csinsights.domain.benchmarks import Benchmark, store_benchmarks
 from csinsights.domain.catalogue import WINDOWS
 from csinsights.domain.documents import rounded
@@ -31,6 +30,7 @@ from tests.builders import (
     survey_vote,
 )
 from tests.profiles import examples
+from tests.runs import run_day
 from tests.strategies import marketplace_streams
 
 NOW = datetime(2026, 12, 31, tzinfo=UTC)  # ingest's clock: after every event
@@ -55,18 +55,9 @@ def ingested(events: Events, store: EmbeddedStore | None = None) -> EmbeddedStor
 
 def run(store: EmbeddedStore, day: date) -> tuple[dict[str, Snapshot], dict[str, Any]]:
     """The run's three steps as of the end of `day`: the snapshots and the benchmarks."""
-    metrics = MetricsRun(store)
-    plan = metrics.sellers()
-    for seller, stores in plan.items():
-        metrics.compute_seller(seller, stores, day)
-    marks = {
-        s: metrics.compute_store_benchmarks(s, day)
-        for s in sorted({s for stores in plan.values() for s in stores})
-    }
-    published = {
-        seller: metrics.publish_seller(seller, stores, day) for seller, stores in plan.items()
-    }
-    return {s: snap for s, snap in published.items() if snap is not None}, marks
+    snapshots = run_day(store, day)
+    marks = {s: store.store_marks[s][day] for s in store.stores() if day in store.store_marks[s]}
+    return snapshots, marks
 
 
 def world(events: Events, seller: str, store: str, cutoff: datetime) -> reference.World:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 from fractions import Fraction
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,7 +22,7 @@ from tests.definitions import benchmarks_by_definition
 from tests.profiles import examples
 
 # Few distinct figures, so that ties (at a threshold, in a bucket, at the median) are common,
-# some a hundredth apart (different buckets) and some within one (the same bucket).
+# some a unit apart (different buckets) and some within one (the same bucket).
 POOL = [None, Fraction(0), Fraction(100), Fraction(50), Fraction(1, 3), Fraction(12)]
 POOL += [Fraction(n, d) for n, d in ((1, 7), (2, 7), (3, 200), (1, 100), (301, 3), (7, 2))]
 POOL += [Fraction(n) for n in range(1, 120, 7)]
@@ -50,31 +51,64 @@ def stores(draw: st.DrawFn) -> dict[str, BenchmarkInput]:
 
 
 def in_shards(
-    sellers: Mapping[str, BenchmarkInput], shards: int, seed: int, min_volume: int, min_peers: int
+    sellers: Mapping[str, BenchmarkInput],
+    shards: int,
+    seed: int,
+    min_volume: int,
+    min_peers: int,
+    fan_in: int = 64,
 ) -> dict[str, Benchmark]:
+    """As the run computes them: each pass over every shard, the summaries merged in groups
+    of `fan_in` when there are more shards than that, then combined."""
     rnd = random.Random(seed)
     parts: list[list[BenchmarkInput]] = [[] for _ in range(shards)]
     for inputs in sellers.values():
         parts[rnd.randrange(shards)].append(inputs)
-    state = sharded.combine_first((sharded.first_pass(p, min_volume) for p in parts), min_peers)
-    state = sharded.combine_second((sharded.second_pass(p, state) for p in parts), state)
-    median = sharded.combine_third((sharded.third_pass(p, state) for p in parts), state)
-    return sharded.combine_fourth((sharded.fourth_pass(p, median) for p in parts), median)
+
+    def read(step: int, summaries: list[Any]) -> list[Any]:
+        groups = sharded.merge_groups(shards, fan_in)
+        if not groups:
+            return summaries
+        return [
+            sharded.merge(step, [summaries[i] for i in sharded.merged_shards(g, shards, fan_in)])
+            for g in range(groups)
+        ]
+
+    state = sharded.combine_first(
+        read(1, [sharded.first_pass(p, min_volume) for p in parts]), min_peers
+    )
+    state = sharded.combine_second(read(2, [sharded.second_pass(p, state) for p in parts]), state)
+    median = sharded.combine_third(read(3, [sharded.third_pass(p, state) for p in parts]), state)
+    return sharded.combine_fourth(read(4, [sharded.fourth_pass(p, median) for p in parts]), median)
 
 
 @settings(max_examples=examples(ci=150, soak=5000), deadline=None)
 @given(
     sellers=stores(),
-    shards=st.integers(1, 8),
+    shards=st.integers(1, 12),
     seed=st.integers(0, 1000),
     min_volume=st.integers(1, 8),
     min_peers=st.integers(0, 6),
+    fan_in=st.integers(2, 5),
 )
 def test_sharded_benchmarks_are_the_definitions(
-    sellers: dict[str, BenchmarkInput], shards: int, seed: int, min_volume: int, min_peers: int
+    sellers: dict[str, BenchmarkInput],
+    shards: int,
+    seed: int,
+    min_volume: int,
+    min_peers: int,
+    fan_in: int,
 ) -> None:
     expected = benchmarks_by_definition(sellers, min_volume=min_volume, min_peers=min_peers)
-    assert in_shards(sellers, shards, seed, min_volume, min_peers) == expected
+    assert in_shards(sellers, shards, seed, min_volume, min_peers, fan_in) == expected
+
+
+def test_the_shards_of_a_store_are_sized_from_the_sample() -> None:
+    assert sharded.shard_count(0, 512, 10_000) == 1
+    assert sharded.shard_count(1_950, 512, 10_000) == 100  # a million sellers
+    assert sharded.merge_groups(100, 32) == 4
+    assert sharded.merge_groups(32, 32) == 0
+    assert [len(sharded.merged_shards(g, 100, 32)) for g in range(4)] == [32, 32, 32, 4]
 
 
 def test_a_worked_store() -> None:

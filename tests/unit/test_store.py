@@ -36,13 +36,44 @@ def test_every_family_has_its_key() -> None:
     assert keys.key("P", "Q") == {"pk": {"S": "P"}, "sk": {"S": "Q"}}
 
 
-def test_a_sellers_stores_share_one_registry_shard() -> None:
-    shards = {keys.registry_key("A1SELLER", s)["pk"]["S"] for s in ("US", "CA", "DE")}
-    assert len(shards) == 1
-    (shard,) = shards
-    assert shard.startswith("SELLERS#")
-    assert 0 <= int(shard.removeprefix("SELLERS#")) < keys.REGISTRY_SHARDS
-    assert keys.registry_key("A1SELLER", "US")["sk"]["S"] == "A1SELLER#US"
+def test_a_sellers_stores_share_one_registry_bucket() -> None:
+    entries = [keys.registry_key("A1SELLER", s) for s in ("US", "CA", "DE")]
+    assert len({e["pk"]["S"] for e in entries}) == 1
+    bucket = keys.registry_bucket("A1SELLER")
+    assert 0 <= bucket < keys.REGISTRY_BUCKETS
+    assert entries[0]["pk"]["S"] == f"REGISTRY#{bucket // keys.BUCKETS_A_GROUP}"
+    assert entries[0]["sk"]["S"] == f"{bucket:04d}#A1SELLER#US"
+
+
+@pytest.mark.parametrize("shards", [1, 7, 8, 16, 100, 1024])
+def test_registry_shards_cover_every_bucket_once_each_in_few_queries(shards: int) -> None:
+    covered = [b for n in range(shards) for b in keys.registry_buckets(n, shards)]
+    assert covered == list(range(keys.REGISTRY_BUCKETS))
+    assert all(
+        keys.registry_shard(b, shards) == n
+        for n in range(shards)
+        for b in keys.registry_buckets(n, shards)
+    )
+    queries = [keys.registry_ranges(keys.registry_buckets(n, shards)) for n in range(shards)]
+    groups = keys.REGISTRY_BUCKETS // keys.BUCKETS_A_GROUP
+    assert sum(len(q) for q in queries) <= groups + shards
+    for n, ranges in enumerate(queries):
+        buckets = keys.registry_buckets(n, shards)
+        for pk, first, last in ranges:  # a bucket's every entry sorts inside its range
+            inside = [
+                b
+                for b in buckets
+                if keys.registry_pk_of_bucket(b) == pk
+                and first <= keys.registry_bucket_prefix(b) + "S#US" <= last
+            ]
+            assert inside
+        assert sum(
+            1
+            for b in buckets
+            for pk, first, last in ranges
+            if keys.registry_pk_of_bucket(b) == pk
+            and first <= keys.registry_bucket_prefix(b) + "S#US" <= last
+        ) == len(buckets)
 
 
 def stubbed() -> tuple[Table, Stubber]:

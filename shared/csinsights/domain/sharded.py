@@ -6,14 +6,18 @@ figure and denominator) in one of the store's shards. Four passes then run over 
 each followed by a combining step that reads one small summary per shard:
 
 1. per metric, the store average's sum and count, and for each ranking month a count of
-   the ranked figures per value bucket (a hundredth wide); combined: the average (or the
-   privacy floor's withholding) and, for each month, the bucket that holds the best
+   the ranked figures per value bucket (a unit wide: 7 <= h < 8 hours); combined: the
+   average (or the privacy floor's withholding) and, for each month, the bucket that holds the best
    quartile's threshold (the figure at rank ceil(n / 4), best first) and its place there;
 2. the distinct figures (with their counts) of each of those buckets; combined: each
    month's threshold, exactly;
 3. the cohort's self-fulfilled figures (the sellers in the best quartile of every month),
    counted per bucket; combined: the bucket(s) that hold the cohort's median;
 4. the distinct figures of those buckets; combined: the median, the top-performer figure.
+
+A pass's summaries merge (sums of counts and of figures): a store of more than a fan-in of
+shards merges them in groups first (`merge`, `merge_groups`), so no step reads more than a
+fan-in of summaries while the store has at most a fan-in squared of shards.
 
 Every figure stays an exact `Fraction` throughout: the result is the one-pass definition's
 to the last digit (`tests/unit/test_sharded_benchmarks.py` holds them together), and only
@@ -23,15 +27,17 @@ the figures of a bucket that holds a rank ever leave a shard. Pure.
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any, cast
 
 from csinsights.domain.benchmarks import MIN_RANKING_DENOMINATOR, TOO_FEW_SELLERS, Benchmark
 from csinsights.domain.metrics import COMPARED_METRICS, HIGHER_IS_BETTER, better_or_equal
 
 PASSES = 4
+FAN_IN = 32
+"""Most summaries one merging or combining step reads (configuration: `BENCHMARK_FAN_IN`)."""
 
 
 @dataclass(frozen=True)
@@ -57,8 +63,9 @@ BenchmarkInput = Mapping[str, MetricInput]
 
 
 def bucket(value: Fraction) -> int:
-    """The hundredth a figure falls in (figures are never negative)."""
-    return value.numerator * 100 // value.denominator
+    """The unit a figure falls in (figures are never negative): few buckets to count, and
+    a bucket's figures are few enough to send whole."""
+    return value.numerator // value.denominator
 
 
 Histogram = dict[int, int]
@@ -94,6 +101,74 @@ def _at(values: Mapping[Fraction, int], position: int) -> Fraction:
         if seen >= position:
             return value
     raise ValueError(f"position {position} past {seen} figures")
+
+
+# ---- the shape of a store's shards -------------------------------------------------------
+def shard_count(sampled: int, sample_share: int, shard_sellers: int) -> int:
+    """How many shards a store's benchmarks take: its sellers in a sample of the registry
+    (`sampled`, one `sample_share`-th of it, by seller hash) scaled up, `shard_sellers` a
+    shard. Any count gives the same figures; it only sizes the steps."""
+    return max(1, math.ceil(sampled * sample_share / shard_sellers))
+
+
+def merge_groups(shards: int, fan_in: int) -> int:
+    """How many merged summaries a store of `shards` shards combines from: none merged (its
+    shards' own) when it has at most `fan_in`."""
+    return math.ceil(shards / fan_in) if shards > fan_in else 0
+
+
+def merged_shards(group: int, shards: int, fan_in: int) -> range:
+    """The shards merge group `group` reads."""
+    return range(group * fan_in, min(shards, (group + 1) * fan_in))
+
+
+Summary = Mapping[str, object]
+"""One pass's summary of a shard (or of a group of shards), by metric."""
+
+
+def merge(step: int, parts: Iterable[Mapping[str, object]]) -> dict[str, object]:
+    """Pass `step`'s summaries as one: what the combining step would have read of them."""
+    merged: dict[str, object] = {}
+    for part in parts:
+        for metric, summary in part.items():
+            if metric not in merged:
+                merged[metric] = _empty(step, summary)
+            merged[metric] = _merged(step, merged[metric], summary)
+    return merged
+
+
+def _empty(step: int, like: object) -> object:
+    if step == 1:
+        return AverageAndRanks()
+    if step == 2:
+        assert isinstance(like, list)
+        return [{} for _ in like]
+    return {}
+
+
+def _added(into: dict[Any, int], given: Mapping[Any, int]) -> dict[Any, int]:
+    for key, n in given.items():
+        into[key] = into.get(key, 0) + n
+    return into
+
+
+def _merged(step: int, into: object, given: object) -> object:
+    if step == 1:
+        assert isinstance(into, AverageAndRanks) and isinstance(given, AverageAndRanks)
+        into.total += given.total
+        into.count += given.count
+        while len(into.months) < len(given.months):
+            into.months.append({})
+        for month, histogram in enumerate(given.months):
+            _added(into.months[month], histogram)
+        return into
+    if step == 2:
+        assert isinstance(into, list) and isinstance(given, list)
+        for month, values in enumerate(given):
+            _added(into[month], values)
+        return into
+    assert isinstance(into, dict) and isinstance(given, dict)
+    return _added(into, given)
 
 
 # ---- pass 1: the averages and where each month's threshold falls ----------------------------
@@ -139,16 +214,7 @@ def combine_first(
     parts: Iterable[Mapping[str, AverageAndRanks]], min_peers: int
 ) -> dict[str, Thresholds]:
     merged = {metric: AverageAndRanks() for metric in COMPARED_METRICS}
-    for part in parts:
-        for metric, given in part.items():
-            into = merged[metric]
-            into.total += given.total
-            into.count += given.count
-            while len(into.months) < len(given.months):
-                into.months.append({})
-            for month, histogram in enumerate(given.months):
-                for b, n in histogram.items():
-                    into.months[month][b] = into.months[month].get(b, 0) + n
+    merged |= cast(dict[str, AverageAndRanks], merge(1, parts))
     out = {}
     for metric, total in merged.items():
         if total.count < min_peers:
@@ -193,11 +259,7 @@ def combine_second(
     merged: dict[str, list[Values]] = {
         metric: [{} for _ in s.places] for metric, s in state.items() if not s.withheld
     }
-    for part in parts:
-        for metric, months in part.items():
-            for month, values in enumerate(months):
-                for value, n in values.items():
-                    merged[metric][month][value] = merged[metric][month].get(value, 0) + n
+    merged |= cast(dict[str, list[Values]], merge(2, parts))
     out = {}
     for metric, s in state.items():
         thresholds = [
@@ -250,10 +312,8 @@ class Median:
 def combine_third(
     parts: Iterable[Mapping[str, Histogram]], state: Mapping[str, Thresholds]
 ) -> dict[str, Median]:
-    merged: dict[str, Counter[int]] = {metric: Counter() for metric in state}
-    for part in parts:
-        for metric, histogram in part.items():
-            merged[metric].update(histogram)
+    merged: dict[str, Histogram] = {metric: {} for metric in state}
+    merged |= cast(dict[str, Histogram], merge(3, parts))
     out = {}
     for metric, s in state.items():
         cohort = sum(merged[metric].values())
@@ -283,10 +343,7 @@ def combine_fourth(
     parts: Iterable[Mapping[str, Values]], state: Mapping[str, Median]
 ) -> dict[str, Benchmark]:
     merged: dict[str, Values] = {metric: {} for metric in state}
-    for part in parts:
-        for metric, values in part.items():
-            for value, n in values.items():
-                merged[metric][value] = merged[metric].get(value, 0) + n
+    merged |= cast(dict[str, Values], merge(4, parts))
     out = {}
     for metric, s in state.items():
         if s.withheld:

@@ -1,6 +1,7 @@
-"""What the reply-due alert run reads and writes: the registry, each seller store's contacts
-of the alert window (the sparse `OpenContacts` index live, the `Contacts` index as of a past
-instant), the alerts' claims (`ALERT#`), and the product's event bus it publishes to.
+"""What the reply-due alert run reads and writes: the contacts of the alert window (live,
+the sparse `Waiting` index by the hour they arrived; as of a past instant, a registry
+shard's seller stores and their `Contacts` index), the alerts' claims (`ALERT#`), and the
+product's event bus it publishes to.
 
 A claim is one item per contact and threshold. Taken with a condition (absent, or unsent
 with its lease run out), it lets one run at a time publish the alert; once published it is
@@ -40,12 +41,12 @@ class AlertStore(RegistryItems, ContactIndexes):
         self.bus = self.settings.required("event_bus_name")
         self.events = events or aws_client("events")
 
-    def claims(self, seller: str, store: str) -> dict[str, Claim]:
-        """The seller store's alert claims (those of the last days: they expire), by alert
-        id. Eventually consistent: a stale answer only sends a run to take a claim whose
-        condition then refuses it."""
+    def claims(self, alerts: Sequence[ReplyDue]) -> dict[str, Claim]:
+        """The claims of `alerts` that have one, by alert id: batch reads of their keys (a
+        hundred a request), whatever else the seller stores hold."""
         found = {}
-        for item in self.table.query_partition(keys.alert_pk(seller, store)):
+        unique = {a.alert_id: a for a in alerts}.values()
+        for item in self.table.batch_get([_key(a) for a in unique]):
             found[item["alert_id"]["S"]] = Claim(
                 "sent_at" in item, int(item.get("lease_until", {"N": "0"})["N"])
             )

@@ -19,6 +19,7 @@ from csinsights.domain.contacts import OpenContact
 from csinsights.domain.entities import ContactState, OrderState, Placed, Received, Stamp, Vote
 from csinsights.domain.metrics import Counts
 from csinsights.domain.run import SellerStoreCounts, Snapshot
+from csinsights.domain.sharded import AverageAndRanks, Median, MetricInput, Place, Thresholds
 from csinsights.models.records import RejectedEvent, ReportRecord, ReportRequest
 from csinsights.store import keys
 
@@ -388,3 +389,156 @@ def rejected_of(item: Mapping[str, Any]) -> RejectedEvent:
         body_bytes=int(item["body_bytes"]["N"]) if "body_bytes" in item else None,
         body_sha256=item["body_sha256"]["S"] if "body_sha256" in item else None,
     )
+
+
+# ---- the reply-due alerts' index ------------------------------------------------------------
+def waiting_index(
+    seller: str, store: str, contact_id: str, contact: ContactState
+) -> dict[str, Any]:
+    """The `Waiting` index's keys of a contact waiting for a reply (as `open_contact_index`
+    decides), by the UTC hour of its first message: what an alert run reads."""
+    first = contact.first_received()
+    if first is None or contact.responded or contact.no_response_needed:
+        return {}
+    received = iso(first.stamp.at)
+    hour = received[:13]
+    return {
+        keys.WAITING_PK: {
+            "S": keys.waiting_pk(hour, keys.waiting_shard(seller, store, contact_id))
+        },
+        keys.WAITING_SK: {"S": keys.waiting_sk(received, seller, store, contact_id)},
+    }
+
+
+def waiting_contact(item: Mapping[str, Any]) -> OpenContact:
+    """A `Waiting` index entry (it projects an open contact's owner, message and order)."""
+    return open_contact(item["seller_id"]["S"], item["store_id"]["S"], item)
+
+
+# ---- a run's store benchmarks, shard by shard ----------------------------------------------
+def _text(value: Fraction | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def benchmark_input_to_json(inputs: Mapping[str, MetricInput]) -> dict[str, Any]:
+    """`[figure, denominator, self-fulfilled figure, [[month figure, denominator], ...]]` a
+    metric, figures exact as text."""
+    return {
+        metric: [
+            _text(i.value),
+            i.denominator,
+            _text(i.self_fulfilled),
+            [[_text(v), d] for v, d in i.months],
+        ]
+        for metric, i in inputs.items()
+    }
+
+
+def benchmark_input_from_json(data: Mapping[str, Any]) -> dict[str, MetricInput]:
+    return {
+        metric: MetricInput(
+            _fraction(value),
+            int(denominator),
+            _fraction(self_fulfilled),
+            tuple((_fraction(v), int(d)) for v, d in months),
+        )
+        for metric, (value, denominator, self_fulfilled, months) in data.items()
+    }
+
+
+def _histogram(data: Mapping[str, int]) -> dict[int, int]:
+    return {int(b): int(n) for b, n in data.items()}
+
+
+def _values_to_json(values: Mapping[Fraction, int]) -> list[list[Any]]:
+    return [[str(v), n] for v, n in sorted(values.items())]
+
+
+def _values(data: list[list[Any]]) -> dict[Fraction, int]:
+    return {Fraction(v): int(n) for v, n in data}
+
+
+def _place(place: Place | None) -> list[int] | None:
+    return None if place is None else [place.bucket, place.position]
+
+
+def _place_of(data: list[int] | None) -> Place | None:
+    return None if data is None else Place(int(data[0]), int(data[1]))
+
+
+def pass_summary_to_json(step: int, summary: Mapping[str, Any]) -> dict[str, Any]:
+    """One shard's summary of benchmark pass `step` (1 to 4)."""
+    if step == 1:
+        return {
+            metric: {
+                "total": str(part.total),
+                "count": part.count,
+                "months": [{str(b): n for b, n in h.items()} for h in part.months],
+            }
+            for metric, part in summary.items()
+        }
+    if step == 2:
+        return {metric: [_values_to_json(v) for v in months] for metric, months in summary.items()}
+    if step == 3:
+        return {metric: {str(b): n for b, n in h.items()} for metric, h in summary.items()}
+    return {metric: _values_to_json(values) for metric, values in summary.items()}
+
+
+def pass_summary_from_json(step: int, data: Mapping[str, Any]) -> dict[str, Any]:
+    if step == 1:
+        return {
+            metric: AverageAndRanks(
+                Fraction(part["total"]), int(part["count"]), [_histogram(h) for h in part["months"]]
+            )
+            for metric, part in data.items()
+        }
+    if step == 2:
+        return {metric: [_values(v) for v in months] for metric, months in data.items()}
+    if step == 3:
+        return {metric: _histogram(h) for metric, h in data.items()}
+    return {metric: _values(values) for metric, values in data.items()}
+
+
+def pass_state_to_json(state: Mapping[str, Thresholds | Median]) -> dict[str, Any]:
+    """A store's benchmarks between two passes: thresholds and where ranks fall."""
+    out: dict[str, Any] = {}
+    for metric, s in state.items():
+        out[metric] = {
+            "kind": "median" if isinstance(s, Median) else "thresholds",
+            "withheld": s.withheld,
+            "average": _text(s.average),
+            "places": [_place(p) for p in s.places],
+            "thresholds": [_text(t) for t in s.thresholds],
+        }
+    return out
+
+
+def pass_state_from_json(data: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for metric, s in data.items():
+        average = _fraction(s["average"])
+        thresholds = [_fraction(t) for t in s["thresholds"]]
+        places = [_place_of(p) for p in s["places"]]
+        if s["kind"] == "median":
+            out[metric] = Median(s["withheld"], average, thresholds, [p for p in places if p])
+        else:
+            out[metric] = Thresholds(s["withheld"], average, places, thresholds)
+    return out
+
+
+# ---- a run's seller list -------------------------------------------------------------------
+def sellers_part(sellers: Mapping[str, list[str]]) -> str:
+    """A part of a run's seller list: JSON Lines, `{"seller_id", "stores"}` a line."""
+    return "".join(
+        json.dumps({"seller_id": seller, "stores": stores}, separators=(",", ":")) + "\n"
+        for seller, stores in sellers.items()
+    )
+
+
+def sellers_of_part(body: bytes) -> dict[str, list[str]]:
+    sellers = {}
+    for line in body.decode().splitlines():
+        if line:
+            entry = json.loads(line)
+            sellers[entry["seller_id"]] = list(entry["stores"])
+    return sellers

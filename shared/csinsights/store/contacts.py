@@ -1,5 +1,6 @@
 """The indexes ingest keeps of a seller store's contacts and orders: the sparse
-`OpenContacts` (waiting for a reply now, by first received time), `Contacts` (every contact
+`OpenContacts` (waiting for a reply now, by first received time) and `Waiting` (the same
+contacts of every seller store by the hour they arrived), `Contacts` (every contact
 by first received time, its events projected: what is judged as of an instant) and
 `VotedOrders` (orders by their latest vote), and orders by id (consistent reads)."""
 
@@ -45,6 +46,22 @@ class ContactIndexes(TableStore):
                 condition, values, IndexName=keys.OPEN_CONTACTS, Limit=limit
             )
         return [codecs.open_contact(seller, store, item) for item in items]
+
+    def waiting(
+        self, hour: str, shard: int, received_from: datetime, received_before: datetime
+    ) -> list[OpenContact]:
+        """One partition of the sparse `Waiting` index: an hour's open contacts of every
+        seller store (a shard of them), first received in [from, before)."""
+        values = {
+            ":pk": {"S": keys.waiting_pk(hour, shard)},
+            ":lo": {"S": codecs.iso(received_from)},
+            ":hi": {"S": codecs.iso(received_before)},
+        }
+        condition = f"{keys.WAITING_PK} = :pk AND {keys.WAITING_SK} BETWEEN :lo AND :hi"
+        return [
+            codecs.waiting_contact(item)
+            for item in self.table.query(condition, values, IndexName=keys.WAITING)
+        ]
 
     def contacts(
         self, seller: str, store: str, start: datetime, end: datetime, newest_first: bool = False

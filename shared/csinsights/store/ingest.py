@@ -89,6 +89,7 @@ class IngestStore(RejectedEvents):
                 "contact_id": {"S": cid},
                 **codecs.encode_contact(contact),
                 **codecs.open_contact_index(seller, store, cid, contact),
+                **codecs.waiting_index(seller, store, cid, contact),
                 **codecs.contact_index(seller, store, cid, contact),
             }
             last = _latest_event_day(

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import IO, Protocol
+from typing import IO, NamedTuple, Protocol
 
 from csinsights.config import Settings
 from csinsights.domain.alerts import ReplyDue
@@ -25,6 +25,7 @@ from csinsights.domain.benchmarks import Benchmark
 from csinsights.domain.contacts import OpenContact
 from csinsights.domain.entities import ContactState, OrderState
 from csinsights.domain.run import AggregateItem, SellerStoreCounts, Snapshot
+from csinsights.domain.sharded import BenchmarkInput
 from csinsights.models.records import RejectedEvent, ReportRecord, ReportRequest
 
 MAX_TRANSACTION_ITEMS = 100
@@ -33,6 +34,15 @@ MAX_TRANSACTION_ITEMS = 100
 
 MAX_ALERTS_PUBLISHED = 10
 """Alerts one publish request may carry (EventBridge's `PutEvents` limit)."""
+
+
+class ShardInput(NamedTuple):
+    """A seller store's benchmark inputs, in the shard of its store's benchmarks."""
+
+    store: str
+    shard: int
+    seller: str
+    inputs: BenchmarkInput
 
 
 class TooManyItems(Exception):
@@ -104,11 +114,20 @@ class IngestPort(Configured, KeepsRejected, Protocol):
 
 
 class Registry(Protocol):
-    def seller_stores(self) -> list[tuple[str, str]]:
-        """Every registered (seller, store), by registry shard, then seller and store."""
+    def registry_shard(self, shard: int, shards: int) -> list[tuple[str, str]]:
+        """The registered (seller, store)s of registry shard `shard` of `shards` (a range of
+        the registry's buckets, `keys.registry_buckets`), by bucket, then seller and store."""
 
     def stores_of(self, seller: str) -> list[str]:
         """The seller's registered stores, sorted."""
+
+
+class Stores(Protocol):
+    def put_stores(self, stores: Iterable[str]) -> None:
+        """Note stores as having sellers (idempotent: a store noted twice is noted once)."""
+
+    def stores(self) -> list[str]:
+        """Every store noted, sorted."""
 
 
 class OpenContacts(Protocol):
@@ -123,6 +142,15 @@ class OpenContacts(Protocol):
     ) -> list[OpenContact]:
         """Contacts waiting for a reply now (not answered, not marked as needing none; an
         auto-reply answers nothing), first received in [from, before), oldest first."""
+
+
+class WaitingContacts(Protocol):
+    def waiting(
+        self, hour: str, shard: int, received_from: datetime, received_before: datetime
+    ) -> list[OpenContact]:
+        """The contacts of every seller store waiting for a reply now whose first message
+        arrived in UTC hour `hour` (`2026-11-19T13`) and in [from, before), in `Waiting`
+        index shard `shard`, by received time."""
 
 
 class ContactsByTime(Protocol):
@@ -155,9 +183,10 @@ class StoreBenchmarks(Protocol):
         """The store's benchmarks of `day`, or the newest, with their day."""
 
 
-class RunPort(Configured, Registry, OpenContacts, Snapshots, StoreBenchmarks, Protocol):
+class RunPort(Configured, Registry, Stores, OpenContacts, Snapshots, StoreBenchmarks, Protocol):
     """The scheduled run's steps: the registry, each seller store's aggregate deltas, the
-    per-seller counts a step leaves for the next, the benchmarks, the snapshots."""
+    per-seller counts and benchmark inputs a step leaves for the next, the benchmarks, the
+    snapshots."""
 
     def aggregates(
         self, seller: str, store: str, first_day: date, last_day: date
@@ -169,13 +198,18 @@ class RunPort(Configured, Registry, OpenContacts, Snapshots, StoreBenchmarks, Pr
         self, day: date, store: str, seller: str, counts: SellerStoreCounts
     ) -> None: ...
 
-    def store_seller_counts(self, day: date, store: str) -> Iterator[tuple[str, SellerStoreCounts]]:
-        """Every seller's counts of the store and day, by seller."""
-
     def seller_counts(
         self, day: date, seller: str, stores: Iterable[str]
     ) -> dict[str, SellerStoreCounts]:
         """The seller's counts of the day in those of `stores` that have them."""
+
+    def put_benchmark_inputs(self, day: date, inputs: Sequence[ShardInput]) -> None:
+        """Each seller store's benchmark inputs of the day, in its store's shard."""
+
+    def benchmark_inputs(
+        self, day: date, store: str, shard: int
+    ) -> Iterator[tuple[str, BenchmarkInput]]:
+        """One shard's benchmark inputs of the store and day, by seller."""
 
 
 class Files(Protocol):
@@ -239,11 +273,11 @@ class QuotaPort(Configured, Protocol):
         """Uncount one request that was counted (`Conflict` if none is)."""
 
 
-class AlertPort(Configured, Registry, OpenContacts, ContactsByTime, Protocol):
+class AlertPort(Configured, Registry, WaitingContacts, ContactsByTime, Protocol):
     """The reply-due alert run: the contacts it could alert, the alerts' claims, the bus."""
 
-    def claims(self, seller: str, store: str) -> dict[str, Claim]:
-        """The seller store's alert claims (of the last days: they expire), by alert id."""
+    def claims(self, alerts: Sequence[ReplyDue]) -> dict[str, Claim]:
+        """The claims of those of `alerts` that have one, by alert id."""
 
     def claim(self, alert: ReplyDue, lease_until: int, now: datetime) -> bool:
         """Take the alert until `lease_until` (epoch s): False when another run has sent

@@ -4,22 +4,24 @@ the contacts still waiting (for the insights page)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
 from csinsights.domain.run import AggregateItem, SellerStoreCounts
+from csinsights.domain.sharded import BenchmarkInput
 from csinsights.store import codecs, keys
 from csinsights.store.contacts import ContactIndexes
 from csinsights.store.dynamo import expires_at
+from csinsights.store.ports import ShardInput
 from csinsights.store.published import Published
-from csinsights.store.registry import RegistryItems
+from csinsights.store.registry import RegistryItems, StoreItems
 
 RUN_COUNTS_DAYS = 35
 """How long a run's intermediate counts are kept: long enough to rerun a recent day."""
 
 
-class RunStore(RegistryItems, ContactIndexes, Published):
+class RunStore(RegistryItems, StoreItems, ContactIndexes, Published):
     def aggregates(
         self, seller: str, store: str, first_day: date, last_day: date
     ) -> list[AggregateItem]:
@@ -46,10 +48,6 @@ class RunStore(RegistryItems, ContactIndexes, Published):
             }
         )
 
-    def store_seller_counts(self, day: date, store: str) -> Iterator[tuple[str, SellerStoreCounts]]:
-        for item in self.table.query_partition(keys.run_pk(day, store)):
-            yield item["sk"]["S"], codecs.seller_store_counts_from_json(codecs.data_of(item))
-
     def seller_counts(
         self, day: date, seller: str, stores: Iterable[str]
     ) -> dict[str, SellerStoreCounts]:
@@ -60,6 +58,24 @@ class RunStore(RegistryItems, ContactIndexes, Published):
             )
             for item in self.table.batch_get(wanted)
         }
+
+    def put_benchmark_inputs(self, day: date, inputs: Sequence[ShardInput]) -> None:
+        self.table.batch_put(
+            [
+                {
+                    **keys.key(keys.benchmark_input_pk(day, i.store, i.shard), i.seller),
+                    "data": codecs.data_attribute(codecs.benchmark_input_to_json(i.inputs)),
+                    "expires_at": expires_at(day, RUN_COUNTS_DAYS),
+                }
+                for i in inputs
+            ]
+        )
+
+    def benchmark_inputs(
+        self, day: date, store: str, shard: int
+    ) -> Iterator[tuple[str, BenchmarkInput]]:
+        for item in self.table.query_partition(keys.benchmark_input_pk(day, store, shard)):
+            yield item["sk"]["S"], codecs.benchmark_input_from_json(codecs.data_of(item))
 
 
 if TYPE_CHECKING:

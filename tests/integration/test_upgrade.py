@@ -1,0 +1,170 @@
+"""A table written by an earlier release upgrades in place: the golden items of layout 1
+(`tests/golden/v1`, written by that release's own code) loaded into a table of today's
+template, the layout migration run through its functions' handlers (stopped midway and
+resumed, then run again), and today's run and alert run then answer what that release
+answered: the same documents, the same alerts owed, and none published twice (its claims
+survive the upgrade)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from csinsights.config import Settings
+from csinsights.store import keys
+from csinsights.store.migration import MigrationStore
+from csinsights_local.alerts import run_alerts
+from csinsights_local.replay import deployed_documents
+from csinsights_local.run import run_metrics
+from csinsights_local.stack import Deployment
+from tests.alerting import Clock, alert_run
+
+GOLDEN = Path(__file__).parents[1] / "golden" / "v1"
+T = "2026-11-26T00:00:00Z"
+AT = datetime(2026, 11, 26, tzinfo=UTC)
+
+
+def golden_items() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (GOLDEN / "items.jsonl").read_text().splitlines()]
+
+
+def expected() -> dict[str, Any]:
+    return dict(json.loads((GOLDEN / "expected.json").read_text()))
+
+
+def load(stack: Deployment, items: list[dict[str, Any]]) -> None:
+    """The items as DynamoDB's JSON has them, written unchanged."""
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    table = stack.outputs["EventsTableName"]
+    for start in range(0, len(items), 25):
+        batch = items[start : start + 25]
+        client.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": i}} for i in batch]})
+
+
+def scan(stack: Deployment) -> list[dict[str, Any]]:
+    pages = boto3.client("dynamodb", region_name="us-east-1").get_paginator("scan")
+    return [
+        item
+        for page in pages.paginate(TableName=stack.outputs["EventsTableName"])
+        for item in page["Items"]
+    ]
+
+
+class Context:
+    """A Lambda context whose time runs out after `pages` scan pages (then another page
+    never fits)."""
+
+    def __init__(self, function: str, pages: int) -> None:
+        self.function_name = function
+        self.memory_limit_in_mb = 512
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{function}"
+        self.aws_request_id = "upgrade"
+        self.pages = pages
+
+    def get_remaining_time_in_millis(self) -> int:
+        self.pages -= 1
+        return 900_000 if self.pages > 0 else 1_000
+
+
+def migrate(stack: Deployment, segments: int, pages_an_invocation: int) -> list[dict[str, Any]]:
+    """The migration state machine's steps by their handlers: the plan, then each segment
+    invoked again until it is done. Returns every segment invocation's answer."""
+    parts = stack.invoke("MigratePlanFunction", {"segments": segments})["parts"]
+    module = stack.handler_module("MigrateFunction")
+    answers = []
+    with stack.environment_of("MigrateFunction"):
+        for part in parts:
+            while True:
+                answer = module.handler(part, Context("MigrateFunction", pages_an_invocation))
+                answers.append(answer)
+                if answer["done"]:
+                    break
+    return answers
+
+
+@pytest.fixture
+def upgraded(stack: Deployment, monkeypatch: pytest.MonkeyPatch) -> Deployment:
+    monkeypatch.setattr("csinsights.store.migration.SCAN_PAGE_ITEMS", 100)
+    items = golden_items()
+    assert any(i["pk"]["S"].startswith(keys.LEGACY_REGISTRY_PREFIX) for i in items)
+    load(stack, items)
+    answers = migrate(stack, segments=3, pages_an_invocation=2)
+    assert len(answers) > 3  # segments stopped for time and resumed
+    return stack
+
+
+def test_the_upgraded_table_holds_the_new_layout_and_everything_else_unchanged(
+    upgraded: Deployment,
+) -> None:
+    before = {(i["pk"]["S"], i["sk"]["S"]): i for i in golden_items()}
+    after = {(i["pk"]["S"], i["sk"]["S"]): i for i in scan(upgraded)}
+    legacy = {k for k in before if k[0].startswith(keys.LEGACY_REGISTRY_PREFIX)}
+    assert not any(k[0].startswith(keys.LEGACY_REGISTRY_PREFIX) for k in after)
+    moved = {
+        (keys.registry_pk(before[k]["seller_id"]["S"]), keys.registry_sk(*k[1].split("#"))): k
+        for k in legacy
+    }
+    assert set(moved) <= set(after)
+    assert len(moved) == len(legacy) == 7  # 4 sellers, 7 seller stores
+    for new, old in moved.items():
+        assert {n: v for n, v in after[new].items() if n not in ("pk", "sk")} == {
+            n: v for n, v in before[old].items() if n not in ("pk", "sk")
+        }
+    indexed = 0
+    for key, item in before.items():
+        if key in legacy:
+            continue
+        now = after[key]
+        added = {n for n in now if n not in item}
+        if added:
+            assert key[0].startswith("CONTACT#") and added == {keys.WAITING_PK, keys.WAITING_SK}
+            assert keys.OPEN_PK in item  # exactly the open contacts gain the index
+            indexed += 1
+        assert {n: v for n, v in now.items() if n in item} == item
+    assert indexed == sum(
+        1 for k, i in before.items() if k[0].startswith("CONTACT#") and keys.OPEN_PK in i
+    )
+    assert indexed > 0
+    progress = [k for k in after if k[0] == "LAYOUT"]
+    assert len(progress) == 3
+
+
+def test_a_finished_or_repeated_migration_changes_nothing(upgraded: Deployment) -> None:
+    items = sorted(json.dumps(i, sort_keys=True) for i in scan(upgraded) if i["pk"]["S"] != "LAYOUT")
+    again = migrate(upgraded, segments=3, pages_an_invocation=2)
+    assert all(a["done"] for a in again) and len(again) == 3  # done already: nothing read
+    fresh = migrate(upgraded, segments=5, pages_an_invocation=50)  # a new scan, all over
+    assert all(a["done"] for a in fresh)
+    with upgraded.environment_of("MigrateFunction"):
+        store = MigrationStore(settings=Settings())
+    assert sum(
+        int(store.table.get(keys.layout_key(keys.LAYOUT_VERSION, f"{s}/5"))["upgraded"]["N"])  # type: ignore[index]
+        for s in range(5)
+    ) == 0
+    assert (
+        sorted(json.dumps(i, sort_keys=True) for i in scan(upgraded) if i["pk"]["S"] != "LAYOUT")
+        == items
+    )
+
+
+def test_the_upgraded_table_gives_the_documents_and_alerts_of_before(upgraded: Deployment) -> None:
+    want = expected()
+    run = run_metrics(upgraded, T)
+    documents = [d.to_json() for d in deployed_documents(upgraded, run, 28)]
+    assert documents == want["sellers"]
+    assert len(documents) == 4
+    # The alerts owed at T: as of T (the Contacts index, registry shard by shard) and live
+    # at T (the Waiting index the migration filled), both those of before.
+    clock = Clock()
+    clock.now = AT
+    owed = [a.detail() for a in alert_run(upgraded, clock).due(AT)]
+    assert owed == want["alerts"] and len(owed) == 2
+    live = [a.detail() for a in alert_run(upgraded, clock).due()]
+    assert live == want["alerts"]
+    # ... and sent before the upgrade: their claims hold, nothing goes out twice.
+    assert run_alerts(upgraded, AT) == []
