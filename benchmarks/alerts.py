@@ -3,11 +3,14 @@
 A fresh metered stack holds `open_contacts` contacts due for an alert (30 h old, spread
 over 10 sellers x 2 stores), then as many again of everything a run must not pay for:
 answered contacts of the same hours, contacts past 48 h, contacts too young, and their
-orders (`noise` times the open contacts). Four runs of the real alert function, each its
-own meter phase: live (the sparse `OpenContacts` index) publishing every alert, live again
+orders (`noise` times the open contacts). Four runs of the alert state machine
+(`run_alert_machine`: the plan function, then the alert function once per partition, each
+by its real handler), each run its own meter phase (both functions' calls): live (the
+`Waiting` index, an hour of the window a partition) publishing every alert, live again
 (nothing new: the steady state every 15 minutes), and the same two as of a past instant
-(the `Contacts` index, every contact of the window judged on its events before it).
-`python -m benchmarks.alerts [--quick]` runs this case alone.
+(a registry shard a partition: its seller stores' `Contacts` index, every contact of the
+window judged on its events before it). `python -m benchmarks.alerts [--quick]` runs this
+case alone.
 """
 
 from __future__ import annotations
@@ -23,12 +26,14 @@ from typing import Any
 import boto3
 
 from benchmarks.meter import Meter
-from csinsights_local.alerts import ALERT_FUNCTION, run_alerts
 from csinsights_local.pipeline import ingest_direct
+from csinsights_local.run import published_alerts, run_alert_machine
 from csinsights_local.stack import deploy
 
 SELLER_STORES = [(f"SELLER{s:03}", store) for s in range(1, 11) for store in ("US", "DE")]
 PER = 1000
+ALERT_FUNCTIONS = ("AlertPlanFunction", "AlertFunction")
+"""The alert state machine's functions: the plan, then one invocation per partition."""
 RUNS = ("live, publishing", "live, nothing new", "as of, publishing", "as of, nothing new")
 
 
@@ -66,12 +71,18 @@ def stream(now: datetime, open_contacts: int, noise: int) -> list[dict[str, Any]
 
 
 def _phase_figures(
-    meter: Meter, name: str, alerts: int, put_events: int, open_contacts: int
+    meter: Meter,
+    name: str,
+    alerts: int,
+    put_events: int,
+    open_contacts: int,
+    invocations: Counter[str],
 ) -> dict[str, Any]:
     phase = meter.get(name)
     scale = PER / open_contacts
     return {
         "alerts_published": alerts,
+        "invocations": {f: invocations[f] for f in ALERT_FUNCTIONS},
         "requests": dict(sorted(phase.requests.items())),
         "requests_per_1000_open": phase.total_requests * scale,
         "rru_per_1000_open": phase.rru * scale,
@@ -110,12 +121,19 @@ def alert_cost(
             if label == "as of, publishing":  # a fresh set of claims for the as-of runs
                 _forget_claims(deployment.outputs["EventsTableName"], meter.unmetered)
             meter.phase = label
-            published = run_alerts(deployment, instant)
+            run = run_alert_machine(deployment, instant)
             meter.phase = "setup"
+            invocations = Counter(i.function for i in run.invocations)
             results[label] = _phase_figures(
-                meter, label, len(published), put_events[label], open_contacts
+                meter,
+                label,
+                len(published_alerts(run)),
+                put_events[label],
+                open_contacts,
+                invocations,
             )
-        del deployment.logs[ALERT_FUNCTION]
+        for function in ALERT_FUNCTIONS:
+            deployment.logs.pop(function, None)
     return results
 
 
@@ -136,6 +154,15 @@ def alert_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for label in RUNS:
         figures = result[label]
+        out.append(
+            {
+                "name": f"alerts {label}: invocations (plan + partitions)",
+                "value": sum(figures["invocations"].values()),
+                "unit": "invocations",
+                "goal": "",
+                "verdict": "info",
+            }
+        )
         for figure, what, unit in (
             ("requests", "DynamoDB requests", "req"),
             ("rru", "RRU", "RRU"),

@@ -53,17 +53,15 @@ from csinsights_local.bulk import bulk_order
 from csinsights_local.generator import StreamShape, generate
 from csinsights_local.pipeline import ingest_direct
 from csinsights_local.replay import replay_events
-from csinsights_local.run import run_metrics
+from csinsights_local.run import METRICS_STEPS, listed_sellers, run_metrics
 from csinsights_local.stack import FAKE_CREDENTIALS, REGION, Deployment, deploy
 
 HERE = Path(__file__).resolve().parent
 INGEST = "IngestFunction"
-RUN_STEPS = (
-    "MetricsPlanFunction",
-    "MetricsSellersFunction",
-    "MetricsBenchmarksFunction",
-    "MetricsPublishFunction",
-)
+RUN_FUNCTIONS = tuple(METRICS_STEPS)
+"""The metrics run's functions, each metered in its own phase (plan, the seller list's parts,
+the benchmark shards, the sellers' counts, the benchmark passes, publishing)."""
+SELLERS_FUNCTION = "MetricsSellersFunction"
 GOAL_WRU_PER_EVENT = 2.0
 GOAL_REQUESTS_PER_EVENT = 1.0
 GOAL_LIVE_WRU_PER_EVENT = 2.5  # a live stream, table WRU upper bound
@@ -436,24 +434,32 @@ def naive_baseline(stream: list[dict[str, Any]]) -> dict[str, Any]:
 def scheduled_run(
     deployment: Deployment, meter: Meter, walls: dict[str, float], as_of: str
 ) -> dict[str, Any]:
+    """The whole metrics state machine on `deployment` (`run_metrics`), each function's
+    DynamoDB calls in its own meter phase."""
+    calls: Counter[str] = Counter()
     started = time.perf_counter()
-    plan = run_metrics(deployment, as_of)
+    result = run_metrics(deployment, as_of)
     wall = time.perf_counter() - started
-    sellers = len(plan["sellers"])
-    pairs = sum(len(s["stores"]) for s in plan["sellers"])
-    steps = {name: meter.get(name) for name in RUN_STEPS}
-    _require_metered(steps["MetricsSellersFunction"], "scheduled run")
+    calls.update(i.function for i in result.invocations)
+    listed = listed_sellers(deployment, result.output)
+    sellers = len(listed)
+    pairs = sum(len(stores) for stores in listed.values())
+    steps = {name: meter.get(name) for name in RUN_FUNCTIONS}
+    _require_metered(steps[SELLERS_FUNCTION], "scheduled run")
     requests = sum(p.total_requests for p in steps.values())
     rru = sum(p.rru for p in steps.values())
     wru = sum(p.wru_standard for p in steps.values())
     in_calls = sum(p.seconds_in_calls for p in steps.values())
-    sellers_step = steps["MetricsSellersFunction"]
+    sellers_step = steps[SELLERS_FUNCTION]
+    parts = calls[SELLERS_FUNCTION]
     return {
         "as_of": as_of,
         "sellers": sellers,
         "seller_stores": pairs,
         "wall_seconds": round(wall, 3),
-        "wall_seconds_by_step": {k: round(walls.get(k, 0.0), 3) for k in RUN_STEPS},
+        "wall_seconds_by_step": {k: round(walls.get(k, 0.0), 3) for k in RUN_FUNCTIONS},
+        "invocations_by_step": {k: calls[k] for k in RUN_FUNCTIONS},
+        "run_shape": result.shape(),
         "seconds_in_dynamodb_calls": round(in_calls, 3),
         "steps": {name: p.as_dict() for name, p in steps.items()},
         "total": {
@@ -469,13 +475,16 @@ def scheduled_run(
             "wall_seconds_per_seller_outside_dynamodb": _per(wall - in_calls, sellers),
         },
         "sellers_step": {
+            "invocations": parts,
+            "note": "one invocation per part of the seller list (a registry shard's sellers); "
+            "the figures are summed over them",
             "requests": sellers_step.total_requests,
             "rru": sellers_step.rru,
             "requests_per_seller_store": _per(sellers_step.total_requests, pairs),
             "rru_per_seller_store": _per(sellers_step.rru, pairs),
             "aggregate_items_per_seller_store": _per(sellers_step.query_items, pairs),
             "aggregate_bytes_per_seller_store": _per(sellers_step.query_bytes, pairs),
-            "wall_seconds_per_seller": _per(walls.get("MetricsSellersFunction", 0.0), sellers),
+            "wall_seconds_per_seller": _per(walls.get(SELLERS_FUNCTION, 0.0), sellers),
         },
     }
 

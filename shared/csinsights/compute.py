@@ -12,9 +12,7 @@ whole store:
    just before each as they stood at its own end, the self-fulfilled counts of the
    benchmark window and of the last three calendar months; and the seller store's compact
    benchmark inputs, in its store's shard;
-5. per store, its benchmarks in four exact passes (`csinsights.domain.sharded`): each pass
-   over every shard (`benchmark_pass`), its summaries merged in groups when a store has
-   more than a fan-in of shards (`merge_summaries`), then combined (`combine`);
+5. per store, its benchmarks in four exact passes (`csinsights.benchmarking`);
 6. `publish_sellers`: per seller of one part, the snapshot the API reads (counts +
    benchmarks) and the reports in S3.
 
@@ -32,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
+from csinsights.benchmarking import ShardedBenchmarks
 from csinsights.domain import sharded
 from csinsights.domain.asof import end_of
 from csinsights.domain.catalogue import RESPONSE_DUE
@@ -89,6 +88,7 @@ class MetricsRun:
     def __init__(self, repository: RunPort, reports: RunFiles | None = None) -> None:
         self.repository = repository
         self.reports = reports
+        self.benchmarks = ShardedBenchmarks(repository, reports)
 
     @property
     def files(self) -> RunFiles:
@@ -174,64 +174,6 @@ class MetricsRun:
             counted[store] = benchmark_input(counts)
         return counted
 
-    # ---- 5: the stores' benchmarks ---------------------------------------------------------
-    def benchmark_pass(self, day: date, store: str, shard: int, step: int) -> None:
-        """One shard's summary of pass `step`."""
-        inputs = [given for _, given in self.repository.benchmark_inputs(day, store, shard)]
-        summary: Mapping[str, Any]
-        if step == 1:
-            summary = sharded.first_pass(inputs, self.repository.settings.min_volume)
-        else:
-            state = self._state(day, store, step - 1)
-            summary = _PASSES[step](inputs, state)
-        self._put_summary(day, store, step, 0, shard, summary)
-
-    def merge_summaries(self, day: date, store: str, shards: int, group: int, step: int) -> None:
-        """One merged summary of pass `step`: group `group` of the store's shards."""
-        fan_in = self.repository.settings.benchmark_fan_in
-        parts = [
-            self._summary(day, store, step, 0, shard)
-            for shard in sharded.merged_shards(group, shards, fan_in)
-        ]
-        self._put_summary(day, store, step, 1, group, sharded.merge(step, parts))
-
-    def combine(self, day: date, store: str, shards: int, step: int) -> None:
-        """Pass `step` combined for the store: what the next pass needs, or (after the
-        last) the store's benchmarks of the day."""
-        settings = self.repository.settings
-        groups = sharded.merge_groups(shards, settings.benchmark_fan_in)
-        level, count = (1, groups) if groups else (0, shards)
-        parts = [self._summary(day, store, step, level, i) for i in range(count)]
-        if step == 1:
-            decided: Mapping[str, Any] = sharded.combine_first(parts, settings.min_peers)
-        else:
-            decided = _COMBINES[step](parts, self._state(day, store, step - 1))
-        if step < sharded.PASSES:
-            self.files.put(
-                keys.benchmark_state_key(day, store, step),
-                json.dumps(codecs.pass_state_to_json(decided)),
-                "application/json",
-            )
-            return
-        self.repository.put_benchmarks(day, store, dict(decided))
-
-    def _state(self, day: date, store: str, step: int) -> dict[str, Any]:
-        body = self.files.read(keys.benchmark_state_key(day, store, step))
-        return codecs.pass_state_from_json(json.loads(body))
-
-    def _summary(self, day: date, store: str, step: int, level: int, index: int) -> Any:
-        body = self.files.read(keys.benchmark_summary_key(day, store, step, level, index))
-        return codecs.pass_summary_from_json(step, json.loads(body))
-
-    def _put_summary(
-        self, day: date, store: str, step: int, level: int, index: int, summary: Mapping[str, Any]
-    ) -> None:
-        self.files.put(
-            keys.benchmark_summary_key(day, store, step, level, index),
-            json.dumps(codecs.pass_summary_to_json(step, summary), separators=(",", ":")),
-            "application/json",
-        )
-
     # ---- 6: what sellers read --------------------------------------------------------------
     def publish_sellers(self, sellers: Mapping[str, list[str]], day: date) -> int:
         return sum(
@@ -297,15 +239,3 @@ class MetricsRun:
             datetime.now(UTC),
         )
         self.reports.put_report(seller, report)
-
-
-_PASSES: dict[int, Any] = {
-    2: sharded.second_pass,
-    3: sharded.third_pass,
-    4: sharded.fourth_pass,
-}
-_COMBINES: dict[int, Any] = {
-    2: sharded.combine_second,
-    3: sharded.combine_third,
-    4: sharded.combine_fourth,
-}

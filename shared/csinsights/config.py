@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from csinsights.domain.alerts import DEFAULT_THRESHOLDS_HOURS, valid_thresholds
-from csinsights.store.keys import REGISTRY_BUCKETS
 
 if TYPE_CHECKING:
     from csinsights.domain.targets import RenderRules
@@ -58,6 +57,8 @@ ENVIRONMENT = {
     "benchmark_fan_in": "BENCHMARK_FAN_IN",
 }
 """Each setting's environment variable."""
+MAX_REGISTRY_SHARDS = 1024
+"""The registry's buckets (`store.keys.REGISTRY_BUCKETS`): a shard lists at least one."""
 
 
 class MissingSetting(RuntimeError):
@@ -96,7 +97,7 @@ class Settings(BaseModel):
 
     report_requests_per_day: int = Field(default=20, ge=1)
     """Fair use: a seller's report requests a UTC day; beyond them the API answers 429."""
-    registry_shards: int = Field(default=1024, ge=1, le=REGISTRY_BUCKETS)
+    registry_shards: int = Field(default=1024, ge=1, le=MAX_REGISTRY_SHARDS)
     """How many parts the run lists the registry in, each counted and published by one
     invocation: at 2 million sellers (5 million seller stores), about 2,000 sellers a part."""
     benchmark_shard_sellers: int = Field(default=10_000, ge=1)

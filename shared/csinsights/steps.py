@@ -82,11 +82,11 @@ def benchmarks(run: MetricsRun, event: dict[str, Any]) -> dict[str, Any]:
     store, shards, index = item["store_id"], int(item["shards"]), int(item["index"])
     action = event["action"]
     if action == "pass":
-        run.benchmark_pass(day, store, index, step)
+        run.benchmarks.benchmark_pass(day, store, index, step)
     elif action == "merge":
-        run.merge_summaries(day, store, shards, index, step)
+        run.benchmarks.merge_summaries(day, store, shards, index, step)
     elif action == "combine":
-        run.combine(day, store, shards, step)
+        run.benchmarks.combine(day, store, shards, step)
     else:
         raise ValueError(f"unknown benchmark action {action!r}")
     return {"store_id": store, "step": step, "action": action}

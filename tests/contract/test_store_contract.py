@@ -19,15 +19,14 @@ from csinsights.domain.alerts import ReplyDue
 from csinsights.domain.batch import Plan, Stored, first_keys, plan_batch
 from csinsights.domain.benchmarks import Benchmark
 from csinsights.domain.entities import ContactState, OrderState
-from csinsights.domain.metrics import Counts
+from csinsights.domain.metrics import COMPARED_METRICS, Counts
 from csinsights.domain.run import AggregateItem, SellerStoreCounts, Snapshot
+from csinsights.domain.sharded import MetricInput
 from csinsights.errors import Conflict
 from csinsights.ingest import Ingestor, Message
 from csinsights.models.events import parse_event
 from csinsights.models.records import ReportRecord, ReportRequest
 from csinsights.store import keys
-from csinsights.domain.metrics import COMPARED_METRICS
-from csinsights.domain.sharded import MetricInput
 from csinsights.store.ports import MAX_TRANSACTION_ITEMS, EntityRequest, ShardInput, TooManyItems
 from tests.builders import (
     contact_received,

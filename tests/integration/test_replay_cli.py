@@ -69,7 +69,7 @@ def test_replay_prints_ingest_counts_and_a_document_per_seller(
 ) -> None:
     path, events = archive
     result = replay(capsys, str(path), "--as-of", T)
-    assert set(result) == {"ingest", "sellers"}
+    assert set(result) == {"ingest", "sellers", "run"}
     assert result["ingest"] == {
         "received": len(events) + 3,
         "accepted": len(events),
@@ -92,6 +92,41 @@ def test_replay_prints_ingest_counts_and_a_document_per_seller(
     pooled = docs["A1SELLER"]["metrics"]["preventable_contact_rate"]
     assert (pooled["numerator"], pooled["denominator"]) == (2, 4)
     assert docs["A1SELLER"]["metrics"]["customer_service_dissatisfaction_rate"]["value"] == 0.0
+
+
+def test_replay_prints_the_runs_shape_honouring_the_sharding_of_the_environment(
+    archive: tuple[Path, list[dict[str, Any]]],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Per step: how many invocations it fanned out to, the most store items one read and
+    requests one made. `REGISTRY_SHARDS` and `BENCHMARK_SHARD_SELLERS` shape it as they
+    shape a deployment's; the documents stay the same."""
+    path, _ = archive
+    default = replay(capsys, str(path), "--as-of", T, "--alerts")
+    assert list(default["run"]) == [
+        "plan",
+        "seller_counts",
+        "store_benchmarks",
+        "publish",
+        "alerts",
+    ]
+    for shape in default["run"].values():
+        assert set(shape) == {"invocations", "max_items_read", "max_requests"}
+    assert default["run"]["plan"]["invocations"] == 1 + 8  # the plan, 8 registry shards
+    assert default["run"]["seller_counts"]["invocations"] == 8
+    assert default["run"]["publish"]["invocations"] == 8
+    # one shard a store (2 stores): 4 passes of a pass and a combine each, and the sizing
+    assert default["run"]["store_benchmarks"]["invocations"] == 1 + 4 * (2 + 2)
+    monkeypatch.setenv("REGISTRY_SHARDS", "1")
+    monkeypatch.setenv("BENCHMARK_SHARD_SELLERS", "1")
+    sharded = replay(capsys, str(path), "--as-of", T, "--alerts")
+    assert sharded["run"]["plan"]["invocations"] == 1 + 1
+    assert sharded["run"]["publish"]["invocations"] == 1
+    # US's two sellers in two shards: a pass each, and a combine a store, four times
+    assert sharded["run"]["store_benchmarks"]["invocations"] == 1 + 4 * (3 + 2)
+    assert sharded["sellers"] == default["sellers"]
+    assert sharded["alerts"] == default["alerts"]
 
 
 def test_a_replay_in_archive_order_prints_the_same_document_as_in_bulk_order(

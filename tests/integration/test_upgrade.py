@@ -135,17 +135,22 @@ def test_the_upgraded_table_holds_the_new_layout_and_everything_else_unchanged(
 
 
 def test_a_finished_or_repeated_migration_changes_nothing(upgraded: Deployment) -> None:
-    items = sorted(json.dumps(i, sort_keys=True) for i in scan(upgraded) if i["pk"]["S"] != "LAYOUT")
+    items = sorted(
+        json.dumps(i, sort_keys=True) for i in scan(upgraded) if i["pk"]["S"] != "LAYOUT"
+    )
     again = migrate(upgraded, segments=3, pages_an_invocation=2)
     assert all(a["done"] for a in again) and len(again) == 3  # done already: nothing read
     fresh = migrate(upgraded, segments=5, pages_an_invocation=50)  # a new scan, all over
     assert all(a["done"] for a in fresh)
     with upgraded.environment_of("MigrateFunction"):
         store = MigrationStore(settings=Settings())
-    assert sum(
-        int(store.table.get(keys.layout_key(keys.LAYOUT_VERSION, f"{s}/5"))["upgraded"]["N"])  # type: ignore[index]
-        for s in range(5)
-    ) == 0
+    assert (
+        sum(
+            int(store.table.get(keys.layout_key(keys.LAYOUT_VERSION, f"{s}/5"))["upgraded"]["N"])  # type: ignore[index]
+            for s in range(5)
+        )
+        == 0
+    )
     assert (
         sorted(json.dumps(i, sort_keys=True) for i in scan(upgraded) if i["pk"]["S"] != "LAYOUT")
         == items

@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
 
-from csinsights.config import MissingSetting, Settings
+from csinsights.config import MAX_REGISTRY_SHARDS, MissingSetting, Settings
 from csinsights.errors import Busy, Conflict, StoreFault
 from csinsights.store import keys
 from csinsights.store.aws import translated
@@ -43,6 +43,10 @@ def test_a_sellers_stores_share_one_registry_bucket() -> None:
     assert 0 <= bucket < keys.REGISTRY_BUCKETS
     assert entries[0]["pk"]["S"] == f"REGISTRY#{bucket // keys.BUCKETS_A_GROUP}"
     assert entries[0]["sk"]["S"] == f"{bucket:04d}#A1SELLER#US"
+
+
+def test_the_configuration_allows_a_shard_per_registry_bucket_at_most() -> None:
+    assert MAX_REGISTRY_SHARDS == keys.REGISTRY_BUCKETS
 
 
 @pytest.mark.parametrize("shards", [1, 7, 8, 16, 100, 1024])

@@ -141,8 +141,7 @@ def _empty(step: int, like: object) -> object:
     if step == 1:
         return AverageAndRanks()
     if step == 2:
-        assert isinstance(like, list)
-        return [{} for _ in like]
+        return [{} for _ in cast(list[Values], like)]
     return {}
 
 
@@ -154,21 +153,20 @@ def _added(into: dict[Any, int], given: Mapping[Any, int]) -> dict[Any, int]:
 
 def _merged(step: int, into: object, given: object) -> object:
     if step == 1:
-        assert isinstance(into, AverageAndRanks) and isinstance(given, AverageAndRanks)
-        into.total += given.total
-        into.count += given.count
-        while len(into.months) < len(given.months):
-            into.months.append({})
-        for month, histogram in enumerate(given.months):
-            _added(into.months[month], histogram)
-        return into
+        total, part = cast(AverageAndRanks, into), cast(AverageAndRanks, given)
+        total.total += part.total
+        total.count += part.count
+        while len(total.months) < len(part.months):
+            total.months.append({})
+        for month, histogram in enumerate(part.months):
+            _added(total.months[month], histogram)
+        return total
     if step == 2:
-        assert isinstance(into, list) and isinstance(given, list)
-        for month, values in enumerate(given):
-            _added(into[month], values)
-        return into
-    assert isinstance(into, dict) and isinstance(given, dict)
-    return _added(into, given)
+        months = cast(list[Values], into)
+        for month, values in enumerate(cast(list[Values], given)):
+            _added(months[month], values)
+        return months
+    return _added(cast(dict[Any, int], into), cast(Mapping[Any, int], given))
 
 
 # ---- pass 1: the averages and where each month's threshold falls ----------------------------

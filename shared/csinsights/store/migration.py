@@ -5,6 +5,7 @@ where it stopped."""
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from typing import Any
 
 from csinsights.errors import Conflict
@@ -58,10 +59,9 @@ class MigrationStore(TableStore):
         """The entry under its new key (kept if ingest wrote it there already), then the
         old one deleted: a stop between the two only repeats the move."""
         moved = {**item, **new_key}
-        try:
+        # Registered again under the new layout meanwhile: that entry stays.
+        with suppress(Conflict):
             self.table.put(moved, ConditionExpression="attribute_not_exists(pk)")
-        except Conflict:
-            pass  # registered again under the new layout meanwhile: that entry stays
         self.table.delete(keys.key(item["pk"]["S"], item["sk"]["S"]))
 
     def add_attributes(self, item: dict[str, Any], attributes: dict[str, Any]) -> bool:

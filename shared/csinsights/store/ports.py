@@ -183,7 +183,20 @@ class StoreBenchmarks(Protocol):
         """The store's benchmarks of `day`, or the newest, with their day."""
 
 
-class RunPort(Configured, Registry, Stores, OpenContacts, Snapshots, StoreBenchmarks, Protocol):
+class BenchmarkShards(Configured, StoreBenchmarks, Protocol):
+    """The stores' benchmarks, shard by shard: each seller store's inputs, kept by the counts
+    step in its store's shard, read a shard at a time by each pass."""
+
+    def put_benchmark_inputs(self, day: date, inputs: Sequence[ShardInput]) -> None:
+        """Each seller store's benchmark inputs of the day, in its store's shard."""
+
+    def benchmark_inputs(
+        self, day: date, store: str, shard: int
+    ) -> Iterator[tuple[str, BenchmarkInput]]:
+        """One shard's benchmark inputs of the store and day, by seller."""
+
+
+class RunPort(Registry, Stores, OpenContacts, Snapshots, BenchmarkShards, Protocol):
     """The scheduled run's steps: the registry, each seller store's aggregate deltas, the
     per-seller counts and benchmark inputs a step leaves for the next, the benchmarks, the
     snapshots."""
@@ -202,14 +215,6 @@ class RunPort(Configured, Registry, Stores, OpenContacts, Snapshots, StoreBenchm
         self, day: date, seller: str, stores: Iterable[str]
     ) -> dict[str, SellerStoreCounts]:
         """The seller's counts of the day in those of `stores` that have them."""
-
-    def put_benchmark_inputs(self, day: date, inputs: Sequence[ShardInput]) -> None:
-        """Each seller store's benchmark inputs of the day, in its store's shard."""
-
-    def benchmark_inputs(
-        self, day: date, store: str, shard: int
-    ) -> Iterator[tuple[str, BenchmarkInput]]:
-        """One shard's benchmark inputs of the store and day, by seller."""
 
 
 class Files(Protocol):
