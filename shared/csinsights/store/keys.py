@@ -47,9 +47,9 @@ REGISTRY_BUCKETS = 1024
 """The registry's buckets, a seller's stores in one (part of the key layout: changing it
 moves every entry). A run's registry shards (`REGISTRY_SHARDS`, configuration) each list a
 contiguous range of them."""
-BUCKETS_A_GROUP = 16
-"""Consecutive buckets sharing a partition (64 partitions): a shard's range of buckets is
-one query per partition it spans, and a whole run's listing at most 64 + shards queries."""
+BUCKETS_A_GROUP = 64
+"""Consecutive buckets sharing a partition (16 partitions): a shard's range of buckets is
+one query per partition it spans, and a whole run's listing at most 16 + shards queries."""
 WAITING_SHARDS = 4
 """Partitions of each hour of the `Waiting` index (part of the key layout): an hour's open
 contacts are spread over them, so no partition takes a marketplace's hour of contacts."""
