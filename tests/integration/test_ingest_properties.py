@@ -89,7 +89,7 @@ def emptied(deployment: Deployment) -> Deployment:
 
 
 @settings(
-    max_examples=examples(ci=25, soak=100),
+    max_examples=examples(ci=10, soak=100),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target],
