@@ -42,10 +42,12 @@ def _queues(stack: Deployment) -> list[str]:
 @dataclass(frozen=True)
 class Saved:
     """A deployment's data at one moment: the table's items, the reports bucket's objects
-    (copied to STASH), the functions' log lengths. Its queues are empty then."""
+    (copied to STASH), the functions' environments and log lengths. Its queues are empty
+    then."""
 
     items: dict[tuple[str, str], dict[str, Any]]
     objects: dict[str, str]
+    environments: dict[str, dict[str, str]]
     logs: dict[str, int]
     queues: tuple[str, ...]
 
@@ -72,6 +74,7 @@ def save(stack: Deployment, queues: tuple[str, ...] = ()) -> Saved:
     return Saved(
         {_key(item): item for item in table_items(stack.outputs["EventsTableName"])},
         objects,
+        {function: dict(env) for function, env in stack.function_environments.items()},
         {function: len(lines) for function, lines in stack.logs.items()},
         every_queue,
     )
@@ -79,8 +82,8 @@ def save(stack: Deployment, queues: tuple[str, ...] = ()) -> Saved:
 
 def restore(stack: Deployment, saved: Saved) -> None:
     """Put the deployment's data back as it was saved: items and objects written since are
-    deleted, saved ones written back, queues emptied, later log lines dropped (checked
-    by tests/integration/test_saved_state.py)."""
+    deleted, saved ones written back, queues emptied, the functions' environments as they
+    were, later log lines dropped (checked by tests/integration/test_saved_state.py)."""
     dynamodb = boto3.client("dynamodb", region_name="us-east-1")
     table = stack.outputs["EventsTableName"]
     # Every saved item written back (reading the items to compare costs more than that).
@@ -106,5 +109,7 @@ def restore(stack: Deployment, saved: Saved) -> None:
     sqs = boto3.client("sqs", region_name="us-east-1")
     for url in saved.queues:
         sqs.purge_queue(QueueUrl=url)
+    for function, environment in saved.environments.items():
+        stack.function_environments[function] = dict(environment)
     for function in list(stack.logs):
         del stack.logs[function][saved.logs.get(function, 0) :]

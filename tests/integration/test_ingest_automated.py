@@ -9,6 +9,8 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from csinsights.config import Settings
 from csinsights.ingest import Ingestor, Message, Result
 from csinsights.store import keys
@@ -30,6 +32,13 @@ from tests.integration.api_client import OVERDUE, Api
 from tests.state import table_items
 
 SELLER = "A1SELLER"
+
+
+@pytest.fixture
+def stack(restored: Deployment) -> Deployment:
+    """The template as deployed: one deployment per module (and worker), restored before
+    each test instead of a new one."""
+    return restored
 
 
 def repository(stack: Deployment) -> IngestStore:
@@ -312,9 +321,7 @@ def test_a_stream_with_auto_replies_stores_the_aggregates_of_the_stream_without(
     ]
     assert sum(len(stamps) for stamps in auto_replied) == len(autos)
     assert not any(
-        "auto_replied" in item
-        for item in items
-        if item["pk"]["S"].startswith(f"CONTACT#{other}#")
+        "auto_replied" in item for item in items if item["pk"]["S"].startswith(f"CONTACT#{other}#")
     )
 
 

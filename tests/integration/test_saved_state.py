@@ -29,12 +29,15 @@ def by_key(item: dict[str, Any]) -> tuple[str, str]:
     return item["pk"]["S"], item["sk"]["S"]
 
 
-def test_restore_gives_back_the_saved_items_objects_queues_and_logs(stack: Deployment) -> None:
+def test_restore_gives_back_the_saved_items_objects_queues_environments_and_logs(
+    stack: Deployment,
+) -> None:
     ingest(stack, marketplace())
     run_metrics(stack, "2026-11-19T00:00:00Z")
     table, bucket = stack.outputs["EventsTableName"], stack.outputs["ReportsBucketName"]
     items, files = table_items(table), objects(bucket)
     lines = {function: list(logged) for function, logged in stack.logs.items()}
+    min_peers = stack.function_environments["ApiFunction"]["MIN_PEERS"]
     saved = save(stack)
 
     run_metrics(stack, "2026-11-20T00:00:00Z")  # new items and report files, items changed
@@ -47,6 +50,7 @@ def test_restore_gives_back_the_saved_items_objects_queues_and_logs(stack: Deplo
     dynamodb.delete_item(TableName=table, Key={"pk": gone["pk"], "sk": gone["sk"]})
     sqs.send_message(QueueUrl=stack.queue_url(), MessageBody="{}")
     stack.invoke("IngestFunction", sqs_batch(["not json"]))
+    stack.function_environments["ApiFunction"]["MIN_PEERS"] = "1"
     assert table_items(table) != items
     assert objects(bucket) != files
     assert {function: list(logged) for function, logged in stack.logs.items()} != lines
@@ -57,6 +61,7 @@ def test_restore_gives_back_the_saved_items_objects_queues_and_logs(stack: Deplo
     for url in saved.queues:
         attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
         assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "0"
+    assert stack.function_environments["ApiFunction"]["MIN_PEERS"] == min_peers == "5"
     assert {function: list(logged) for function, logged in stack.logs.items() if logged} == {
         function: logged for function, logged in lines.items() if logged
     }
