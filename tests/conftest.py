@@ -19,6 +19,8 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "CustomerServiceInsights")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "tests")
+# Retries in the functions try again at once: how long they wait is not what a test shows.
+os.environ.setdefault("RETRY_BACKOFF_SECONDS", "0")
 # A `csinsights serve` started by a test announces itself here, not in the user's state.
 os.environ["CSINSIGHTS_STATE_FILE"] = os.path.join(tempfile.mkdtemp(), "local-stack.json")
 
