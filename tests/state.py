@@ -5,6 +5,7 @@ deploys and prepares its stack once instead of once per test."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import boto3
@@ -15,9 +16,15 @@ STASH = "csinsights-tests-saved"
 """The bucket that keeps a copy of every saved object."""
 
 
+@cache
+def _client(service: str) -> Any:
+    """One client per service for the process: whichever moto is active answers it."""
+    return boto3.client(service, region_name="us-east-1")
+
+
 def table_items(table: str) -> list[dict[str, Any]]:
     """Every item of `table`, as DynamoDB returns them."""
-    client = boto3.client("dynamodb", region_name="us-east-1")
+    client = _client("dynamodb")
     return [
         item
         for page in client.get_paginator("scan").paginate(TableName=table)
@@ -27,7 +34,7 @@ def table_items(table: str) -> list[dict[str, Any]]:
 
 def _objects(bucket: str) -> dict[str, str]:
     """Key -> ETag of every object of `bucket`."""
-    s3 = boto3.client("s3", region_name="us-east-1")
+    s3 = _client("s3")
     return {
         entry["Key"]: entry["ETag"]
         for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
@@ -59,13 +66,13 @@ def _key(item: dict[str, Any]) -> tuple[str, str]:
 def save(stack: Deployment, queues: tuple[str, ...] = ()) -> Saved:
     """The deployment's data now; `queues`: more queues (beyond the template's) that
     `restore` empties."""
-    sqs = boto3.client("sqs", region_name="us-east-1")
+    sqs = _client("sqs")
     every_queue = (*_queues(stack), *queues)
     for url in every_queue:
         counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
         held = ("ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")
         assert all(counts[name] == "0" for name in held), f"{url} is not empty"
-    s3 = boto3.client("s3", region_name="us-east-1")
+    s3 = _client("s3")
     bucket = stack.outputs["ReportsBucketName"]
     s3.create_bucket(Bucket=STASH)
     objects = _objects(bucket)
@@ -84,7 +91,7 @@ def restore(stack: Deployment, saved: Saved) -> None:
     """Put the deployment's data back as it was saved: items and objects written since are
     deleted, saved ones written back, queues emptied, the functions' environments as they
     were, later log lines dropped (checked by tests/integration/test_saved_state.py)."""
-    dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+    dynamodb = _client("dynamodb")
     table = stack.outputs["EventsTableName"]
     # Every saved item written back (reading the items to compare costs more than that).
     writes: list[dict[str, Any]] = [
@@ -98,15 +105,18 @@ def restore(stack: Deployment, saved: Saved) -> None:
     for start in range(0, len(writes), 25):
         response = dynamodb.batch_write_item(RequestItems={table: writes[start : start + 25]})
         assert not response.get("UnprocessedItems")
-    s3 = boto3.client("s3", region_name="us-east-1")
+    s3 = _client("s3")
     bucket = stack.outputs["ReportsBucketName"]
     objects = _objects(bucket)
-    for key in objects.keys() - saved.objects.keys():
-        s3.delete_object(Bucket=bucket, Key=key)
+    written = sorted(objects.keys() - saved.objects.keys())
+    for start in range(0, len(written), 1000):
+        keys = [{"Key": key} for key in written[start : start + 1000]]
+        response = s3.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
+        assert not response.get("Errors")
     for key, etag in saved.objects.items():
         if objects.get(key) != etag:
             s3.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": STASH, "Key": key})
-    sqs = boto3.client("sqs", region_name="us-east-1")
+    sqs = _client("sqs")
     for url in saved.queues:
         sqs.purge_queue(QueueUrl=url)
     for function, environment in saved.environments.items():
