@@ -69,6 +69,13 @@ class FaultyClient:
         return call
 
 
+@pytest.fixture
+def stack(restored: Deployment) -> Deployment:
+    """The template as deployed: one deployment per module (and worker), restored before
+    each test instead of a new one."""
+    return restored
+
+
 def client_error(operation: str, code: str, **extra: Any) -> ClientError:
     return ClientError({"Error": {"Code": code, "Message": f"injected {code}"}, **extra}, operation)
 
@@ -146,7 +153,7 @@ def clean_run(batches: list[list[dict[str, Any]]]) -> dict[tuple[str, str], dict
     per batches and worker: the tests of one fault kind share it)."""
     key = json.dumps(batches)
     if key not in _clean:
-        clean = deploy("clean")
+        clean = deploy(f"clean{len(_clean)}")
         for batch in batches:
             results = ingestor(clean).ingest(messages(batch))
             assert {r.status for r in results.values()} <= {"accepted", "duplicate"}
