@@ -27,9 +27,9 @@ browser-test: $(STAMP)
 	$(BIN)/python -m pytest -p no:xdist -q tests/browser $(PYTEST_ARGS)
 
 # The same suite with the soak profile: at unit speed 1,200 shuffled marketplaces, 2,000
-# streams with failed commits, 600 with overtaking writers; on the emulated AWS 100 shuffled
-# streams, 30 replayed marketplaces, 15 stateful pipelines, every fault kind at every AWS
-# call; longer API fuzzing.
+# streams with failed commits, 600 with overtaking writers, 600 stateful pipelines, 30
+# replayed marketplaces; on the emulated AWS 100 shuffled streams, 15 stateful pipelines in
+# batches of up to 400, every fault kind at every AWS call; longer API fuzzing.
 soak: $(STAMP)
 	CSI_PROFILE=soak $(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
 

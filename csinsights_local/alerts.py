@@ -44,11 +44,14 @@ class AlertInbox:
             ).get("Messages", [])
             if not messages:
                 return details
-            for message in messages:
-                details.append(json.loads(message["Body"])["detail"])
-                self.sqs.delete_message(
-                    QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"]
-                )
+            details += [json.loads(message["Body"])["detail"] for message in messages]
+            entries = [
+                {"Id": str(n), "ReceiptHandle": message["ReceiptHandle"]}
+                for n, message in enumerate(messages)
+            ]
+            deleted = self.sqs.delete_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            if deleted.get("Failed"):
+                raise RuntimeError(f"alert inbox: not deleted: {deleted['Failed']}")
 
 
 def subscribe_alerts(deployment: Deployment) -> AlertInbox:

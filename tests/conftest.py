@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 from collections import Counter
@@ -18,8 +19,31 @@ os.environ.pop("AWS_ENDPOINT_URL", None)
 os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "CustomerServiceInsights")
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "tests")
+# Retries in the functions try again at once: how long they wait is not what a test shows.
+os.environ.setdefault("RETRY_BACKOFF_SECONDS", "0")
 # A `csinsights serve` started by a test announces itself here, not in the user's state.
 os.environ["CSINSIGHTS_STATE_FILE"] = os.path.join(tempfile.mkdtemp(), "local-stack.json")
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What exists once every test module is imported lives as long as the session: frozen
+    out of the garbage collector's passes (`gc.freeze`), as a long replay freezes its stack
+    and archive. A replay in a process that froze itself neither collects nor freezes again
+    (`csinsights_local.replay`); the tests of that handling start from an unfrozen process
+    (`unfrozen_process`)."""
+    gc.collect()
+    gc.freeze()
+
+
+@pytest.fixture
+def unfrozen_process() -> Iterator[None]:
+    """The garbage collector as a process that froze nothing has it; the session's freeze
+    is made again afterwards."""
+    gc.unfreeze()
+    try:
+        yield
+    finally:
+        gc.freeze()
 
 
 @pytest.fixture

@@ -158,7 +158,8 @@ class ReplyDueAlerts:
         pending = alerts
         for attempt in range(PUBLISH_ATTEMPTS):
             if attempt:
-                time.sleep(min(0.1 * 2**attempt, 1.0))
+                backoff = self.store.settings.retry_backoff_seconds
+                time.sleep(min(backoff * 2 ** (attempt + 1), 1.0))
             try:
                 pending = self.store.publish(pending)
             except Busy:

@@ -44,6 +44,7 @@ ENVIRONMENT = {
     "retention_days": "RETENTION_DAYS",
     "rejected_retention_days": "REJECTED_RETENTION_DAYS",
     "commit_attempts": "COMMIT_ATTEMPTS",
+    "retry_backoff_seconds": "RETRY_BACKOFF_SECONDS",
     "link_expiry_seconds": "LINK_EXPIRY_SECONDS",
     "min_sample": "MIN_SAMPLE",
     "min_volume": "MIN_VOLUME",
@@ -78,6 +79,10 @@ class Settings(BaseModel):
     retention_days: int = 400
     rejected_retention_days: int = 400
     commit_attempts: int = 3
+    retry_backoff_seconds: float = Field(default=0.05, ge=0)
+    """The first wait before trying again, in the function, a commit, the keys or items a
+    batch left unprocessed, or an alert publish; each further wait doubles (at most a
+    second). 0 tries again at once (the tests, whose retries need no waiting)."""
     link_expiry_seconds: int = 300
     min_sample: int = 40
     """Below this denominator a figure is flagged `low_sample`."""

@@ -241,7 +241,8 @@ class Ingestor:
             except (Busy, Conflict) as exc:
                 if attempt + 1 == attempts:
                     return {mid: Result("retry", str(exc), event_id=e.event_id) for mid, e in items}
-                time.sleep(random.uniform(0, 0.05 * 2**attempt))
+                backoff = self.repository.settings.retry_backoff_seconds
+                time.sleep(random.uniform(0, backoff * 2**attempt))
         raise AssertionError("unreachable")
 
     def _try_commit(

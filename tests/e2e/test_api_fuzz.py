@@ -90,7 +90,7 @@ def _schema(url: str, bearer: str, parameters: dict[str, Any] | None = None) -> 
     schema.config.update(
         base_url=url, headers={"Authorization": f"Bearer {bearer}"}, parameters=parameters
     )
-    schema.config.generation.update(max_examples=examples(ci=80, soak=1000))
+    schema.config.generation.update(max_examples=examples(ci=40, soak=1000))
     # A schema-violating request must be refused with a 4xx: schemathesis' list, less its
     # 5xx (a server error is no refusal), plus the 413 this API documents for a body over
     # its size limit.

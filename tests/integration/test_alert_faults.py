@@ -6,26 +6,33 @@ Then the next run (once the leases have run out) and one more: every alert reach
 and an alert reaches it twice only when the fault fell between its publication and its
 record, always under the same id. A `PutEvents` that refuses some entries is retried; what
 it keeps refusing is given back and published by the very next run.
+
+Every case starts from the same deployment (the contacts ingested, an inbox subscribed to
+the bus): deployed once per module and worker, restored before each case
+(`tests.state.restore`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from moto import mock_aws
 
 from csinsights.alerts import AlertsLeftForNextRun
 from csinsights.domain.alerts import CLAIM_LEASE
-from csinsights_local.alerts import run_alerts, subscribe_alerts
-from csinsights_local.stack import Deployment
+from csinsights_local.alerts import AlertInbox, run_alerts, subscribe_alerts
+from csinsights_local.stack import Deployment, deploy
 from tests.alerting import Clock, alert_run
 from tests.builders import contact_received
 from tests.faults import AFTER, FAILED_ENTRIES, inject
 from tests.marketplace import ingest
 from tests.profiles import PROFILE
+from tests.state import Saved, restore, save
 
 T = datetime(2026, 11, 20, tzinfo=UTC)
 EVENTS = [
@@ -70,8 +77,32 @@ def repeats(index: int, kind: str) -> int:
     return sizes[chunk] if kind.endswith(AFTER) else 0
 
 
+@pytest.fixture(scope="module")
+def deployed() -> Iterator[tuple[Deployment, AlertInbox, Saved]]:
+    """One deployment per module (and worker): the contacts ingested and an inbox
+    subscribed to the bus, saved."""
+    with mock_aws():
+        stack = deploy()
+        ingest(stack, EVENTS)
+        inbox = subscribe_alerts(stack)
+        yield stack, inbox, save(stack, queues=(inbox.queue_url,))
+
+
+@pytest.fixture
+def stack(deployed: tuple[Deployment, AlertInbox, Saved]) -> Deployment:
+    """The deployment as saved, whatever the case before did."""
+    stack, _, saved = deployed
+    restore(stack, saved)
+    return stack
+
+
+@pytest.fixture
+def inbox(deployed: tuple[Deployment, AlertInbox, Saved], stack: Deployment) -> AlertInbox:
+    """The inbox subscribed to the bus, empty."""
+    return deployed[1]
+
+
 def test_a_clean_run_makes_the_calls_the_matrix_covers(stack: Deployment) -> None:
-    ingest(stack, EVENTS)
     with inject() as faults:
         assert len(run_alerts(stack, T)) == ALERTS
     assert faults.log == CALLS
@@ -79,10 +110,8 @@ def test_a_clean_run_makes_the_calls_the_matrix_covers(stack: Deployment) -> Non
 
 @pytest.mark.parametrize(("index", "kind"), CASES)
 def test_a_fault_loses_no_alert_and_repeats_one_only_between_publish_and_record(
-    stack: Deployment, index: int, kind: str, tally: Any
+    stack: Deployment, inbox: AlertInbox, index: int, kind: str, tally: Any
 ) -> None:
-    ingest(stack, EVENTS)
-    inbox = subscribe_alerts(stack)
     with inject() as faults:
         faults.arm_at(index, lambda service: kind)
         with suppress(Exception):  # the run may fail: the next one makes up for it
@@ -104,9 +133,9 @@ def test_a_fault_loses_no_alert_and_repeats_one_only_between_publish_and_record(
     tally["faults injected (reply-due alerts)"] += faults.injected
 
 
-def test_refused_entries_are_retried_then_given_back_to_the_next_run(stack: Deployment) -> None:
-    ingest(stack, EVENTS)
-    inbox = subscribe_alerts(stack)
+def test_refused_entries_are_retried_then_given_back_to_the_next_run(
+    stack: Deployment, inbox: AlertInbox
+) -> None:
     reads = CALLS.index(("dynamodb", "PutItem"))  # the calls before the first claim
     clock = Clock()
     with inject() as faults:

@@ -6,20 +6,23 @@ figures. Bad requests are 422 naming the field. Overdue contacts as of a past da
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
 
 from csinsights.domain.snapshots import document_from_snapshot
 from csinsights_local.reports import contacts_report
 from csinsights_local.run import run_metrics
-from csinsights_local.stack import Deployment
+from csinsights_local.stack import Deployment, deploy
 from tests import contacts_rows, reference
 from tests.builders import contact_received
 from tests.integration.api_client import OVERDUE, REPORTS, Api, presigned
 from tests.marketplace import SELLERS, STORES, after_t, before_t, ingest
+from tests.state import Saved, restore, save
 
 T = "2026-11-20T00:00:00Z"
 OLD = contact_received("c0", "2026-08-01T10:00:00Z", "other", seller="A1SELLER", store="US")
@@ -29,10 +32,22 @@ EVENTS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def deployed() -> Iterator[tuple[Deployment, Saved]]:
+    """One deployment per module (and worker): the events ingested and the run as of T
+    done, saved."""
+    with mock_aws():
+        stack = deploy()
+        ingest(stack, EVENTS)
+        run_metrics(stack, T)
+        yield stack, save(stack)
+
+
 @pytest.fixture
-def api(stack: Deployment) -> Api:
-    ingest(stack, EVENTS)
-    run_metrics(stack, T)
+def api(deployed: tuple[Deployment, Saved]) -> Api:
+    """The API of the deployment as saved (no report requested yet, no quota used)."""
+    stack, saved = deployed
+    restore(stack, saved)
     return Api(stack)
 
 

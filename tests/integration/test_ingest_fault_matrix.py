@@ -6,13 +6,18 @@ the in-process retry) or on every attempt (the group goes back to the queue).
 Whatever the fault, SQS redelivers what was not acknowledged (the whole batch when the
 function died, else the batch item failures), and the end state is exactly that of a
 clean delivery: no event lost, none counted twice, no version bumped by a failed commit.
+
+Every case starts from the same deployment (the earlier events stored): deployed once per
+module and worker, restored before each case (`tests.state.restore`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from moto import mock_aws
 
 from csinsights.errors import StoreFault
 from csinsights_local.stack import Deployment, deploy
@@ -25,7 +30,7 @@ from tests.builders import (
 )
 from tests.faults import AFTER, UNPROCESSED, Crash, inject
 from tests.profiles import PROFILE
-from tests.state import table_items
+from tests.state import Saved, restore, save, table_items
 
 GROUPS = (("A1SELLER", "US"), ("A1SELLER", "DE"), ("B2SELLER", "US"))
 # Already stored before the faulty batch, so its reads find entities to update.
@@ -75,7 +80,6 @@ CASES = [
     for kind in range(len(KINDS))
     if PROFILE == "soak" or kind % 3 == index % 3 or (index == 0 and KINDS[kind][0] == UNPROCESSED)
 ]
-_clean: dict[str, Any] = {}
 
 
 def state(stack: Deployment) -> dict[tuple[str, str], Any]:
@@ -90,19 +94,34 @@ def state(stack: Deployment) -> dict[tuple[str, str], Any]:
     return items
 
 
-def clean() -> dict[str, Any]:
-    if not _clean:
-        stack = deploy("clean")
+@pytest.fixture(scope="module")
+def deployed() -> Iterator[tuple[Deployment, Saved, dict[str, Any]]]:
+    """One deployment per module (and worker): the earlier events stored, saved; then the
+    batch delivered without faults, for the calls it makes and the state it ends in."""
+    with mock_aws():
+        stack = deploy()
         assert stack.invoke("IngestFunction", sqs_batch(EARLIER)) == {"batchItemFailures": []}
+        saved = save(stack)
         with inject() as faults:
             assert stack.invoke("IngestFunction", BATCH) == {"batchItemFailures": []}
-        _clean["calls"] = list(faults.log)
-        _clean["state"] = state(stack)
-    return _clean
+        yield stack, saved, {"calls": list(faults.log), "state": state(stack)}
 
 
-def test_the_matrix_covers_every_call_of_the_invocation(stack: Deployment) -> None:
-    calls = clean()["calls"]
+@pytest.fixture
+def clean(deployed: tuple[Deployment, Saved, dict[str, Any]]) -> dict[str, Any]:
+    return deployed[2]
+
+
+@pytest.fixture
+def stack(deployed: tuple[Deployment, Saved, dict[str, Any]]) -> Deployment:
+    """The deployment with the earlier events stored, as saved."""
+    stack, saved, _ = deployed
+    restore(stack, saved)
+    return stack
+
+
+def test_the_matrix_covers_every_call_of_the_invocation(clean: dict[str, Any]) -> None:
+    calls = clean["calls"]
     assert len(calls) == CALLS
     assert [op for _, op in calls].count("TransactWriteItems") == 3
     assert [op for _, op in calls].count("PutItem") == 2  # the two rejections
@@ -110,10 +129,8 @@ def test_the_matrix_covers_every_call_of_the_invocation(stack: Deployment) -> No
 
 @pytest.mark.parametrize(("index", "kind"), CASES)
 def test_a_fault_at_any_call_then_redelivery_ends_as_a_clean_delivery(
-    stack: Deployment, index: int, kind: int, tally: Any
+    stack: Deployment, clean: dict[str, Any], index: int, kind: int, tally: Any
 ) -> None:
-    clean()
-    assert stack.invoke("IngestFunction", sqs_batch(EARLIER)) == {"batchItemFailures": []}
     error, times = KINDS[kind]
     with inject() as faults:
         faults.arm_at(index, lambda service: error, times=times)
@@ -123,10 +140,10 @@ def test_a_fault_at_any_call_then_redelivery_ends_as_a_clean_delivery(
         except (Crash, StoreFault):  # the function failed: the whole batch comes back
             failed = {r["messageId"] for r in BATCH["Records"]}
     assert 1 <= faults.injected <= times  # fewer when the operation is not called again
-    if error == UNPROCESSED and clean()["calls"][index][1] == "BatchGetItem":
+    if error == UNPROCESSED and clean["calls"][index][1] == "BatchGetItem":
         # the keys left over were asked for again
         assert faults.log[index + 1] == ("dynamodb", "BatchGetItem")
-    if times == COMMIT_ATTEMPTS and clean()["calls"][index][1] == "TransactWriteItems":
+    if times == COMMIT_ATTEMPTS and clean["calls"][index][1] == "TransactWriteItems":
         assert failed, "a group failing every commit attempt goes back to the queue"
     for _ in range(3):  # SQS redelivers until acknowledged (5 receives before the DLQ)
         if not failed:
@@ -135,5 +152,5 @@ def test_a_fault_at_any_call_then_redelivery_ends_as_a_clean_delivery(
         response = stack.invoke("IngestFunction", again)
         failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
     assert not failed
-    assert state(stack) == clean()["state"]
+    assert state(stack) == clean["state"]
     tally["faults injected (ingest)"] += faults.injected

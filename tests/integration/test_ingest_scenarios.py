@@ -31,6 +31,13 @@ from tests.builders import (
 )
 
 
+@pytest.fixture
+def stack(restored: Deployment) -> Deployment:
+    """The template as deployed: one deployment per module (and worker), restored before
+    each test instead of a new one."""
+    return restored
+
+
 def ingest(stack: Deployment, *bodies: Any) -> None:
     response = stack.invoke("IngestFunction", sqs_batch(list(bodies)))
     assert response == {"batchItemFailures": []}

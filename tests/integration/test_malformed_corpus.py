@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -13,10 +15,11 @@ from typing import Any
 import pytest
 
 from csinsights.config import Settings
-from csinsights.ingest import Result, validate
+from csinsights.ingest import Ingestor, Message, Result, validate
 from csinsights.store.codecs import KEPT_BODY_BYTES
 from csinsights.store.rejected import RejectedEvents
 from csinsights.store.run import RunStore
+from csinsights_local.embedded import EmbeddedStore
 from csinsights_local.stack import Deployment
 from tests import reference
 from tests.builders import (
@@ -146,39 +149,88 @@ def test_every_case_through_the_handler_is_kept_and_never_blocks_its_batch(
     tally["malformed inputs rejected and kept"] += len(expected)
 
 
-def test_a_huge_batch_of_mixed_input_keeps_every_rejection_and_counts_every_event(
-    stack: Deployment, tally: Any
-) -> None:
-    """2,000 records in one invocation (20 times the template's batch size): 1,600 malformed
-    (the small cases of the corpus, each many times over) and 400 valid events."""
+Mixed = list[tuple[dict[str, Any] | None, Any]]
+
+
+def mixed_batch(valid: int) -> Mixed:
+    """`valid` events (orders, then a vote on each), each after four malformed bodies (the
+    small cases of the corpus, each many times over): five times `valid` records."""
     small = [case for case in CASES if "pad" not in case and "nest" not in case]
+    orders = valid // 2
     good = [
         order_placed(f"o{n}", f"2026-10-{1 + n % 28:02d}T10:00:00Z", fulfillment="seller")
-        for n in range(200)
+        for n in range(orders)
     ] + [
         survey_vote(f"o{n}", f"2026-10-{1 + n % 28:02d}T18:00:00Z", vote=("no" if n % 3 else "yes"))
-        for n in range(200)
+        for n in range(orders)
     ]
-    bad = [small[n % len(small)] for n in range(1600)]
-    mixed: list[tuple[dict[str, Any] | None, Any]] = [(case, body_of(case)) for case in bad]
+    bad = [small[n % len(small)] for n in range(4 * len(good))]
+    mixed: Mixed = [(case, body_of(case)) for case in bad]
     for index, event in enumerate(good):
         mixed.insert(index * 5, (None, event))
+    return mixed
+
+
+def check_batch(
+    mixed: Mixed,
+    message_ids: list[str],
+    stored: dict[str, dict[str, Any]],
+    counted: Callable[[date], Counter[Any]],
+) -> int:
+    """Every malformed body of the batch kept under its message id, every valid event
+    counted; returns how many were kept."""
+    rejected = {mid for (case, _), mid in zip(mixed, message_ids, strict=True) if case is not None}
+    assert set(stored) == rejected
+    for (case, body), message_id in zip(mixed, message_ids, strict=True):
+        if case is not None:
+            check_kept(stored[message_id], case, body)
+    good = [event for case, event in mixed if case is None]
+    for day in (date(2026, 10, 1), date(2026, 10, 15), date(2026, 10, 28)):
+        assert counted(day) == reference.counters(good, day)
+    return len(rejected)
+
+
+def test_a_batch_five_times_the_template_size_keeps_every_rejection_and_counts_every_event(
+    stack: Deployment, tally: Any
+) -> None:
+    """500 records in one invocation of the handler (five times the template's batch
+    size): 400 malformed, 100 valid events. The volume (2,000 records in one batch) runs
+    on the embedded store, below."""
+    mixed = mixed_batch(valid=100)
     batch = sqs_batch([body for _, body in mixed])
     days = {datetime.now(UTC).date()}
     assert stack.invoke("IngestFunction", batch) == {"batchItemFailures": []}
     days.add(datetime.now(UTC).date())
 
-    stored = kept(stack, days)
-    rejected_ids = {
-        record["messageId"]
-        for (case, _), record in zip(mixed, batch["Records"], strict=True)
-        if case is not None
-    }
-    assert set(stored) == rejected_ids
-    for (case, body), record in zip(mixed, batch["Records"], strict=True):
-        if case is not None:
-            check_kept(stored[record["messageId"]], case, body)
-    for day in (date(2026, 10, 1), date(2026, 10, 15), date(2026, 10, 28)):
-        assert counters(stack, day) == reference.counters(good, day)
-    tally["malformed inputs rejected and kept"] += len(rejected_ids)
-    tally["records in one huge batch"] += len(mixed)
+    message_ids = [record["messageId"] for record in batch["Records"]]
+    kept_count = check_batch(mixed, message_ids, kept(stack, days), lambda d: counters(stack, d))
+    tally["malformed inputs rejected and kept"] += kept_count
+    tally["records in one batch through the handler"] += len(mixed)
+
+
+def test_a_huge_batch_of_mixed_input_keeps_every_rejection_and_counts_every_event(
+    tally: Any,
+) -> None:
+    """2,000 records in one batch (20 times the template's batch size): 1,600 malformed,
+    400 valid events, through the product's `Ingestor` onto the embedded store (the same
+    ports the handler's DynamoDB store implements: tests/contract)."""
+    mixed = mixed_batch(valid=400)
+    messages = [
+        Message(f"m{n}", body if isinstance(body, str) else json.dumps(body))
+        for n, (_, body) in enumerate(mixed)
+    ]
+    store = EmbeddedStore()
+    days = {datetime.now(UTC).date()}
+    results = Ingestor(store).ingest(messages)
+    days.add(datetime.now(UTC).date())
+    assert {r.status for r in results.values()} == {"accepted", "rejected"}
+
+    stored = {k.message_id: k.public() for d in days for k in store.list_rejected(d)}
+
+    def counted(day: date) -> Counter[Any]:
+        items = store.aggregates("A1SELLER", "US", date(2026, 9, 1), date(2026, 12, 31))
+        return as_of(((i.belongs, i.effective, i.counters) for i in items), day)
+
+    kept_count = check_batch(mixed, [m.message_id for m in messages], stored, counted)
+    tally["malformed inputs rejected and kept"] += kept_count
+    tally["records in one huge batch (embedded store)"] += len(mixed)

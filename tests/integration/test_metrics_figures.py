@@ -1,10 +1,11 @@
 """The product's metrics documents, figure for figure.
 
 Every hand-worked scenario of `tests/scenarios.py` is replayed through
-the real pipeline (`csinsights_local.replay.replay_events`: the ingest handler, the local
-AWS emulation, the scheduled computation as of T) and must give exactly the figures worked
-out by hand and exactly the documents of the plain reference (`tests.reference.documents`);
-so must random multi-seller marketplaces delivered shuffled and repeated.
+the real pipeline (`csinsights_local.replay.replay_events`: the product's ingest and the
+scheduled computation's steps as of T, on the embedded store) and must give exactly the
+figures worked out by hand and exactly the documents of the plain reference
+(`tests.reference.documents`); so must random multi-seller marketplaces delivered shuffled
+and repeated.
 """
 
 from __future__ import annotations

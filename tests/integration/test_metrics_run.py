@@ -35,6 +35,13 @@ DAY = date(2026, 11, 19)  # the last day a run as of T includes
 FORMATS = ("json", "csv", "html")
 
 
+@pytest.fixture
+def stack(restored: Deployment) -> Deployment:
+    """The template as deployed: one deployment per module (and worker), restored before
+    each test instead of a new one."""
+    return restored
+
+
 def repository(stack: Deployment) -> ReadStore:
     return ReadStore(settings=Settings(table_name=stack.outputs["EventsTableName"]))
 

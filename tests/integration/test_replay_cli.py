@@ -213,6 +213,7 @@ def test_ingest_counts_do_not_depend_on_where_stdout_pointed_at_import(
     assert result["ingest"]["accepted"] == len(events)  # ... and must be counted
 
 
+@pytest.mark.usefixtures("unfrozen_process")
 def test_a_replay_leaves_the_garbage_collector_as_it_found_it() -> None:
     """A replay collects less often, freezes what exists after deployment, collects nothing
     while ingest runs and freezes what it made, then puts all back, also when it fails."""
@@ -241,6 +242,7 @@ def test_a_replay_leaves_the_garbage_collector_as_it_found_it() -> None:
     assert (gc.get_threshold(), gc.get_freeze_count(), gc.isenabled()) == before
 
 
+@pytest.mark.usefixtures("unfrozen_process")
 def test_a_replay_leaves_what_the_process_froze_frozen() -> None:
     gc.freeze()
     try:

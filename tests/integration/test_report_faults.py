@@ -3,25 +3,31 @@ crash or an AWS error at each AWS call of the worker (the voted-orders or contac
 queries, the orders the contacts name, the S3 puts of the files, the report record). The
 request is never lost: the message is reported as a batch item failure (SQS redelivers
 it, then parks it in the dead-letter queue), the seller sees the report as pending with no
-link until it is complete, and the redelivery builds it whole."""
+link until it is complete, and the redelivery builds it whole.
+
+Every case starts from the same deployment (the events ingested): deployed once per module
+and worker, restored before each case (`tests.state.restore`)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
 
 from csinsights_local.driver import sqs_record
-from csinsights_local.stack import Deployment
+from csinsights_local.stack import Deployment, deploy
 from tests.api_events import api_event, seller_claims
 from tests.builders import contact_received, contact_responded, order_placed, survey_vote
 from tests.faults import inject
 from tests.marketplace import ingest
 from tests.profiles import PROFILE
+from tests.state import Saved, restore, save
 
 SELLER = "A1SELLER"
 OTHER = "B2SELLER"
@@ -108,10 +114,26 @@ def api(  # type: ignore[no-untyped-def]
     return response["statusCode"], json.loads(response["body"])
 
 
+@pytest.fixture(scope="module")
+def deployed() -> Iterator[tuple[Deployment, Saved]]:
+    """One deployment per module (and worker): the events ingested, saved."""
+    with mock_aws():
+        stack = deploy()
+        ingest(stack, EVENTS)
+        yield stack, save(stack)
+
+
+@pytest.fixture
+def stack(deployed: tuple[Deployment, Saved]) -> Deployment:
+    """The deployment with the events ingested, as saved."""
+    stack, saved = deployed
+    restore(stack, saved)
+    return stack
+
+
 def requested(stack: Deployment, kind: Kind) -> tuple[dict[str, str], dict[str, Any]]:
     """Each seller's request through the API (the faulty build's seller first), and the
     worker's batch holding both messages."""
-    ingest(stack, EVENTS)
     report_ids = {}
     for seller in (SELLER, OTHER):
         status, report = api(

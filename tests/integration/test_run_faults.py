@@ -7,15 +7,22 @@ Two outcomes are shown for each call:
 - the run fails there: sellers still see complete documents only (the previous day's or
   the new day's, never a mix), every listed report has all its files; a re-run of the day
   then ends exactly as a clean run does.
+
+Every case starts from the same prepared deployment (the marketplace ingested, the day
+before's run done): deployed and prepared once per module and worker, restored before each
+case (`tests.state.restore`).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
 
 from csinsights.errors import Busy, Conflict, StoreFault
 from csinsights_local.run import ItemReaderFailed, run_metrics
@@ -25,7 +32,7 @@ from tests.faults import AFTER, UNPROCESSED, Crash, inject
 from tests.integration.api_client import METRICS_ROUTE, REPORTS, Api
 from tests.marketplace import SELLERS, ingest, marketplace
 from tests.profiles import PROFILE
-from tests.state import table_items
+from tests.state import Saved, restore, save, table_items
 
 BEFORE = "2026-11-19T00:00:00Z"  # a complete run the day before
 T = "2026-11-20T00:00:00Z"
@@ -50,7 +57,6 @@ CASES = [
     if PROFILE == "soak" or kind == index % KINDS
 ]
 EVENTS = marketplace()
-_clean: dict[str, Any] = {}
 
 
 def state(stack: Deployment) -> dict[str, Any]:
@@ -93,26 +99,43 @@ def report_files(stack: Deployment, seller: str, report_id: str) -> list[str]:
     return list(report.files.values())
 
 
-def clean() -> dict[str, Any]:
-    """A fault-free deployment's end state and the documents sellers saw on each day."""
-    if not _clean:
-        stack = deploy("clean")
+@dataclass(frozen=True)
+class Clean:
+    """A fault-free run as of T: the AWS calls it made, the documents sellers saw the day
+    before and after it, its end state."""
+
+    calls: list[tuple[str, str]]
+    before: dict[str, dict[str, Any]]
+    after: dict[str, dict[str, Any]]
+    state: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def deployed() -> Iterator[tuple[Deployment, Saved, Clean]]:
+    """One deployment per module (and worker): the marketplace ingested and the run of the
+    day before done, saved; then a clean run as of T."""
+    with mock_aws():
+        stack = deploy()
         ingest(stack, EVENTS)
         run_metrics(stack, BEFORE)
-        _clean["before"] = {seller: latest(stack, seller) for seller in SELLERS}
+        before = {seller: latest(stack, seller) for seller in SELLERS}
+        saved = save(stack)
         with inject() as faults:
             run_metrics(stack, T)
-        _clean["calls"] = list(faults.log)
-        _clean["after"] = {seller: latest(stack, seller) for seller in SELLERS}
-        _clean["state"] = state(stack)
-    return _clean
+        after = {seller: latest(stack, seller) for seller in SELLERS}
+        yield stack, saved, Clean(list(faults.log), before, after, state(stack))
 
 
 @pytest.fixture
-def prepared(stack: Deployment) -> Deployment:
-    clean()
-    ingest(stack, EVENTS)
-    run_metrics(stack, BEFORE)
+def clean(deployed: tuple[Deployment, Saved, Clean]) -> Clean:
+    return deployed[2]
+
+
+@pytest.fixture
+def prepared(deployed: tuple[Deployment, Saved, Clean]) -> Deployment:
+    """The deployment as saved: the marketplace ingested, the day before's run done."""
+    stack, saved, _ = deployed
+    restore(stack, saved)
     return stack
 
 
@@ -120,28 +143,27 @@ def error_kind(kind: int):  # type: ignore[no-untyped-def]
     return lambda service: ERRORS[service][kind]
 
 
-def test_the_matrix_covers_every_call_of_a_run(prepared: Deployment) -> None:
-    calls = clean()["calls"]
-    assert len(calls) == CALLS_PER_RUN
-    assert [i for i, call in enumerate(calls) if call[1] == "BatchGetItem"] == BATCH_GETS
-    assert clean()["before"] != clean()["after"]
+def test_the_matrix_covers_every_call_of_a_run(clean: Clean) -> None:
+    assert len(clean.calls) == CALLS_PER_RUN
+    assert [i for i, call in enumerate(clean.calls) if call[1] == "BatchGetItem"] == BATCH_GETS
+    assert clean.before != clean.after
 
 
 @pytest.mark.parametrize(("index", "kind"), CASES)
 def test_a_fault_retried_by_the_state_machine_ends_as_a_clean_run(
-    prepared: Deployment, index: int, kind: int, tally: Any
+    prepared: Deployment, clean: Clean, index: int, kind: int, tally: Any
 ) -> None:
     with inject() as faults:
         faults.arm_at(index, error_kind(kind))
         run_metrics(prepared, T, retries=3)
     assert faults.injected == 1
-    assert state(prepared) == clean()["state"]
+    assert state(prepared) == clean.state
     tally["faults injected (run, retried)"] += faults.injected
 
 
 @pytest.mark.parametrize(("index", "kind"), CASES)
 def test_a_run_failing_midway_shows_no_half_state_and_a_rerun_ends_clean(
-    prepared: Deployment, index: int, kind: int, tally: Any
+    prepared: Deployment, clean: Clean, index: int, kind: int, tally: Any
 ) -> None:
     with inject() as faults:
         faults.arm_at(index, error_kind(kind))
@@ -152,22 +174,22 @@ def test_a_run_failing_midway_shows_no_half_state_and_a_rerun_ends_clean(
     bucket = prepared.outputs["ReportsBucketName"]
     for seller in SELLERS:
         seen = latest(prepared, seller)
-        assert seen in (clean()["before"][seller], clean()["after"][seller])
+        assert seen in (clean.before[seller], clean.after[seller])
         for report in listed_reports(prepared, seller):
             for key in report_files(prepared, seller, report["report_id"]):
                 s3.head_object(Bucket=bucket, Key=key)  # raises if a listed file is missing
     run_metrics(prepared, T)
-    assert state(prepared) == clean()["state"]
+    assert state(prepared) == clean.state
     tally["faults injected (run, failed then re-run)"] += faults.injected
 
 
 @pytest.mark.parametrize("index", BATCH_GETS)
 def test_unprocessed_keys_are_read_again_without_failing_the_step(
-    prepared: Deployment, index: int, tally: Any
+    prepared: Deployment, clean: Clean, index: int, tally: Any
 ) -> None:
     with inject() as faults:
         faults.arm_at(index, lambda service: UNPROCESSED)
         run_metrics(prepared, T)  # no retry needed
     assert faults.injected == 1
-    assert state(prepared) == clean()["state"]
+    assert state(prepared) == clean.state
     tally["faults injected (run, unprocessed keys)"] += faults.injected

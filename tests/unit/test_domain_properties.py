@@ -20,7 +20,6 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -172,22 +171,20 @@ def test_failed_commits_redelivered_converge_to_the_in_order_state(
     batch_sizes: list[int],
 ) -> None:
     faults: Counter[str] = Counter()
-    settings_ = embedded_settings(commit_attempts=attempts)
+    settings_ = embedded_settings(commit_attempts=attempts, retry_backoff_seconds=0)
     store = FaultyStore(settings_, fault=injected(seed, rate, faults))
     pending = events + [seed.choice(events) for _ in range(len(events) // 3)] if events else []
     seed.shuffle(pending)
     rounds = 0
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("csinsights.ingest.time.sleep", lambda _: None)  # no backoff in tests
-        while pending:
-            rounds += 1
-            if rounds > 20:
-                store.fault = lambda *_: None  # the outage ends
-            results = deliver(store, pending, batch_sizes)
-            assert {r.status for r in results} <= {"accepted", "duplicate", "retry"}
-            # The queue redelivers what was not acknowledged, in any order.
-            pending = [b for b, r in zip(pending, results, strict=True) if r.status == "retry"]
-            seed.shuffle(pending)
+    while pending:
+        rounds += 1
+        if rounds > 20:
+            store.fault = lambda *_: None  # the outage ends
+        results = deliver(store, pending, batch_sizes)
+        assert {r.status for r in results} <= {"accepted", "duplicate", "retry"}
+        # The queue redelivers what was not acknowledged, in any order.
+        pending = [b for b, r in zip(pending, results, strict=True) if r.status == "retry"]
+        seed.shuffle(pending)
     assert content(store) == content(in_order(events))
     end = midnight_after(FIRST_DAY + timedelta(days=DAYS - 1))
     got = documents(run(store, end.date() - timedelta(days=1)), reference.BENCHMARK_WINDOW_DAYS)
@@ -202,7 +199,7 @@ class ConcurrentWriters(EmbeddedStore):
     moved and is retried on fresh reads, as a transaction's conditions make it."""
 
     def __init__(self, rnd: random.Random, theirs: list[list[Message]]) -> None:
-        super().__init__(embedded_settings(commit_attempts=2))
+        super().__init__(embedded_settings(commit_attempts=2, retry_backoff_seconds=0))
         self.rnd, self.theirs, self.busy = rnd, theirs, False
         self.results: dict[str, Result] = {}
         self.interleaved = 0
@@ -240,19 +237,17 @@ def test_writers_committing_between_reads_and_commit_converge_to_the_in_order_st
     batches = [numbered[i : i + size] for i in range(0, len(numbered), size)]
     store = ConcurrentWriters(seed, batches[1::2])
     ours = batches[::2]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("csinsights.ingest.time.sleep", lambda _: None)  # no backoff in tests
-        rounds = 0
-        while ours or store.theirs:
-            rounds += 1
-            assert rounds < 200
-            batch = ours.pop(0) if ours else store.theirs.pop(0)
-            results = {**Ingestor(store).ingest(batch, now=NOW), **store.results}
-            store.results = {}
-            assert {r.status for r in results.values()} <= {"accepted", "duplicate", "retry"}
-            again = [bodies[m] for m, r in results.items() if r.status == "retry"]
-            if again:
-                ours.append(again)  # redelivered by the queue
+    rounds = 0
+    while ours or store.theirs:
+        rounds += 1
+        assert rounds < 200
+        batch = ours.pop(0) if ours else store.theirs.pop(0)
+        results = {**Ingestor(store).ingest(batch, now=NOW), **store.results}
+        store.results = {}
+        assert {r.status for r in results.values()} <= {"accepted", "duplicate", "retry"}
+        again = [bodies[m] for m, r in results.items() if r.status == "retry"]
+        if again:
+            ours.append(again)  # redelivered by the queue
     assert content(store) == content(in_order(events))
     end = midnight_after(FIRST_DAY + timedelta(days=DAYS - 1))
     got = documents(run(store, end.date() - timedelta(days=1)), reference.BENCHMARK_WINDOW_DAYS)

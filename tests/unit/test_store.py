@@ -163,11 +163,17 @@ def test_settings_come_from_the_environment_with_the_specs_defaults(
 ) -> None:
     monkeypatch.setenv("TABLE_NAME", "events")
     monkeypatch.setenv("LINK_EXPIRY_SECONDS", "3600")
-    for name in ("RETENTION_DAYS", "COMMIT_ATTEMPTS", "REJECTED_RETENTION_DAYS"):
+    for name in (
+        "RETENTION_DAYS",
+        "COMMIT_ATTEMPTS",
+        "REJECTED_RETENTION_DAYS",
+        "RETRY_BACKOFF_SECONDS",
+    ):
         monkeypatch.delenv(name, raising=False)
     settings = Settings()
     assert settings.table_name == "events"
     assert settings.link_expiry_seconds == 900  # capped at 15 minutes
     assert (settings.retention_days, settings.rejected_retention_days) == (400, 400)
     assert settings.commit_attempts == 3
+    assert settings.retry_backoff_seconds == 0.05
     assert Settings(table_name="other").table_name == "other"

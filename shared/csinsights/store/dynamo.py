@@ -40,9 +40,11 @@ NEW_ONLY: dict[str, Any] = version_condition(0)
 
 
 class Table:
-    def __init__(self, client: Any, name: str) -> None:
+    def __init__(self, client: Any, name: str, backoff: float = 0.05) -> None:
         self.client = client
         self.name = name
+        self.backoff = backoff
+        """The first wait before asking again for what a batch left unprocessed."""
 
     def query(self, condition: str, values: dict[str, Any], **extra: Any) -> Iterator[Any]:
         """Every item a query matches, page after page."""
@@ -86,7 +88,7 @@ class Table:
                 request = response.get("UnprocessedKeys") or {}
                 if not request:
                     break
-                time.sleep(min(0.05 * 2**attempt, 1.0))
+                time.sleep(min(self.backoff * 2**attempt, 1.0))
             else:
                 raise Busy("DynamoDB left keys unprocessed after retries")
 
@@ -105,7 +107,7 @@ class Table:
                 request = response.get("UnprocessedItems") or {}
                 if not request:
                     break
-                time.sleep(min(0.05 * 2**attempt, 1.0))
+                time.sleep(min(self.backoff * 2**attempt, 1.0))
             else:
                 raise Busy("DynamoDB left items unprocessed after retries")
 
@@ -147,4 +149,8 @@ class TableStore:
 
     def __init__(self, client: Any = None, settings: Settings | None = None) -> None:
         self.settings = settings or Settings.from_environment()
-        self.table = Table(client or aws_client("dynamodb"), self.settings.table_name)
+        self.table = Table(
+            client or aws_client("dynamodb"),
+            self.settings.table_name,
+            self.settings.retry_backoff_seconds,
+        )
