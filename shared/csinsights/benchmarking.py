@@ -4,7 +4,8 @@ benchmark inputs (`benchmark_pass`), the summaries merged in groups of a fan-in 
 store has more shards than that (`merge_summaries`), then combined (`combine`): what the
 next pass needs, or, after the fourth, the store's benchmarks of the day. Summaries and
 the state between passes are small files of the run (`runs/<day>/benchmarks/<store>/`):
-no step reads more than one shard's inputs or a fan-in of summaries."""
+no step reads more than one shard's inputs or a fan-in of summaries. A store of one shard
+takes the four passes in one step (`whole`)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,14 @@ class ShardedBenchmarks:
         if self._files is None:
             raise RuntimeError("a store's benchmarks need the reports bucket")
         return self._files
+
+    def whole(self, day: date, store: str) -> None:
+        """The benchmarks of a store whose inputs are one shard: the four passes in this
+        step (nothing written between them)."""
+        settings = self.repository.settings
+        inputs = [given for _, given in self.repository.benchmark_inputs(day, store, 0)]
+        benchmarks = sharded.in_one_shard(inputs, settings.min_volume, settings.min_peers)
+        self.repository.put_benchmarks(day, store, benchmarks)
 
     def benchmark_pass(self, day: date, store: str, shard: int, step: int) -> None:
         """One shard's summary of pass `step`."""

@@ -7,11 +7,13 @@ read in one place.
   or a date); returns the day, where the seller list's parts go and the registry shards;
 - `list_sellers`: one registry shard, `{"shard", "as_of_day"}`;
 - `benchmark_shards`: the plan's output; returns it with every store's benchmark shards and
-  the items of the benchmark maps (`shard_items`, `merge_items`, `stores`);
+  the items of the benchmark maps: `whole_items` (the stores of one shard, each benchmarked
+  in one step), and of the stores of more shards `shard_items`, `merge_items`, `stores`;
 - `count_sellers` and `publish_sellers`: one part of the seller list, as the distributed
   maps read it from the bucket, `{"key", "as_of_day"}` (and `benchmark_shards` to count);
-- `benchmarks`: one item of a benchmark map, `{"action": "pass" | "merge" | "combine",
-  "step": 1-4, "as_of_day", "item": {"store_id", "shards", "index"}}`.
+- `benchmarks`: one item of a benchmark map, `{"action": "whole" | "pass" | "merge" |
+  "combine", "step": 1-4 (not for "whole"), "as_of_day", "item": {"store_id", "shards",
+  "index"}}`.
 """
 
 from __future__ import annotations
@@ -56,14 +58,16 @@ def list_sellers(run: MetricsRun, event: dict[str, Any]) -> dict[str, Any]:
 
 def benchmark_shards(run: MetricsRun, event: dict[str, Any]) -> dict[str, Any]:
     stores = run.benchmark_shards(_day(event))
+    sharded = [s for s in stores if s.shards > 1]
     return {
         "as_of_day": event["as_of_day"],
         "bucket": event["bucket"],
         "sellers_prefix": event["sellers_prefix"],
         "benchmark_shards": {s.store: s.shards for s in stores},
-        "shard_items": [_item(s, i) for s in stores for i in range(s.shards)],
-        "merge_items": [_item(s, g) for s in stores for g in range(s.groups)],
-        "stores": [_item(s, 0) for s in stores],
+        "whole_items": [_item(s, 0) for s in stores if s.shards == 1],
+        "shard_items": [_item(s, i) for s in sharded for i in range(s.shards)],
+        "merge_items": [_item(s, g) for s in sharded for g in range(s.groups)],
+        "stores": [_item(s, 0) for s in sharded],
     }
 
 
@@ -78,10 +82,12 @@ def count_sellers(run: MetricsRun, event: dict[str, Any]) -> dict[str, Any]:
 
 
 def benchmarks(run: MetricsRun, event: dict[str, Any]) -> dict[str, Any]:
-    day, step, item = _day(event), int(event["step"]), event["item"]
+    day, step, item = _day(event), int(event.get("step", 0)), event["item"]
     store, shards, index = item["store_id"], int(item["shards"]), int(item["index"])
     action = event["action"]
-    if action == "pass":
+    if action == "whole":
+        run.benchmarks.whole(day, store)
+    elif action == "pass":
         run.benchmarks.benchmark_pass(day, store, index, step)
     elif action == "merge":
         run.benchmarks.merge_summaries(day, store, shards, index, step)

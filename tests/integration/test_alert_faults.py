@@ -26,7 +26,8 @@ from moto import mock_aws
 from csinsights.alerts import AlertsLeftForNextRun
 from csinsights.domain.alerts import CLAIM_LEASE
 from csinsights_local.alerts import AlertInbox, run_alerts, subscribe_alerts
-from csinsights_local.stack import Deployment, deploy
+from csinsights.store.keys import registry_bucket, registry_buckets, registry_ranges, registry_shard
+from csinsights_local.stack import Deployment, deploy, local_parameters
 from tests.alerting import Clock, alert_run
 from tests.builders import contact_received
 from tests.faults import AFTER, FAILED_ENTRIES, inject
@@ -40,15 +41,33 @@ EVENTS = [
     contact_received("d1", "2026-11-18T07:00:00Z", store="CA", seller="B2SELLER"),
 ]
 ALERTS = 12
-# Every AWS call of the run, in order (checked below): 10 registry shards, the Contacts index
-# of each seller store, each seller store's claims, a claim per alert, 2 PutEvents (10 + 2),
-# the record.
-CALLS = (
-    [("dynamodb", "Query")] * 14
-    + [("dynamodb", "PutItem")] * ALERTS
-    + [("events", "PutEvents")] * 2
-    + [("dynamodb", "BatchWriteItem")]
-)
+SHARDS = int(local_parameters()["RegistryShards"])
+"""The as-of run's partitions: the registry's shards (a local stack deploys 8)."""
+SELLER_STORES = Counter((e["seller_id"], e["store_id"]) for e in EVENTS)
+
+
+def shard_of(seller: str) -> int:
+    return registry_shard(registry_bucket(seller), SHARDS)
+
+
+def partition_calls(shard: int) -> list[tuple[str, str]]:
+    """The AWS calls of one partition, in order: a registry query per partition of the
+    registry its buckets span, the Contacts index of each of its seller stores, then, if
+    any alert is due, the claims read in one batch, a claim per alert, a `PutEvents` per 10
+    alerts and the record of what was sent."""
+    stores = [count for (seller, _), count in SELLER_STORES.items() if shard_of(seller) == shard]
+    calls = [("dynamodb", "Query")] * len(registry_ranges(registry_buckets(shard, SHARDS)))
+    calls += [("dynamodb", "Query")] * len(stores)
+    if stores:
+        alerts = sum(stores)
+        calls += [("dynamodb", "BatchGetItem")] + [("dynamodb", "PutItem")] * alerts
+        calls += [("events", "PutEvents")] * -(-alerts // 10) + [("dynamodb", "BatchWriteItem")]
+    return calls
+
+
+PARTITIONS = [partition_calls(shard) for shard in range(SHARDS)]
+CALLS = [call for calls in PARTITIONS for call in calls]
+"""Every AWS call of the run, in order (checked below)."""
 KINDS = ("crash", "crash" + AFTER, "ThrottlingException", "InternalServerError" + AFTER)
 PUBLISH_AND_RECORD = {i for i, (_, op) in enumerate(CALLS) if op in ("PutEvents", "BatchWriteItem")}
 CASES = [
@@ -59,17 +78,30 @@ CASES = [
 ]
 
 
+def chunk_of(index: int) -> tuple[int, list[int]]:
+    """The `PutEvents` call `index` is, counted in its partition, and the sizes of that
+    partition's chunks."""
+    start = 0
+    for calls in PARTITIONS:
+        if index < start + len(calls):
+            alerts = calls.count(("dynamodb", "PutItem"))
+            sizes = [min(10, alerts - first) for first in range(0, alerts, 10)]
+            return index - start - calls.index(("events", "PutEvents")), sizes
+        start += len(calls)
+    raise IndexError(index)
+
+
 def repeats(index: int, kind: str) -> int:
-    """How many alerts reach the bus twice: those published before the fault and never
-    recorded (a crash, or a record that failed), or a chunk published whose answer was lost
-    (then published again at once)."""
+    """How many alerts reach the bus twice: those of the faulty call's partition published
+    before the fault and never recorded (a crash, or a record that failed), or a chunk
+    published whose answer was lost (then published again at once). A failed partition
+    fails the run; the partitions after it are left to the next run (no repeat)."""
     operation = CALLS[index][1]
-    if operation == "BatchWriteItem":
-        return 0 if kind.endswith(AFTER) else ALERTS
-    if operation != "PutEvents":
+    if operation not in ("PutEvents", "BatchWriteItem"):
         return 0
-    chunk = index - CALLS.index(("events", "PutEvents"))
-    sizes = (10, 2)
+    chunk, sizes = chunk_of(index)
+    if operation == "BatchWriteItem":
+        return 0 if kind.endswith(AFTER) else sum(sizes)
     if kind == "crash":
         return sum(sizes[:chunk])
     if kind == "crash" + AFTER:

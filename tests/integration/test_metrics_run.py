@@ -74,6 +74,9 @@ def run_from_plan(stack: Deployment, plan: dict[str, Any]) -> None:
     for key in parts:
         event = {"key": key, "as_of_day": day, "benchmark_shards": shaped["benchmark_shards"]}
         stack.invoke("MetricsSellersFunction", event)
+    for item in shaped["whole_items"]:
+        event = {"item": item, "as_of_day": day, "action": "whole"}
+        stack.invoke("MetricsBenchmarksFunction", event)
     for step in range(1, 5):
         for action, items in (
             ("pass", "shard_items"),

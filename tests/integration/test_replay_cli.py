@@ -116,15 +116,16 @@ def test_replay_prints_the_runs_shape_honouring_the_sharding_of_the_environment(
     assert default["run"]["plan"]["invocations"] == 1 + 8  # the plan, 8 registry shards
     assert default["run"]["seller_counts"]["invocations"] == 8
     assert default["run"]["publish"]["invocations"] == 8
-    # one shard a store (2 stores): 4 passes of a pass and a combine each, and the sizing
-    assert default["run"]["store_benchmarks"]["invocations"] == 1 + 4 * (2 + 2)
+    # the sizing, then one shard a store (2 stores): each store's four passes in one step
+    assert default["run"]["store_benchmarks"]["invocations"] == 1 + 2
     monkeypatch.setenv("REGISTRY_SHARDS", "1")
     monkeypatch.setenv("BENCHMARK_SHARD_SELLERS", "1")
     sharded = replay(capsys, str(path), "--as-of", T, "--alerts")
     assert sharded["run"]["plan"]["invocations"] == 1 + 1
     assert sharded["run"]["publish"]["invocations"] == 1
-    # US's two sellers in two shards: a pass each, and a combine a store, four times
-    assert sharded["run"]["store_benchmarks"]["invocations"] == 1 + 4 * (3 + 2)
+    # the sizing; CA's one seller in one step; US's two sellers in two shards: a pass each
+    # and a combine, four times
+    assert sharded["run"]["store_benchmarks"]["invocations"] == 1 + 1 + 4 * (2 + 1)
     assert sharded["sellers"] == default["sellers"]
     assert sharded["alerts"] == default["alerts"]
 

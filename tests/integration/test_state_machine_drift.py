@@ -135,7 +135,8 @@ def test_a_run_invokes_each_state_of_the_definition_in_order(
     assert functions.count("MetricsSellersFunction") == shards  # one part per shard
     assert functions.count("MetricsPublishFunction") == shards
     shaped = calls[1 + shards][2]
-    assert functions.count("MetricsBenchmarksFunction") == 4 * (
+    assert shaped["whole_items"]  # a store of one shard: one step
+    assert functions.count("MetricsBenchmarksFunction") == len(shaped["whole_items"]) + 4 * (
         len(shaped["shard_items"]) + len(shaped["merge_items"]) + len(shaped["stores"])
     )
     assert result.output == shaped  # the maps keep the data they were given

@@ -904,7 +904,8 @@ def test_every_step_of_the_run_is_retried_including_reading_the_sellers_list() -
     every = states(machine["Properties"]["Definition"])
     tasks = [s for s in every if s["Type"] == "Task"]
     readers = [s for s in every if "ItemReader" in s]
-    assert len(tasks) == 2 + 2 + 4 * 3 + 1  # plan, shards; list, count; 4 passes; publish
+    # plan, shards; list, count; a store of one shard; 4 passes (pass, merge, combine); publish
+    assert len(tasks) == 2 + 2 + 1 + 4 * 3 + 1
     assert len(readers) == 2
     for task in tasks:
         assert task["Retry"][0]["ErrorEquals"] == ["States.ALL"]

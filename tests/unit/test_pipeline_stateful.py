@@ -20,7 +20,7 @@ from csinsights.queries import Queries
 from csinsights_local.embedded import EmbeddedStore
 from csinsights_local.pipeline import IngestSummary, ingest_embedded
 from csinsights_local.replay import documents
-from csinsights_local.run import Embedded, run_metrics
+from csinsights_local.run import Embedded, listed_sellers, run_metrics
 from tests.pipeline_machine import Event, PipelineMachine
 from tests.profiles import examples
 
@@ -37,9 +37,12 @@ class EmbeddedPipeline(PipelineMachine):
         return ingest_embedded(self.store, bodies)
 
     def run(self, as_of: datetime) -> list[dict[str, Any]]:
-        plan = run_metrics(Embedded(self.store), as_of.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        target = Embedded(self.store)
+        run = run_metrics(target, as_of.strftime("%Y-%m-%dT%H:%M:%SZ"))
         rules = self.store.settings.render_rules()
-        return [d.to_json() for d in documents(self.store, plan, 28, rules)]
+        sellers = listed_sellers(target, run.output)
+        day = date.fromisoformat(run.output["as_of_day"])
+        return [d.to_json() for d in documents(self.store, sellers, day, 28, rules)]
 
     def look_up(self, seller: str, day: str) -> dict[str, Any]:
         return self.queries.metrics(seller, None, date.fromisoformat(day), 28).to_json()

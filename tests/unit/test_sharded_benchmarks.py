@@ -101,6 +101,8 @@ def test_sharded_benchmarks_are_the_definitions(
 ) -> None:
     expected = benchmarks_by_definition(sellers, min_volume=min_volume, min_peers=min_peers)
     assert in_shards(sellers, shards, seed, min_volume, min_peers, fan_in) == expected
+    # A store of one shard: the four passes in one step.
+    assert sharded.in_one_shard(sellers.values(), min_volume, min_peers) == expected
 
 
 def test_the_shards_of_a_store_are_sized_from_the_sample() -> None:

@@ -19,6 +19,9 @@ A pass's summaries merge (sums of counts and of figures): a store of more than a
 shards merges them in groups first (`merge`, `merge_groups`), so no step reads more than a
 fan-in of summaries while the store has at most a fan-in squared of shards.
 
+A store whose inputs fit one shard (most stores) takes the four passes in one step over the
+one shard (`in_one_shard`): the same functions, no summary leaves the step.
+
 Every figure stays an exact `Fraction` throughout: the result is the one-pass definition's
 to the last digit (`tests/unit/test_sharded_benchmarks.py` holds them together), and only
 the figures of a bucket that holds a rank ever leave a shard. Pure.
@@ -351,6 +354,17 @@ def combine_fourth(
         top = sum(middle, Fraction(0)) / len(middle) if middle else None
         out[metric] = Benchmark(s.average, top)
     return out
+
+
+def in_one_shard(
+    inputs: Iterable[BenchmarkInput], min_volume: int, min_peers: int
+) -> dict[str, Benchmark]:
+    """The four passes over a store's only shard, in one step."""
+    given = list(inputs)
+    state = combine_first([first_pass(given, min_volume)], min_peers)
+    state = combine_second([second_pass(given, state)], state)
+    median = combine_third([third_pass(given, state)], state)
+    return combine_fourth([fourth_pass(given, median)], median)
 
 
 def _within(values: Mapping[Fraction, int], b: int) -> dict[Fraction, int]:
