@@ -25,8 +25,8 @@ from moto import mock_aws
 
 from csinsights.alerts import AlertsLeftForNextRun
 from csinsights.domain.alerts import CLAIM_LEASE
-from csinsights_local.alerts import AlertInbox, run_alerts, subscribe_alerts
 from csinsights.store.keys import registry_bucket, registry_buckets, registry_ranges, registry_shard
+from csinsights_local.alerts import AlertInbox, run_alerts, subscribe_alerts
 from csinsights_local.stack import Deployment, deploy, local_parameters
 from tests.alerting import Clock, alert_run
 from tests.builders import contact_received
