@@ -16,6 +16,7 @@ import boto3
 import pytest
 
 from csinsights.config import Settings
+from csinsights.errors import Busy, Conflict, StoreFault
 from csinsights.store import keys
 from csinsights.store.migration import MigrationStore
 from csinsights_local.alerts import run_alerts
@@ -23,6 +24,8 @@ from csinsights_local.replay import deployed_documents
 from csinsights_local.run import run_metrics
 from csinsights_local.stack import Deployment
 from tests.alerting import Clock, alert_run
+from tests.faults import AFTER, Crash, inject
+from tests.state import restore, save
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "v1"
 T = "2026-11-26T00:00:00Z"
@@ -173,3 +176,43 @@ def test_the_upgraded_table_gives_the_documents_and_alerts_of_before(upgraded: D
     assert live == want["alerts"]
     # ... and sent before the upgrade: their claims hold, nothing goes out twice.
     assert run_alerts(upgraded, AT) == []
+
+
+def data(stack: Deployment) -> list[str]:
+    """Every item but the migration's own progress (whose counts include a retried page)."""
+    return sorted(json.dumps(i, sort_keys=True) for i in scan(stack) if i["pk"]["S"] != "LAYOUT")
+
+
+MIGRATION_KINDS = ("crash", "crash" + AFTER, "ThrottlingException", "InternalServerError" + AFTER)
+
+
+def test_a_fault_at_any_call_of_the_migration_is_resumed_to_the_same_table(
+    stack: Deployment, monkeypatch: pytest.MonkeyPatch, tally: Any
+) -> None:
+    """A crash or an AWS error at each AWS call of a migration (its plan, each scan page,
+    each entry moved, each item indexed, each progress record), before or after the call
+    takes effect: the step fails; the state machine starts the segment again (its
+    `Retry`), and the migration ends with the very table a clean one leaves."""
+    monkeypatch.setattr("csinsights.store.migration.SCAN_PAGE_ITEMS", 10)
+    items = golden_items()
+    legacy = [i for i in items if i["pk"]["S"].startswith(keys.LEGACY_REGISTRY_PREFIX)]
+    waiting = [i for i in items if i["pk"]["S"].startswith("CONTACT#") and keys.OPEN_PK in i]
+    assert legacy and waiting
+    load(stack, legacy + waiting[:8] + items[:20])  # what moves, what gains the index, the rest
+    saved = save(stack)
+    with inject() as faults:
+        migrate(stack, segments=3, pages_an_invocation=2)
+    calls = list(faults.log)
+    clean = data(stack)
+    assert {op for _, op in calls} >= {"Scan", "PutItem", "DeleteItem", "UpdateItem"}
+    for index in range(len(calls)):
+        restore(stack, saved)
+        kind = MIGRATION_KINDS[index % len(MIGRATION_KINDS)]
+        with inject() as faults:
+            faults.arm_at(index, lambda service: kind)
+            with pytest.raises((Crash, StoreFault, Busy, Conflict)):
+                migrate(stack, segments=3, pages_an_invocation=2)
+        assert faults.injected == 1
+        migrate(stack, segments=3, pages_an_invocation=2)  # the segments started again
+        assert data(stack) == clean, (index, kind)
+        tally["faults injected (layout migration, resumed)"] += 1
