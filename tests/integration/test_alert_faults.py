@@ -195,3 +195,41 @@ def test_refused_entries_are_retried_then_given_back_to_the_next_run(
     # Given back: the next run takes them at once, without waiting for the lease.
     assert sorted(a.contact_id for a in alert_run(stack, clock).run(T)) == ["f3", "f4"]
     assert sorted(d["contact_id"] for d in inbox.read()) == ["f3", "f4"]
+
+
+def test_a_fault_in_a_live_run_loses_no_alert_and_repeats_one_only_between_publish_and_record(
+    stack: Deployment, inbox: AlertInbox, deployed: tuple[Deployment, AlertInbox, Saved]
+) -> None:
+    """The live run (as scheduled: the Waiting index, an hour of the window a step, each
+    hour in its shards) with a fault at each index query of the hours that hold waiting
+    contacts, at the first query, and at the first of each kind of write (the soak: every
+    call, the empty hours' queries too). The run
+    fails or not; two more runs later (as of the same instant: the same alerts, the same
+    claims) every alert has reached the bus, none more than twice."""
+    clock = Clock()
+    clock.now = T
+    with inject() as faults:
+        assert len(alert_run(stack, clock).run()) == ALERTS
+    calls = list(faults.log)
+    reads = {i - n for i, c in enumerate(calls) if c[1] == "BatchGetItem" for n in range(1, 5)}
+    # Beyond the index, the calls are the as-of run's (every one faulted above): the first
+    # of each run of them (the claims read, the first claim, the first publish, the record).
+    first = {i for i, (_, op) in enumerate(calls) if op != "Query" and calls[i - 1][1] != op}
+    chosen = [i for i in range(len(calls)) if PROFILE == "soak" or i in reads | first | {0}]
+    assert len(chosen) < len(calls) or PROFILE == "soak"
+    for index in chosen:
+        restore(stack, deployed[2])
+        kind = KINDS[index % len(KINDS)]
+        clock = Clock()
+        clock.now = T
+        with inject() as faults:
+            faults.arm_at(index, lambda service: kind)
+            with suppress(Exception):
+                alert_run(stack, clock).run()
+        assert faults.injected == 1
+        for _ in range(2):  # as of T: the same alerts, fewer calls than live
+            clock.advance(CLAIM_LEASE + timedelta(seconds=1))
+            alert_run(stack, clock).run(T)
+        counts = Counter(d["alert_id"] for d in inbox.read())
+        assert len(counts) == ALERTS, (index, kind)
+        assert max(counts.values()) <= 2, (index, kind)
