@@ -23,6 +23,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from csinsights.alerts import ReplyDueAlerts
 from csinsights.domain.batch import Plan
 from csinsights.domain.documents import WINDOWS
 from csinsights.domain.snapshots import document_from_snapshot
@@ -56,6 +57,13 @@ the summaries a benchmark step reads (merged in groups beyond it)."""
 def run(store: EmbeddedStore, day: date) -> Snapshots:
     """The scheduled run as of the end of `day`, every step of the state machine in turn."""
     return run_day(store, day)
+
+
+def alerts(store: EmbeddedStore, at: datetime, now: bool = False) -> list[dict[str, Any]]:
+    """The reply-due alerts a run at `at` owes: as of `at` (registry shard by shard), or
+    (`now`) live with the clock at `at` (the Waiting index, an hour of the window a step)."""
+    run = ReplyDueAlerts(store, clock=lambda: at)
+    return [a.detail() for a in run.due(None if now else at)]
 
 
 def documents(snapshots: Snapshots, window: int, store: str | None = None) -> Events:
@@ -115,7 +123,8 @@ def test_shuffled_redelivered_marketplaces_give_the_reference_documents_as_of_an
     data: st.DataObject,
 ) -> None:
     """Delivered messy onto a store whose run lists the registry and benchmarks each store
-    in tiny shards, the same snapshots as everything in one shard, and the reference's."""
+    in tiny shards, the same snapshots as everything in one shard, and the reference's; the
+    same reply-due alerts as one shard, as of each day and live (the Waiting index)."""
     as_of, _, events = stream
     deliveries = events + [seed.choice(events) for _ in range(len(events) // 5)]
     seed.shuffle(deliveries)
@@ -131,6 +140,14 @@ def test_shuffled_redelivered_marketplaces_give_the_reference_documents_as_of_an
         snapshots = run(messy, day)
         assert snapshots == run(tidy, day), end  # hence every document of theirs
         assert_documents(snapshots, events, end)
+        owed = alerts(tidy, end)
+        assert alerts(messy, end) == owed, end  # registry shard by registry shard
+        tally["alerts owed as of those days, the same in shards"] += len(owed)
+    # Live, a day after the last event: the Waiting index, an hour of the window a step.
+    live = max(reference.when(e) for e in events) + timedelta(hours=30)
+    owed = alerts(tidy, live)
+    assert alerts(messy, live, now=True) == owed
+    tally["alerts owed live a day after the stream, the same from the Waiting index"] += len(owed)
     tally["unit streams (shuffled, redelivered) against the reference as of 4 days"] += 1
     tally[f"of them run in {sharding['registry_shards']} registry shards"] += 1
     tally["events delivered in those unit streams"] += len(deliveries)
