@@ -5,8 +5,9 @@ store's benchmarks run as four passes over two shards, each pass combined: a cra
 error at every AWS call of those steps (a shard's inputs, the state and the summaries read
 and written in S3, the benchmarks' item).
 
-In CI each call is faulted once, its outcome alternating (retried by the state machine, or
-the run failing there and re-run); the soak tries every kind with both outcomes. Either way
+In CI each call of one store's steps is faulted once, its outcome alternating (retried by
+the state machine, or the run failing there and re-run); the soak faults both stores' calls
+with every kind and both outcomes. Either way
 the end state is exactly a clean run's, and sellers see complete documents only meanwhile.
 The merging of more summaries than the fan-in makes the same calls as a combine; it runs,
 with every sharding, in the unit properties (`tests/unit/test_domain_properties.py`).
@@ -42,13 +43,26 @@ from tests.profiles import PROFILE
 from tests.state import Saved, restore, save
 
 SHARDING = {"REGISTRY_SHARDS": "1", "BENCHMARK_SHARD_SELLERS": "1", "BENCHMARK_FAN_IN": "2"}
+BENCHMARKS = "MetricsBenchmarksFunction"
 BENCHMARK_CALLS = range(31, 105)
 """The AWS calls the benchmark steps make in a run as of T (checked below): 2 stores, 2
 shards each, 4 passes of a pass per shard and a combine per store."""
+US_CALLS = [
+    *range(35, 39),
+    *range(42, 45),
+    *range(51, 57),
+    *range(61, 65),
+    *range(71, 77),
+    *range(81, 85),
+    *range(91, 97),
+    *range(101, 105),
+]
+"""Those of store US's steps (checked below): CA's steps make the same calls on CA's files;
+the soak faults both stores' calls."""
 OUTCOMES = ("retried", "failed")
 CASES = [
     (index, kind, outcome)
-    for index in BENCHMARK_CALLS
+    for index in (BENCHMARK_CALLS if PROFILE == "soak" else US_CALLS)
     for kind in range(KINDS)
     for outcome in OUTCOMES
     if PROFILE == "soak" or (kind == index % KINDS and outcome == OUTCOMES[index % 2])
@@ -75,7 +89,10 @@ def deployed() -> Iterator[tuple[Deployment, Saved, Clean, list[str]]]:
             def noted(function: str, event: Any) -> Any:
                 functions.extend(["the run"] * (len(faults.log) - len(functions)))
                 output = invoke(function, event)
-                functions.extend([function] * (len(faults.log) - len(functions)))
+                store = event.get("item", {}).get("store_id", "") if function == BENCHMARKS else ""
+                functions.extend(
+                    [f"{function} {store}".strip()] * (len(faults.log) - len(functions))
+                )
                 return output
 
             env.setattr(stack, "invoke", noted)
@@ -104,8 +121,9 @@ def test_the_matrix_covers_every_call_of_the_benchmark_steps(
 ) -> None:
     _, _, clean, functions = deployed
     assert len(functions) == len(clean.calls)
-    benchmark = [i for i, f in enumerate(functions) if f == "MetricsBenchmarksFunction"]
+    benchmark = [i for i, f in enumerate(functions) if f.startswith(BENCHMARKS)]
     assert benchmark == list(BENCHMARK_CALLS)
+    assert [i for i, f in enumerate(functions) if f == f"{BENCHMARKS} US"] == US_CALLS
     steps = {op for i, (_, op) in enumerate(clean.calls) if i in BENCHMARK_CALLS}
     assert steps == {"Query", "GetObject", "PutObject", "PutItem"}
 
