@@ -12,6 +12,18 @@ from csinsights_local.pipeline import IngestSummary
 MARK = {"good": "ok", "fair": "!", "poor": "X", "na": "-", None: ""}
 LABEL = {m.name: m.label for m in CATALOGUE}
 REASONS = {"too_few_sellers": "withheld: too few sellers"}
+STATUS_LEGEND = (
+    "status: ok good, ! fair, X poor, - no status (no figure, or no store figure to judge it by)",
+    "  blank: not judged in this view: BDR %, Prevent % and Avg resp h are judged per store",
+    "    (over 28 days), never in ALL",
+    "  per store, those three against the good line, the better of the store's top performers",
+    "    and its average: at or better ok; worse, yet at or better than the average !; worse",
+    "    than the average X (so nothing is ! when the top performers are worse than the",
+    "    average); with only the average: at or better ok, worse !",
+    "  the others against fixed targets (defaults; a store may set its own): CSDR % ok below 25,",
+    "    ! below 50; <=24h % ok from 90, ! from 75; Late ok at 0, ! 1 or 2",
+)
+"""What the table's status marks mean, every rule a mark in it can come from."""
 
 
 def print_summary(summary: IngestSummary, out: TextIO | None = None) -> None:
@@ -38,7 +50,8 @@ def print_table(docs: list[MetricsDocument], out: TextIO | None = None) -> None:
                 value = "NA" if m.value is None else f"{m.value:g}"
                 cells.append(f"{value + ' ' + MARK[m.status]:>13}")
             print(f"{doc.seller_id:<10} {store or 'ALL':<5} " + " ".join(cells), file=out)
-    print("status: ok good, ! fair, X poor, - not available", file=out)
+    for line in STATUS_LEGEND:
+        print(line, file=out)
     for metric in CATALOGUE:
         print(f"  {metric.short_label:<10} {metric.label}", file=out)
 

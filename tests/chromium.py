@@ -39,7 +39,12 @@ window.addEventListener('load', function () {
   pre.textContent = JSON.stringify({
     viewport: width, scroll_width: root.scrollWidth, height: root.scrollHeight,
     overflowing: out.slice(0, 10), pwned: doc.body.getAttribute('data-pwned'),
-    tags: Object.keys(tags), text: doc.body.innerText
+    tags: Object.keys(tags), text: doc.body.innerText,
+    cards: Array.prototype.map.call(doc.querySelectorAll('article.metric'), function (e) {
+      var scope = e.closest('section');
+      return {metric: e.getAttribute('data-metric'), status: e.getAttribute('data-status'),
+              store: scope ? scope.getAttribute('data-store') : null, text: e.innerText};
+    })
   });
   document.body.appendChild(pre);
 });
@@ -48,7 +53,8 @@ window.addEventListener('load', function () {
 at least 500 px wide, a frame can be any width), and a script that records after load
 (after any image's error handler would have run) the frame's width, the page's scroll
 width and height, every element past the frame's edge, whether a hostile id's handler
-left its mark, the page's element names and the text it shows."""
+left its mark, the page's element names, the text it shows and each metric card's
+metric, status, store and text."""
 
 
 def executable() -> str:
@@ -104,6 +110,8 @@ class Chromium:
         start = dom.index('<pre id="measured">') + len('<pre id="measured">')
         seen = json.loads(html.unescape(dom[start : dom.index("</pre>", start)]))
         seen["text"] = " ".join(seen["text"].split())
+        for card in seen["cards"]:
+            card["text"] = " ".join(card["text"].split())
         return seen
 
     def screenshot(self, page: str, out: Path, width: int, height: int) -> tuple[int, int]:

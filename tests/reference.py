@@ -435,18 +435,36 @@ def to_target_within_24h(within: int, counted: int, good: int | float) -> int | 
     return smallest_k(lambda k: 100 * (a + k) >= t * (n + k), limit)
 
 
-def benchmark_status(value: Fraction | None, average: Fraction | None, top: Fraction | None) -> str:
-    """Lower is better. (A top-performer figure without a store average needs a store where
-    no seller qualifies for the average and yet `min_peers` is 0.)"""
-    if value is None or (average is None and top is None):
-        return "na"
-    if top is not None and value <= top:
-        return "good"
+def good_line(average: Fraction | None, top: Fraction | None) -> Fraction | None:
+    """The better (lower) of the store average and the top-performer figure, whichever
+    exist; None with neither."""
     if average is None:
-        return "fair"
+        return top
     if top is None:
+        return average
+    return top if top <= average else average
+
+
+def benchmark_status(value: Fraction | None, average: Fraction | None, top: Fraction | None) -> str:
+    """Lower is better. With both figures: good at or under the better of them (the good
+    line), fair above it but at or under the average, poor above the average (a cohort
+    worse than the average leaves nothing fair). With one of them (only the average, or a
+    top-performer figure without an average, which needs a store where no seller
+    qualifies for the average and yet `min_peers` is 0): good at or under it, else fair.
+    With neither, or no value: na."""
+    if value is None:
+        return "na"
+    if average is not None and top is not None:
+        if value <= top and value <= average:
+            return "good"
+        if value <= average:
+            return "fair"
+        return "poor"
+    if average is not None:
         return "good" if value <= average else "fair"
-    return "fair" if value <= average else "poor"
+    if top is not None:
+        return "good" if value <= top else "fair"
+    return "na"
 
 
 def trend(metric: str, now: Fraction | int | None, before: Fraction | int | None) -> str | None:
@@ -628,11 +646,9 @@ def _metric(
             out["to_target"] = to_target_within_24h(num, den, good)
     elif judged:
         out["status"] = benchmark_status(value, average, top)
-        benchmark = top if top is not None else average
+        line = good_line(average, top)
         out["target"] = (
-            None
-            if benchmark is None
-            else {"value": rounded(benchmark), "condition": "less_than_or_equal"}
+            None if line is None else {"value": rounded(line), "condition": "less_than_or_equal"}
         )
     else:
         out["status"] = None

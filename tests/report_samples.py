@@ -113,6 +113,43 @@ OVERDUE = [
 ]
 
 
+def good_line() -> Sample:
+    """A store judged against its good line, figure by figure: in US the top performers
+    replied in 83.78 h this period against a store average of 33.29 h (so a 67 h average
+    reply is poor, and the target is the average), the buyer dissatisfaction rate has
+    only a store average, the preventable contact rate top performers better than the
+    average; CA's comparisons are withheld by the privacy floor and its figures are NA
+    but late contacts (one order, no contact, no survey response)."""
+    us = Counts(
+        orders=50,
+        contacts=3,
+        preventable=3,
+        responses=10,
+        dissatisfied=1,
+        bdr_dissatisfied=1,
+        answered=3,
+        answered_late=3,
+        hours=Counter({60: 1, 67: 1, 74: 1}),
+        by_reason=Counter({"shipping": 3}),
+    )
+    bench = {
+        "US": {
+            "average_contact_response_time_hours": Benchmark(
+                Fraction(3329, 100), Fraction(8378, 100)
+            ),
+            "buyer_dissatisfaction_rate": Benchmark(Fraction(40), None),
+            "preventable_contact_rate": Benchmark(Fraction(9), Fraction(4)),
+            "customer_service_dissatisfaction_rate": Benchmark(Fraction(12), Fraction(5)),
+            "response_within_24h_rate": Benchmark(Fraction(80), Fraction(95)),
+        },
+        "CA": {m: Benchmark(reason="too_few_sellers") for m in METRICS},
+    }
+    counts = {"US": us, "CA": Counts(orders=1)}
+    rules = RenderRules()
+    document = render_document("SELLER004", DAY, 28, counts, bench, rules=rules)
+    return Sample(document, None, [], rules)
+
+
 def cases() -> dict[str, Sample]:
     """Every case by name: the screenshots show `typical`."""
     sixteen = tuple(f"S{i:02d}" for i in range(16))
@@ -144,4 +181,5 @@ def cases() -> dict[str, Sample]:
             stores=(HOSTILE_ID, FORMULA_ID),
             overdue=[{**OVERDUE[0], "contact_id": PWNED, "store_id": HOSTILE_ID}],
         ),
+        "good-line": good_line(),
     }

@@ -712,7 +712,9 @@ def top_performers_descending_as_of_month_end() -> Scenario:
     )
     h24 = dict(store_average=70.0, top_performers=80.0, target=WITHIN_24H_TARGET)
     # Response time: cohort R1 and R4 (R4's September is 5 contacts of 1 h: it ranks);
-    # current 6.8 and 18.4 -> 12.6; store average (6.8 + 1 + 12.6 + 18.4) / 4 = 9.7.
+    # current 6.8 and 18.4 -> 12.6; store average (6.8 + 1 + 12.6 + 18.4) / 4 = 9.7. The
+    # cohort's current figure is worse than the average: the average is the good line, and
+    # R3's 12.6 (at the top performers) is poor.
     rt = dict(store_average=9.7, top_performers=12.6)
     return Scenario(
         events,
@@ -724,12 +726,12 @@ def top_performers_descending_as_of_month_end() -> Scenario:
             expect("R4", "US", WITHIN_24H, value=40.0, status="poor", **h24),
             expect("R1", "US", RESPONSE_TIME, value=6.8, status="good", **rt),
             expect("R2", "US", RESPONSE_TIME, value=1.0, status="good", **rt),
-            expect("R3", "US", RESPONSE_TIME, value=12.6, status="good", **rt),
+            expect("R3", "US", RESPONSE_TIME, value=12.6, status="poor", **rt),
             expect("R4", "US", RESPONSE_TIME, value=18.4, status="poor", **rt),
             expect("R5", "US", WITHIN_24H, value=70.0, status="poor", **h24),
             expect("R5", "US", RESPONSE_TIME, value=9.7, status="good", **rt),
             expect(
-                "R4", "US", RESPONSE_TIME, target={"value": 12.6, "condition": "less_than_or_equal"}
+                "R4", "US", RESPONSE_TIME, target={"value": 9.7, "condition": "less_than_or_equal"}
             ),
         ),
     )

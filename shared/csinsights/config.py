@@ -182,11 +182,11 @@ class Settings(BaseModel):
         return min(seconds, MAX_LINK_EXPIRY_SECONDS)
 
     def render_rules(self) -> RenderRules:
-        """What rendering a document takes from the configuration: the minimum sample and
-        each store's targets."""
+        """What rendering a document takes from the configuration: the minimum sample,
+        each store's targets and the privacy floor."""
         from csinsights.domain.targets import RenderRules, store_targets
 
-        return RenderRules(self.min_sample, store_targets(self.store_targets))
+        return RenderRules(self.min_sample, store_targets(self.store_targets), self.min_peers)
 
     def required(self, field: str) -> str:
         """An optional setting a store cannot work without."""

@@ -27,7 +27,7 @@ from csinsights.domain.document import (
 )
 from csinsights.domain.figures import REASONS
 from csinsights.domain.insights import DISTRIBUTION_BANDS
-from csinsights.render.words import target_text
+from csinsights.render.words import target_words
 
 BAND_LABELS = tuple(label for label, _, _ in DISTRIBUTION_BANDS)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -103,7 +103,8 @@ INSIGHTS_COLUMNS = (
 def _rows(document: MetricsDocument) -> list[dict[str, Any]]:
     """One row per scope (`all`, then each store) and metric; a cell that does not apply to
     a metric (the bands beyond the response time, say) is empty. The metric's label and
-    unit stand beside its key, its target as a number, a condition and in words."""
+    unit stand beside its key, its target as a number, a condition and in words (for a
+    benchmark-judged metric, which store figure is the good line)."""
     rows = []
     for scope, metrics in document.views():
         for metric, m in metrics.figures():
@@ -130,13 +131,15 @@ def _rows(document: MetricsDocument) -> list[dict[str, Any]]:
                     "status": m.status,
                     "target": m.target.value if m.target else None,
                     "target_condition": m.target.condition if m.target else None,
-                    "target_text": target_text(metric, m.target),
+                    "target_text": target_words(metric, m),
                     "store_average": compared.store_average if compared else None,
                     "top_performers": compared.top_performers if compared else None,
                     "reason": m.reason,
                     "data_through": document.data_through,
                     "to_target": m.to_target if isinstance(m, FixedTargetRate) else None,
-                    "low_sample": rate.low_sample if rate else None,
+                    # An NA figure says why in `reason`; a sample warning has no value to
+                    # qualify.
+                    "low_sample": rate.low_sample if rate and m.value is not None else None,
                     "previous_value": m.previous.value,
                     "previous_numerator": rate.previous.numerator if rate else None,
                     "previous_denominator": rate.previous.denominator if rate else None,

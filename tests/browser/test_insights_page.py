@@ -52,7 +52,7 @@ def test_every_metric_shows_its_status_target_and_comparisons_in_words(
 ) -> None:
     for width in WIDTHS:
         text = seen[name, width]["text"]
-        scopes = 1 + len(CASES[name].document["by_store"])
+        scopes = 1 + len(CASES[name].document.by_store)
         for metric in CATALOGUE:
             assert text.count(metric.label) >= scopes, metric.label
         assert sum(text.count(w) for w in STATUS_WORDS) >= scopes * len(CATALOGUE)
@@ -68,9 +68,9 @@ def test_the_typical_page_shows_values_changes_and_overdue_contacts(
     seen: dict[tuple[str, int], dict[str, Any]],
 ) -> None:
     text = seen["typical", 390]["text"]
-    ca = CASES["typical"].document["by_store"][0]["metrics"]["buyer_dissatisfaction_rate"]
-    assert f"Store average {ca['store_average']:g} %" in text
-    assert f"Top performers {ca['top_performers']:g} %" in text
+    ca = CASES["typical"].document.by_store[0].metrics.buyer_dissatisfaction_rate
+    assert f"Store average {ca.store_average:g} %" in text
+    assert f"Top performers {ca.top_performers:g} %" in text
     assert "percentage points better" in text or "percentage points worse" in text
     assert "late by 12.5 h" in text and "4.5 h left" in text
     assert "To meet the target" in text and "2 days without a figure" in text
@@ -80,10 +80,44 @@ def test_na_and_low_samples_are_spelled_out(seen: dict[tuple[str, int], dict[str
     na = seen["na-everywhere", 1280]["text"]
     assert "NA: no contacts in the last 28 days" in na
     assert "NA: no survey responses in the last 28 days" in na
-    assert "not published: fewer than 5 sellers" in na
+    assert "withheld: fewer than 5 sellers of the store qualify" in na
+    assert "best quarter" not in na
     low = seen["low-samples", 1280]["text"]
     assert "Low sample: 2 survey responses, fewer than 40" in low
     assert "None: no unanswered contact is near 48 hours." in low
+
+
+def test_the_good_line_is_the_target_shown(seen: dict[tuple[str, int], dict[str, Any]]) -> None:
+    """SELLER004's 67 h in a store whose top performers took 83.78 h and whose average is
+    33.29 h: poor, and the target is the average, not the top performers' figure."""
+    for width in WIDTHS:
+        text = seen["good-line", width]["text"]
+        assert "Target at or below 33.29 h: the store average, better than the top " in text
+        assert "Target at or below 83.78 h" not in text
+        reply = next(
+            c
+            for c in seen["good-line", width]["cards"]
+            if c["store"] == "US" and c["metric"] == "average_contact_response_time_hours"
+        )
+        assert reply["status"] == "poor" and "67 h" in reply["text"] and "✖ Poor" in reply["text"]
+        assert "Target at or below 40 %: the store average (no top-performer figure)" in text
+        assert "Target at or below 4 %: the top performers" in text
+        assert "The good line of a store is the better of its top performers and its store " in text
+
+
+def test_na_figures_show_their_reason_without_sample_warnings(
+    seen: dict[tuple[str, int], dict[str, Any]],
+) -> None:
+    for name in ("good-line", "na-everywhere"):
+        cards = seen[name, 1280]["cards"]
+        na = [c for c in cards if c["status"] == "na"]
+        assert na, name
+        for card in na:
+            assert "NA: no " in card["text"], card
+            assert "Low sample" not in card["text"] and "Based on" not in card["text"], card
+    ca = seen["good-line", 1280]["text"].split("Store CA")[1].split("Store US")[0]
+    assert "withheld: fewer than 5 sellers of the store qualify" in ca
+    assert "Top performers withheld with the store average" in ca
 
 
 def test_hostile_ids_are_shown_as_text_and_never_run(

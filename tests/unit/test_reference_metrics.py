@@ -201,6 +201,15 @@ def test_fixed_target_bands(metric: str, value: Fraction | int | None, status: s
         (21, 20, None, "fair"),
         (5, None, None, "na"),
         (None, 20, 10, "na"),
+        # Top performers worse than the average: the average is the good line, nothing fair.
+        (67, 33, 84, "poor"),
+        (33, 33, 84, "good"),
+        (34, 33, 84, "poor"),
+        (84, 33, 84, "poor"),
+        (20, 20, 20, "good"),
+        (21, 20, 20, "poor"),
+        (10, None, 10, "good"),  # a top-performer figure alone (no average)
+        (11, None, 10, "fair"),
     ],
 )
 def test_benchmark_bands(

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from csinsights.domain.catalogue import CATALOGUE, CSDR
 from csinsights.domain.documents import render_document
-from csinsights.domain.metrics import Counts
+from csinsights.domain.metrics import METRICS, Counts
+from csinsights.domain.targets import RenderRules
 from csinsights.render.charts import HEIGHT, Trend, chart
 from csinsights.render.html import to_html
 from tests.profiles import examples
@@ -73,7 +74,8 @@ def test_na_is_spelled_out_and_unpublished_comparisons_say_why() -> None:
     page = CASES["na-everywhere"].html()
     assert "NA: no survey responses in the last 28 days" in page
     assert "NA: no contacts in the last 28 days" in page
-    assert "not published: fewer than 5 sellers" in page
+    assert "withheld: fewer than 5 sellers of the store qualify" in page
+    assert "best quarter" not in page  # withheld, not a missing cohort
     assert "no figure this period to compare (was " in page
     assert ">0 contacts<" in page  # late contacts are never NA
     assert ">NA<" in page
@@ -83,6 +85,66 @@ def test_a_low_sample_is_flagged_with_its_size() -> None:
     page = CASES["low-samples"].html()
     assert "Low sample: 2 survey responses, fewer than 40" in page
     assert "Low sample" not in "".join(c for c in cards(page) if "data-metric='late_contacts'" in c)
+
+
+def card(page: str, store: str, metric: str) -> str:
+    section = page.split(f"data-store='{store}'")[1].split("</section>")[0]
+    return next(c for c in cards(section) if f"data-metric='{metric}'" in c)
+
+
+def test_the_target_shown_is_the_good_line_and_says_which_figure_it_is() -> None:
+    page = CASES["good-line"].html()
+    reply = card(page, "US", "average_contact_response_time_hours")
+    assert "data-status='poor'" in reply and "✖ Poor" in reply
+    assert (
+        "<dt>Target</dt><dd>at or below 33.29 h: the store average, better than the top "
+        "performers&#x27; 83.78 h this period</dd>"
+    ) in reply
+    assert "at or below 83.78 h" not in page
+    bdr = card(page, "US", "buyer_dissatisfaction_rate")
+    assert "<dt>Target</dt><dd>at or below 40 %: the store average (no top-performer figure)" in bdr
+    assert "data-status='good'" in bdr
+    assert "none: no seller of the store was in its best quarter in each of the last 3" in bdr
+    preventable = card(page, "US", "preventable_contact_rate")
+    assert "<dt>Target</dt><dd>at or below 4 %: the top performers</dd>" in preventable
+    assert "data-status='fair'" in preventable
+
+
+def test_withheld_comparisons_give_the_privacy_floor_as_the_reason() -> None:
+    ca = card(CASES["good-line"].html(), "CA", "average_contact_response_time_hours")
+    assert "withheld: fewer than 5 sellers of the store qualify" in ca
+    assert "<dt>Top performers</dt><dd>withheld with the store average</dd>" in ca
+    assert "none: the store&#x27;s comparisons are withheld" in ca
+    assert "best quarter" not in ca
+    floor = RenderRules(min_peers=8)
+    page = to_html(CASES["good-line"].document, rules=floor)
+    assert "withheld: fewer than 8 sellers of the store qualify" in page
+
+
+def test_an_na_figure_shows_its_reason_only() -> None:
+    page = CASES["good-line"].html()
+    for metric in METRICS:
+        if metric == "late_contacts":
+            continue
+        na = card(page, "CA", metric)
+        assert "data-status='na'" in na and "NA: no " in na, metric
+        assert "Low sample" not in na and "Based on" not in na, metric
+    csdr = card(page, "CA", CSDR)
+    assert "NA: no survey responses in the last 28 days" in csdr
+    preventable = card(page, "CA", "preventable_contact_rate")
+    assert "of 1 orders" not in preventable
+    assert "Low sample: 10 survey responses" in card(page, "US", CSDR)  # a value keeps it
+
+
+def test_the_legend_covers_every_status_rule_shown() -> None:
+    legend = CASES["typical"].html().split("id='legend'")[1]
+    assert "at or better than the good line" in legend
+    assert "worse than the good line, at or better than the store average" in legend
+    assert "the better of its top performers and its store average" in legend
+    assert "nothing is fair" in legend
+    assert "With only the store average (no top-performer figure)" in legend
+    assert "· Not judged</span> not judged in this view" in legend
+    assert "the all-stores view" in legend
 
 
 def test_overdue_contacts_most_urgent_first_and_none_said_plainly() -> None:

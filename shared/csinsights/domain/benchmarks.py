@@ -23,16 +23,26 @@ specification, independent of `min_volume`)."""
 TOO_FEW_SELLERS = "too_few_sellers"
 
 
+def good_line(average: Fraction | None, top: Fraction | None) -> Fraction | None:
+    """The figure a benchmark-judged metric must be at or under to be `good`: the better
+    (lower) of the top-performer figure and the store average, so a cohort whose current
+    window is worse than the average never makes a worse figure good; None without
+    either."""
+    given = [figure for figure in (top, average) if figure is not None]
+    return min(given) if given else None
+
+
 def benchmark_status(value: Fraction | None, average: Fraction | None, top: Fraction | None) -> str:
-    """Lower is better: good at or under the top performers, fair at or under the average."""
-    if value is None or (average is None and top is None):
+    """Lower is better. Good at or under the good line; with both figures, fair at or
+    under the average and poor above it (so nothing is fair when the top performers are
+    worse than the average); with only one figure, fair above it."""
+    line = good_line(average, top)
+    if value is None or line is None:
         return "na"
-    if top is not None and value <= top:
+    if value <= line:
         return "good"
-    if average is None:
+    if average is None or top is None:
         return "fair"
-    if top is None:
-        return "good" if value <= average else "fair"
     return "fair" if value <= average else "poor"
 
 

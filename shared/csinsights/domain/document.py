@@ -73,10 +73,20 @@ class Rate(_Exact):
         "previous window, by the metric's direction; null when either is NA."
     )
     status: Status | None = Field(
-        description="good, fair or poor against the target, na without a value; null "
-        "where the view does not judge this metric."
+        description="good, fair or poor against the target, na without a value. The buyer "
+        "dissatisfaction rate, the preventable contact rate and the response time are "
+        "judged only in a by-store entry of the 28-day window, against the store's good "
+        "line (the better of its top performers and its average): good at or better than "
+        "it, fair worse than it but at or better than the store average, poor worse than "
+        "the average (nothing is fair when the top performers are worse than the average); "
+        "with only the store average, fair worse than it; na with neither figure; null "
+        "where the view does not judge the metric (the collective view, other windows)."
     )
-    target: Target | None = Field(description="What good means here; null where nothing judges it.")
+    target: Target | None = Field(
+        description="What good means here: a fixed threshold, or for a metric judged "
+        "against its store the good line (`less_than_or_equal`); null where nothing "
+        "judges it."
+    )
 
 
 class FixedTargetRate(Rate):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any, get_args
 
-from csinsights.domain.benchmarks import Benchmark, benchmark_status
+from csinsights.domain.benchmarks import Benchmark, benchmark_status, good_line
 from csinsights.domain.catalogue import LATE, RESPONSE_TIME, ContactReason
 from csinsights.domain.document import CollectiveMetrics, Figure, StoreMetrics
 from csinsights.domain.insights import change, distribution, low_sample, trend
@@ -126,10 +126,10 @@ class Scope:
             return {"status": None, "target": None}
         mark = (self.benchmarks or {}).get(metric, Benchmark())
         average, top = mark.store_average, mark.top_performers
-        reference = top if top is not None else average
+        line = good_line(average, top)
         return {
             "status": benchmark_status(figure.value, average, top),
             "target": None
-            if reference is None
-            else {"value": rounded(reference), "condition": "less_than_or_equal"},
+            if line is None
+            else {"value": rounded(line), "condition": "less_than_or_equal"},
         }

@@ -21,6 +21,9 @@ from csinsights.domain.metrics import MetricValue
 MIN_SAMPLE = 40
 """Below this denominator a figure is a low sample (the responses a marketplace requires
 before it rates a seller's customer service)."""
+MIN_PEERS = 5
+"""Sellers of a store that must qualify for its average before its comparisons are
+published (the privacy floor)."""
 BANDS = ("good", "fair")
 CONDITIONS = {CSDR: "less_than", WITHIN_24H: "greater_than_or_equal", LATE: "equal_to"}
 FIXED_TARGET_METRICS = frozenset(m.name for m in CATALOGUE if m.target == "fixed")
@@ -132,6 +135,9 @@ class RenderRules:
 
     min_sample: int = MIN_SAMPLE
     store_targets: Mapping[str, Targets] = field(default_factory=dict)
+    min_peers: int = MIN_PEERS
+    """The privacy floor the comparisons were published under: what a page says when a
+    store's are withheld."""
 
     def targets(self, store: str | None) -> Targets:
         """A store's own targets; the defaults for a store without any and for the

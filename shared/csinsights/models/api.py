@@ -56,8 +56,16 @@ class History(_Exact):
 
 
 class StoreBenchmark(_Exact):
-    store_average: float | None
-    top_performers: float | None
+    store_average: float | None = Field(
+        description="The mean over the store's sellers with a value and enough volume (at "
+        "least the privacy floor's number of sellers); null when withheld (see reason)."
+    )
+    top_performers: float | None = Field(
+        description="The median current figure, on self-fulfilled orders, of the sellers in "
+        "the store's best quarter in each of the last 3 complete months; null when withheld "
+        "(see reason) or when no seller was (reason null). A seller's status is judged "
+        "against the better of this and the store average."
+    )
     reason: Literal["too_few_sellers"] | None = Field(
         description=(
             "Why both figures are null although sellers of the store have values: "

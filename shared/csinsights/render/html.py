@@ -44,7 +44,7 @@ from csinsights.render.words import (
     day_text,
     na_reason,
     number,
-    target_text,
+    target_words,
     to_target_text,
 )
 
@@ -93,14 +93,38 @@ def _badge(status: str | None) -> str:
     return f"<span class='status {css}'>{_e(symbol)} {_e(word)}</span>"
 
 
-def _comparison(metric: Metric, value: float | None, what: str, days: int) -> str:
+def _withheld(m: Compared, days: int, rules: RenderRules) -> bool:
+    """Both comparisons withheld by the privacy floor: a published store average always
+    has sellers behind it, so in the benchmark window a missing one is a withheld one."""
+    return days == BENCHMARK_WINDOW and m.store_average is None and rules.min_peers > 0
+
+
+def _floor(rules: RenderRules) -> str:
+    return f"fewer than {rules.min_peers} sellers of the store qualify"
+
+
+def _comparison(metric: Metric, m: Compared, what: str, days: int, rules: RenderRules) -> str:
+    value = m.store_average if what == "store_average" else m.top_performers
     if value is not None:
         return _e(amount(metric, value))
     if days != BENCHMARK_WINDOW:
         return f"compared over {BENCHMARK_WINDOW} days only"
+    if _withheld(m, days, rules):
+        if what == "store_average":
+            return f"withheld: {_floor(rules)} (so no seller can work out a rival's figure)"
+        return "withheld with the store average"
     if what == "store_average":
-        return "not published: fewer than 5 sellers of the store to compare with"
-    return "none: no seller of the store was in its best quarter all of the last 3 months"
+        return "none: no seller of the store has a figure with enough volume"
+    return "none: no seller of the store was in its best quarter in each of the last 3 months"
+
+
+def _no_target(m: Figure, days: int, rules: RenderRules) -> str:
+    """Why a store's benchmark-judged metric has no target."""
+    if days != BENCHMARK_WINDOW:
+        return f"none: judged against the store's sellers over {BENCHMARK_WINDOW} days only"
+    if isinstance(m, Compared) and _withheld(m, days, rules):
+        return f"none: the store's comparisons are withheld ({_floor(rules)})"
+    return "none: no store comparison to judge by"
 
 
 def _details(metric: Metric, m: Figure) -> list[tuple[str, str]]:
@@ -132,7 +156,7 @@ def _card(
     m: Figure,
     days: int,
     by_store: bool,
-    min_sample: int,
+    rules: RenderRules,
     trend: tuple[Sequence[date], Sequence[float | None]] | None,
 ) -> str:
     value = m.value
@@ -143,24 +167,25 @@ def _card(
         f"<h3>{_e(metric.label)}</h3>",
         f"<p><span class='value'>{_e(amount(metric, value))}</span>{_badge(status)}</p>",
     ]
+    # An NA figure shows why it is NA and nothing else about a value it does not have.
     if value is None:
         out.append(f"<p class='reason'>NA: {_e(na_reason(m.reason, days))}</p>")
-    if isinstance(m, Rate) and m.low_sample:
+    elif isinstance(m, Rate) and m.low_sample:
         out.append(
             f"<p class='low'>⚠ Low sample: {m.denominator} "
-            f"{_e(DENOMINATORS.get(metric.name, ''))}, fewer than {min_sample}; trust it less."
-            "</p>"
+            f"{_e(DENOMINATORS.get(metric.name, ''))}, fewer than {rules.min_sample}; trust it "
+            "less.</p>"
         )
     rows: list[tuple[str, str]] = []
     if metric.name in FIXED_TARGET_METRICS or by_store:
-        target = target_text(metric, m.target)
-        rows.append(("Target", _e(target) if target else "none: no store comparison to judge by"))
+        target = target_words(metric, m)
+        rows.append(("Target", _e(target or _no_target(m, days, rules))))
     else:
-        rows.append(("Target", "judged per store, against each store's sellers"))
+        rows.append(("Target", "none here: judged per store, against each store's sellers"))
     if isinstance(m, Compared):
-        rows.append(("Store average", _comparison(metric, m.store_average, "store_average", days)))
-        rows.append(("Top performers", _comparison(metric, m.top_performers, "top", days)))
-    if isinstance(m, Rate) and metric.name in DENOMINATORS:
+        rows.append(("Store average", _comparison(metric, m, "store_average", days, rules)))
+        rows.append(("Top performers", _comparison(metric, m, "top", days, rules)))
+    if isinstance(m, Rate) and metric.name in DENOMINATORS and value is not None:
         rows.append(
             (
                 "Based on",
@@ -188,7 +213,7 @@ def _section(
     document: MetricsDocument,
     scope: str | None,
     trend: Trend | None,
-    min_sample: int,
+    rules: RenderRules,
 ) -> str:
     days = document.window.days
     cards = [
@@ -197,7 +222,7 @@ def _section(
             figure,
             days,
             scope is not None,
-            min_sample,
+            rules,
             (trend.days, trend.series(scope, metric.name)) if trend else None,
         )
         for metric, figure in metrics.figures()
@@ -284,8 +309,18 @@ def _legend(document: MetricsDocument, rules: RenderRules) -> str:
             ("good", "meets the target"),
             ("fair", "misses it"),
             ("poor", "misses it badly"),
-            ("na", "no figure to judge"),
-            (None, "no status in this view (comparisons are per store, over 28 days)"),
+            (
+                "na",
+                "no figure to judge, or (for a metric judged against the store) no store "
+                "figure to judge it by: the store's comparisons are withheld or it has none",
+            ),
+            (
+                None,
+                "not judged in this view: the buyer dissatisfaction rate, the preventable "
+                "contact rate and the average response time are judged against each store's "
+                f"sellers, store by store and over {BENCHMARK_WINDOW} days, never across "
+                "stores (the all-stores view) or over another window",
+            ),
         )
     )
     rows = []
@@ -307,17 +342,23 @@ def _legend(document: MetricsDocument, rules: RenderRules) -> str:
                 )
         else:
             rows.append(
-                f"<tr><td>{_e(metric.label)}</td><td>at or better than the store's top "
-                "performers</td><td>at or better than the store average</td>"
-                "<td>worse than the store average</td></tr>"
+                f"<tr><td>{_e(metric.label)} · each store</td><td>at or better than the good "
+                "line</td><td>worse than the good line, at or better than the store average"
+                "</td><td>worse than the store average</td></tr>"
             )
     return (
         "<section id='legend'><h2>Legend: statuses and thresholds</h2><div class='box'>"
         f"<ul>{statuses}</ul><table><thead><tr><th>Metric</th><th>✔ Good</th><th>! Fair</th>"
         f"<th>✖ Poor</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        f"<p>Low sample: fewer than {rules.min_sample} behind a figure. Store averages count "
-        "sellers with at least 5; they and the top performers are published only where "
-        "at least 5 sellers of the store qualify. Missing a target carries no penalty.</p>"
+        "<p id='good-line'>The good line of a store is the better of its top performers and "
+        "its store average, and it is the target shown. When the top performers did worse "
+        "than the average this period, nothing is fair: at or better than the average is "
+        "good, worse is poor. With only the store average (no top-performer figure), at or "
+        "better than it is good and worse is fair; with neither, there is no status.</p>"
+        f"<p>Low sample: fewer than {rules.min_sample} behind a figure; an NA figure shows only "
+        "why it is NA. Store averages count sellers with at least 5; they and the top "
+        f"performers are published only where at least {rules.min_peers} sellers of the store "
+        "qualify. Missing a target carries no penalty.</p>"
         "</div></section>"
     )
 
@@ -346,7 +387,7 @@ def to_html(
             document,
             None,
             trend,
-            rules.min_sample,
+            rules,
         ),
         _overdue(overdue, seller),
         *(
@@ -357,7 +398,7 @@ def to_html(
                 document,
                 s.store_id,
                 trend,
-                rules.min_sample,
+                rules,
             )
             for s in document.by_store
         ),

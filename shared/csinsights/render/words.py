@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from csinsights.domain.catalogue import Metric
-from csinsights.domain.document import Figure, FixedTargetRate, Target
+from csinsights.domain.document import Compared, Figure, FixedTargetRate, Target
 
 STATUS_WORDS = {
     "good": ("✔", "Good"),
@@ -41,7 +41,8 @@ def amount(metric: Metric, value: int | float | None) -> str:
 
 def target_text(metric: Metric, target: Target | None) -> str | None:
     """The `good` threshold as a sentence: below 25 %, at least 90 %, 0 contacts; for a
-    benchmark-judged metric the store's reference (top performers, else the average)."""
+    benchmark-judged metric the store's good line (the better of the top performers and
+    the store average)."""
     if target is None:
         return None
     value, condition = target.value, target.condition
@@ -52,6 +53,30 @@ def target_text(metric: Metric, target: Target | None) -> str | None:
     if condition == "equal_to":
         return amount(metric, value)
     return f"at or below {amount(metric, value)}"
+
+
+def target_words(metric: Metric, figure: Figure) -> str | None:
+    """The target as a sentence, and for a benchmark-judged metric in a store which of
+    the store's figures is its good line (the better of the two, so a top-performer
+    figure worse than the average never becomes the target)."""
+    text = target_text(metric, figure.target)
+    if text is None or figure.target is None or metric.target != "benchmark":
+        return text
+    if not isinstance(figure, Compared):
+        return text
+    line, average, top = figure.target.value, figure.store_average, figure.top_performers
+    if top is None:
+        return f"{text}: the store average (no top-performer figure)"
+    if average is None:
+        return f"{text}: the top performers (no store average)"
+    if top == average:
+        return f"{text}: the top performers and the store average"
+    if line == top:
+        return f"{text}: the top performers"
+    return (
+        f"{text}: the store average, better than the top performers' "
+        f"{amount(metric, top)} this period"
+    )
 
 
 def na_reason(reason: str | None, days: int) -> str:
