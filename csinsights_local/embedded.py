@@ -299,6 +299,7 @@ class EmbeddedStore:
         received_from: datetime | None = None,
         received_before: datetime | None = None,
         limit: int | None = None,
+        newest_first: bool = False,
     ) -> list[OpenContact]:
         found = []
         for contact_id, stored in self.contact_items.get((seller, store), {}).items():
@@ -314,7 +315,7 @@ class EmbeddedStore:
             if received_before is not None and at >= received_before:
                 continue
             found.append(OpenContact.of(seller, store, contact_id, first))
-        found.sort(key=lambda c: (c.received_at, c.contact_id))
+        found.sort(key=lambda c: (c.received_at, c.contact_id), reverse=newest_first)
         found = found if limit is None else found[:limit]
         self.meter.query(len(found), "open contact")
         return found

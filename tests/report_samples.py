@@ -101,13 +101,19 @@ OVERDUE = [
     {
         "contact_id": "c-41",
         "store_id": "US",
+        "order_id": "114-3941689-8772232",
+        "reason": "shipping",
         "received_at": "2026-11-24T02:00:00Z",
+        "due_at": "2026-11-26T02:00:00Z",
         "hours_left": 4.5,
     },
     {
         "contact_id": "c-17",
         "store_id": "CA",
+        "order_id": None,
+        "reason": "product_quality",
         "received_at": "2026-11-23T09:30:00Z",
+        "due_at": "2026-11-25T09:30:00Z",
         "hours_left": -12.5,
     },
 ]

@@ -34,7 +34,7 @@ from csinsights.benchmarking import ShardedBenchmarks
 from csinsights.domain import sharded
 from csinsights.domain.asof import end_of
 from csinsights.domain.catalogue import RESPONSE_DUE
-from csinsights.domain.contacts import overdue_row
+from csinsights.domain.contacts import by_urgency, overdue_row
 from csinsights.domain.run import (
     Snapshot,
     active,
@@ -44,6 +44,7 @@ from csinsights.domain.run import (
 )
 from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.models.records import ReportRecord
+from csinsights.overdue import open_by_urgency
 from csinsights.render.charts import Trend
 from csinsights.render.html import to_html
 from csinsights.reports import to_csv
@@ -202,17 +203,19 @@ class MetricsRun:
         return snapshot
 
     def _overdue(self, seller: str, stores: Iterable[str], day: date) -> list[dict[str, Any]]:
-        """The page's contacts near or past 48 h: those received before the end of `day`
-        still waiting for a reply when the page is built (one query of the sparse
-        `OpenContacts` index per store: the cost grows with open contacts only), older than
-        24 h at the end of `day`, with the hours they had left then."""
+        """The page's contacts near or past 48 h, by urgency: those still waiting for a reply
+        when the page is built and older than 24 h at the end of `day` (two bounded queries
+        of the sparse `OpenContacts` index per store: the cost grows with open contacts
+        only), with the hours they had left then."""
         at = end_of(day)
-        return [
-            overdue_row(contact, at)
+        contacts = [
+            contact
             for store in stores
-            for contact in self.repository.open_contacts(seller, store, limit=OVERDUE_LISTED)
-            if at - contact.received_at > RESPONSE_DUE
+            for contact in open_by_urgency(
+                self.repository, seller, store, at, OVERDUE_LISTED, at - RESPONSE_DUE
+            )
         ]
+        return [overdue_row(contact, at) for contact in by_urgency(contacts, at)]
 
     def _publish_reports(self, seller: str, day: date, snapshot: Snapshot) -> None:
         assert self.reports is not None

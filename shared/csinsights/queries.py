@@ -7,8 +7,8 @@ from typing import Any
 
 from csinsights.config import Settings
 from csinsights.domain.asof import end_of, last_complete_day, timestamp
-from csinsights.domain.catalogue import BENCHMARK_WINDOW, WINDOWS
-from csinsights.domain.contacts import OpenContact, contact_as_of, overdue_row
+from csinsights.domain.catalogue import BENCHMARK_WINDOW, LATE_AFTER, WINDOWS
+from csinsights.domain.contacts import OpenContact, by_urgency, contact_as_of, overdue_row
 from csinsights.domain.document import MetricsDocument
 from csinsights.domain.documents import rounded
 from csinsights.domain.metrics import METRICS
@@ -16,6 +16,7 @@ from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.errors import FAILED_CALL, InvalidRequest, NotFound
 from csinsights.models.records import ReportRecord, ReportRequest, RequestedType, new_report_id
 from csinsights.observability import logger
+from csinsights.overdue import open_by_urgency
 from csinsights.quota import ReportQuota
 from csinsights.store.ports import QuotaPort, ReadPort, ReportRequestsPort, ReportsPort
 
@@ -67,20 +68,20 @@ class Queries:
         as_of_day: date | None = None,
         now: datetime | None = None,
     ) -> dict[str, Any]:
-        """Unanswered contacts needing a reply, oldest first, with the hours left before
-        the buyer can file an A-to-z claim (48 h; negative once past): live (as of `now`),
-        or as they stood at the end of `as_of_day`."""
+        """Unanswered contacts needing a reply, by urgency (those within 48 h first, least
+        time left first; then those past 48 h, most recently due first), each with its due
+        time and the hours left before the buyer can file an A-to-z claim (negative once
+        past): live (as of `now`), or as they stood at the end of `as_of_day`."""
         now = now or datetime.now(UTC)
         at = now if as_of_day is None else self._past(as_of_day, now)
         stores = [store] if store else self.repository.stores_of(seller)
         contacts: list[OpenContact] = []
         for store_id in stores:
             if as_of_day is None:
-                contacts += self.repository.open_contacts(seller, store_id, limit=limit)
+                contacts += open_by_urgency(self.repository, seller, store_id, at, limit)
             else:
                 contacts += self._unanswered_at(seller, store_id, at, limit)
-        contacts.sort(key=lambda c: (c.received_at, c.contact_id))
-        out = [overdue_row(contact, at) for contact in contacts[:limit]]
+        out = [overdue_row(contact, at) for contact in by_urgency(contacts, at)[:limit]]
         return {"seller_id": seller, "as_of": timestamp(at), "contacts": out}
 
     @staticmethod
@@ -94,23 +95,34 @@ class Queries:
     def _unanswered_at(
         self, seller: str, store: str, at: datetime, limit: int
     ) -> list[OpenContact]:
-        """The `limit` oldest contacts of [at - OVERDUE_LOOKBACK, at) unanswered at `at`,
-        each judged from its events before `at` (the live index says how it stands now)."""
+        """The `limit` most urgent contacts of [at - OVERDUE_LOOKBACK, at) unanswered at
+        `at`, each judged from its events before `at` (the live index says how it stands
+        now): those within 48 h read oldest first, those past it newest first, each read
+        stopped once `limit` are found."""
+        line = at - LATE_AFTER
         found: list[OpenContact] = []
-        for contact_id, contact in self.repository.contacts(
-            seller, store, at - OVERDUE_LOOKBACK, at
-        ):
-            judged = contact_as_of(store, contact_id, contact, None, at)
-            if judged is None or judged.state != "unanswered":
-                continue
-            found.append(
-                OpenContact(
-                    seller, store, contact_id, judged.order_id, judged.reason, judged.received_at
+        for start, end, newest_first in ((line, at, False), (at - OVERDUE_LOOKBACK, line, True)):
+            taken = 0
+            for contact_id, contact in self.repository.contacts(
+                seller, store, start, end, newest_first
+            ):
+                judged = contact_as_of(store, contact_id, contact, None, at)
+                if judged is None or judged.state != "unanswered":
+                    continue
+                found.append(
+                    OpenContact(
+                        seller,
+                        store,
+                        contact_id,
+                        judged.order_id,
+                        judged.reason,
+                        judged.received_at,
+                    )
                 )
-            )
-            if len(found) == limit:
-                break
-        return found
+                taken += 1
+                if taken == limit:
+                    break
+        return by_urgency(found, at)
 
     def request_report(
         self,

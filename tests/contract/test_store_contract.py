@@ -245,7 +245,7 @@ def seeded_contacts(stores: Stores) -> None:
     )
 
 
-def test_open_contacts_are_those_waiting_oldest_first_in_a_window_and_a_limit(
+def test_open_contacts_are_those_waiting_oldest_or_newest_first_in_a_window_and_a_limit(
     stores: Stores,
 ) -> None:
     seeded_contacts(stores)
@@ -263,6 +263,17 @@ def test_open_contacts_are_those_waiting_oldest_first_in_a_window_and_a_limit(
     )
     assert [c.contact_id for c in window] == ["also", "waits", "auto"]
     assert stores.read.open_contacts(SELLER, "MX") == []
+    newest = stores.read.open_contacts(SELLER, STORE, newest_first=True)
+    assert newest == every[::-1]
+    assert stores.read.open_contacts(SELLER, STORE, limit=2, newest_first=True) == newest[:2]
+    before = stores.read.open_contacts(
+        SELLER,
+        STORE,
+        received_before=at("2026-11-04T00:00:00+00:00"),
+        limit=2,
+        newest_first=True,
+    )
+    assert [c.contact_id for c in before] == ["auto", "waits"]
 
 
 def waiting(stores: Stores, hour: str, start: str, end: str) -> list[tuple[str, str, str]]:

@@ -150,7 +150,22 @@ def overdue_row(contact: OpenContact, at: datetime) -> dict[str, Any]:
         "order_id": contact.order_id,
         "reason": contact.reason,
         "received_at": timestamp(contact.received_at),
+        "due_at": timestamp(contact.received_at + LATE_AFTER),
         "age_hours": rounded(Fraction(seconds, 3600)),
         "hours_left": rounded(Fraction(LATE_AFTER // timedelta(seconds=1) - seconds, 3600)),
         "overdue": age > LATE_AFTER,
     }
+
+
+def by_urgency(contacts: list[OpenContact], at: datetime) -> list[OpenContact]:
+    """Unanswered contacts in the order a seller should act on them at `at`: those still
+    within 48 h first, least time left first (oldest first); then those past 48 h, most
+    recently due first (a buyer who just became able to file a claim may not have yet)."""
+
+    def urgency(contact: OpenContact) -> tuple[int, float, str]:
+        received = contact.received_at.timestamp()
+        if at - contact.received_at <= LATE_AFTER:
+            return 0, received, contact.contact_id
+        return 1, -received, contact.contact_id
+
+    return sorted(contacts, key=urgency)

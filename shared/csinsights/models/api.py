@@ -93,13 +93,18 @@ class OverdueContact(_Exact):
     order_id: str | None
     reason: str
     received_at: str
+    due_at: str = Field(
+        description="When 48 h have passed since it was received: from then the buyer "
+        "can file an A-to-z claim."
+    )
     age_hours: float
     hours_left: float
     overdue: bool
 
 
 class OverdueContacts(_Exact):
-    """Unanswered contacts, oldest first; `hours_left` is negative once past 48 h."""
+    """Unanswered contacts by urgency: those within 48 h first, least time left first; then
+    those past 48 h, most recently due first. `hours_left` is negative once past 48 h."""
 
     seller_id: str
     as_of: str

@@ -10,6 +10,7 @@ and escapes every text it shows: ids come from outside.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -243,7 +244,22 @@ def _when(received_at: str) -> str:
 
 
 LATE_LISTED = 10
-"""Contacts already past 48 h the page lists (the newest late first)."""
+"""Contacts already past 48 h the page lists (the most recently due first)."""
+SEPARATORS = re.compile(r"([-_#/.:])")
+
+
+def _id(text: str) -> str:
+    """An id that may wrap after its separators (on a phone), never inside a word."""
+    return SEPARATORS.sub(r"\1<wbr>", _e(text))
+
+
+def _left(hours_left: float) -> str:
+    if hours_left > 0:
+        return f"{_e(number(hours_left))} h left"
+    late_by = -hours_left
+    return "late by " + (
+        f"{int(late_by // 24)} days" if late_by >= 48 else f"{_e(number(late_by))} h"
+    )
 
 
 def _overdue(overdue: Sequence[Mapping[str, Any]] | None, seller: str) -> str:
@@ -251,40 +267,46 @@ def _overdue(overdue: Sequence[Mapping[str, Any]] | None, seller: str) -> str:
     if overdue is None:
         return head + (
             "<p class='none-listed'>None listed: this report was built without the open "
-            f"contacts. The live list: GET /v1/sellers/{_e(seller)}/contacts/overdue.</p>"
-            "</section>"
+            "contacts.</p></section>"
         )
     if not overdue:
         return (
             head
             + "<p class='none-listed'>None: no unanswered contact is near 48 hours.</p></section>"
         )
-    # What a seller can still save first (least time left), then the late ones, newest
-    # first: a contact late for weeks must not bury one with hours left.
+    # What a seller can still save first (least time left), then the late ones, most
+    # recently due first: a contact late for weeks must not bury one with hours left.
     due = sorted((c for c in overdue if c["hours_left"] > 0), key=lambda c: c["hours_left"])
     late = sorted((c for c in overdue if c["hours_left"] <= 0), key=lambda c: -c["hours_left"])
     shown = due + late[:LATE_LISTED]
     rows = []
     for c in shown:
-        left = c["hours_left"]
-        late_by = -left
-        state = (
-            f"{_badge('fair')} {_e(number(left))} h left"
-            if left > 0
-            else f"{_badge('poor')} late by "
-            + (f"{int(late_by // 24)} days" if late_by >= 48 else f"{_e(number(late_by))} h")
+        about = " · ".join(
+            part
+            for part in (
+                f"order {_id(str(c['order_id']))}" if c.get("order_id") else "",
+                _e(str(c["reason"]).replace("_", " ")) if c.get("reason") else "",
+            )
+            if part
         )
         rows.append(
-            f"<tr><td class='id'>{_e(c['contact_id'])}</td><td class='id'>{_e(c['store_id'])}</td>"
-            f"<td>{_when(str(c['received_at']))}</td><td>{state}</td></tr>"
+            f"<tr><td class='id'>{_id(str(c['contact_id']))}"
+            + (f"<br><small>{about}</small>" if about else "")
+            + f"</td><td class='id'>{_id(str(c['store_id']))}</td>"
+            f"<td>{_when(str(c['due_at']))}</td>"
+            f"<td>{_left(float(c['hours_left']))}</td></tr>"
         )
     return head + (
-        "<p>Past 48 hours without a reply a buyer can file an A-to-z claim.</p>"
-        "<table><thead><tr><th>Contact</th><th>Store</th><th>Received</th>"
-        f"<th>Before 48 h</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        f"<p>{len(due)} can still be answered within 48 hours and {len(late)} are past it: "
+        "every contact still waiting for a reply when this report was built and older than "
+        "24 hours at the end of its day, whenever it arrived, most urgent first. Past 48 "
+        "hours a buyer can file an A-to-z claim. (The late contacts figure above counts only "
+        "the window's contacts answered after 48 hours or still waiting past it.)</p>"
+        "<table><thead><tr><th>Contact</th><th>Store</th><th>Due (48 h)</th>"
+        f"<th>Time left</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
         + (
-            f"<p>And {len(late) - LATE_LISTED} more past 48 hours: the API lists them all "
-            f"(GET /v1/sellers/{_e(seller)}/contacts/overdue).</p>"
+            f"<p>And {len(late) - LATE_LISTED} more past 48 hours, listed by the overdue "
+            "contacts of the API.</p>"
             if len(late) > LATE_LISTED
             else ""
         )

@@ -29,8 +29,10 @@ class ContactIndexes(TableStore):
         received_from: datetime | None = None,
         received_before: datetime | None = None,
         limit: int | None = None,
+        newest_first: bool = False,
     ) -> list[OpenContact]:
-        """Contacts waiting for a reply now, first received in [from, before), oldest first."""
+        """Contacts waiting for a reply now, first received in [from, before), oldest first
+        (or newest first)."""
         # A sort key is `<received at>#<contact id>`: one received exactly at `before`
         # sorts after `before`'s own text, so BETWEEN leaves it out (half-open).
         values = {
@@ -39,12 +41,11 @@ class ContactIndexes(TableStore):
             ":hi": {"S": codecs.iso(received_before) if received_before else LATEST},
         }
         condition = f"{keys.OPEN_PK} = :pk AND {keys.OPEN_SK} BETWEEN :lo AND :hi"
+        order = {"IndexName": keys.OPEN_CONTACTS, "ScanIndexForward": not newest_first}
         if limit is None:
-            items = list(self.table.query(condition, values, IndexName=keys.OPEN_CONTACTS))
+            items = list(self.table.query(condition, values, **order))
         else:
-            items, _ = self.table.query_page(
-                condition, values, IndexName=keys.OPEN_CONTACTS, Limit=limit
-            )
+            items, _ = self.table.query_page(condition, values, Limit=limit, **order)
         return [codecs.open_contact(seller, store, item) for item in items]
 
     def waiting(

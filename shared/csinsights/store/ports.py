@@ -139,9 +139,11 @@ class OpenContacts(Protocol):
         received_from: datetime | None = None,
         received_before: datetime | None = None,
         limit: int | None = None,
+        newest_first: bool = False,
     ) -> list[OpenContact]:
         """Contacts waiting for a reply now (not answered, not marked as needing none; an
-        auto-reply answers nothing), first received in [from, before), oldest first."""
+        auto-reply answers nothing), first received in [from, before), oldest first (or
+        newest first); `limit`: the first that many of that order."""
 
 
 class WaitingContacts(Protocol):

@@ -20,7 +20,7 @@ router = Router()
 @router.get(
     "/v1/sellers/<seller_id>/contacts/overdue",
     responses=ERRORS,
-    summary="Unanswered contacts, oldest first, with hours left before 48 h",
+    summary="Unanswered contacts by urgency, with their due time and hours left before 48 h",
     tags=[TAG],
 )
 def get_overdue(
