@@ -17,6 +17,10 @@ replay throughput, measured on the local stack (in-process moto).
 7. Reply-due alert runs: requests and read units per run per 1,000 open contacts, live and
    as of an instant, publishing and in the steady state (alerts.py; alone:
    `python -m benchmarks.alerts`).
+8. Scale: each invocation's items read, requests and memory as the marketplace grows 16x
+   (the metrics run and the live alert run on the embedded store), a million-seller
+   store's benchmark steps, and the invocations at the specification's target size
+   (scale.py; alone: `python -m benchmarks.scale`).
 
 Prints a table and writes benchmarks/results.json. See benchmarks/README.md.
 """
@@ -42,6 +46,7 @@ import boto3
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from benchmarks import scale
 from benchmarks.alerts import alert_cost, alert_rows
 from benchmarks.coldstart import cold_start
 from benchmarks.contacts_report import contacts_report_cost
@@ -878,11 +883,14 @@ def main(argv: list[str] | None = None) -> int:
     cost = cost_model(step1, naive, lookups)
     _say("[+] reply-due alert runs per 1,000 open contacts (python -m benchmarks.alerts) ...")
     alerts = alert_cost(metered_moto, open_contacts=200 if args.quick else 1000)
+    _say("[+] scale: each invocation's work at 1x, 4x, 16x (python -m benchmarks.scale) ...")
+    scaled = scale.scale_cost(args.quick)
 
     table = (
         rows(step1, naive, step2, step3, lookups, cold, cost)
         + alert_rows(alerts)
         + contacts_report_rows(contacts)
+        + scale.rows(scaled)
     )
     runtime = time.perf_counter() - started
     command = "python -m benchmarks" + (" --quick" if args.quick else "")
@@ -906,6 +914,9 @@ def main(argv: list[str] | None = None) -> int:
             "requests_per_lookup": GOAL_REQUESTS_PER_LOOKUP,
             "lookup_requests_ratio_10x_over_1x": 1.0,
             "cold_start_ratio_to_boto3": cold["goal_ratio_to_boto3"],
+            "scale_largest_invocation_ratio_16x_over_1x": scale.GOAL_RATIO,
+            "scale_peak_mib_an_invocation": scale.GOAL_PEAK_MIB,
+            "scale_seconds_an_invocation": scale.GOAL_SECONDS,
         },
         "table": table,
         "step1_ingest": step1,
@@ -917,6 +928,7 @@ def main(argv: list[str] | None = None) -> int:
         "step6_cost_model": cost,
         "alert_runs": alerts,
         "step9_contacts_report": contacts,
+        "scale": scaled,
     }
     output = args.output or HERE / "results.json"
     output.write_text(json.dumps(results, indent=2, default=str) + "\n")
