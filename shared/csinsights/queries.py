@@ -191,6 +191,10 @@ class Queries:
             raise InvalidRequest("from", "'from' must not be after 'to'")
         if (last - first).days >= MAX_HISTORY_DAYS:
             raise InvalidRequest("from", f"at most {MAX_HISTORY_DAYS} days per request")
+        if store is not None and store not in self.repository.stores_of(seller):
+            # The rule of every route: a store the seller has never sold in is not found
+            # (a store of the seller's without a run in the range has no points).
+            raise NotFound(f"seller {seller} has no metrics in store {store}")
         points = []
         for snapshot in self.repository.snapshots(seller, first, last):
             if store is not None and store not in snapshot.stores:
@@ -229,6 +233,10 @@ class Queries:
         }
 
     def list_reports(self, seller: str, limit: int, after: str | None) -> dict[str, Any]:
+        """A page of the seller's reports, newest first; `after`: a `next_cursor` this
+        listing gave (the last report of the page before), else refused."""
+        if after is not None and self.reports.report(seller, after) is None:
+            raise InvalidRequest("cursor", "not a cursor of this listing: start again without one")
         items, next_cursor = self.reports.reports(seller, limit, after)
         return {
             "reports": [r.public() for r in items],

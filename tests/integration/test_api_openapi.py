@@ -24,6 +24,34 @@ from tests.integration.api_client import (
 def test_report_request_status_is_documented() -> None:
     responses = openapi()["paths"][REPORTS]["post"]["responses"]
     assert "202" in responses
+    assert "Location" in responses["202"]["headers"]
+
+
+def test_every_operation_has_a_short_stable_name_for_generated_clients() -> None:
+    """A client generated from the document names its methods after `operationId`
+    (`get_metrics`, not `get_metrics_v1_sellers_seller_id_metrics_get`)."""
+    names = {
+        (path, method): operation["operationId"]
+        for path, methods in openapi()["paths"].items()
+        for method, operation in methods.items()
+    }
+    assert names == {
+        (METRICS_ROUTE, "get"): "getMetrics",
+        (HISTORY, "get"): "getMetricsHistory",
+        (BENCHMARKS, "get"): "getStoreBenchmarks",
+        (OVERDUE, "get"): "listOverdueContacts",
+        (REPORTS, "get"): "listReports",
+        (REPORTS, "post"): "requestReport",
+        (REPORT, "get"): "getReport",
+    }
+
+
+def test_the_document_describes_no_answer_the_api_never_gives() -> None:
+    document = openapi()
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    text = str(document)
+    for name in document["components"]["schemas"]:  # each one is referred to
+        assert f"#/components/schemas/{name}" in text, name
 
 
 # ---------------------------------------------------------------- OpenAPI document

@@ -316,3 +316,33 @@ def test_a_report_request_takes_days_only_as_a_whole_number(api: Api, days: Any)
     status, payload = api.call("POST", REPORTS, {"seller_id": "S1"}, body=body)
     assert (status, payload["code"]) == (422, "validation_error"), payload
     assert [e["field"] for e in payload["errors"]] == ["days"]
+
+
+def test_an_accepted_request_says_where_the_report_will_be(api: Api) -> None:
+    """202 with `Location`: the report's own path, which answers it (pending for now)."""
+    event = api_event("POST", REPORTS, {"seller_id": "S2"}, claims=S2, body=SURVEY_REQUEST)
+    response = api.stack.invoke("ApiFunction", event)
+    assert response["statusCode"] == 202
+    report_id = json.loads(response["body"])["report_id"]
+    (location,) = response["multiValueHeaders"]["Location"]
+    assert location == f"/v1/sellers/S2/reports/{report_id}"
+    report = api.get(REPORT, {"seller_id": "S2", "report_id": report_id}, claims=S2)
+    assert (report["report_id"], report["status"]) == (report_id, "pending")
+
+
+def test_a_listing_pages_with_the_cursors_it_gives_and_refuses_any_other(api: Api) -> None:
+    every = api.get(REPORTS, {"seller_id": "S1"}, {"limit": "100"})["reports"]
+    assert len(every) >= 2
+    first = api.get(REPORTS, {"seller_id": "S1"}, {"limit": "1"})
+    assert first["reports"] == every[:1] and first["next_cursor"]
+    second = api.get(REPORTS, {"seller_id": "S1"}, {"limit": "1", "cursor": first["next_cursor"]})
+    assert second["reports"] == every[1:2]
+    status, payload = api.call(
+        "GET", REPORTS, {"seller_id": "S1"}, {"cursor": every[0]["report_id"] + "x"}
+    )
+    assert status == 422 and [e["field"] for e in payload["errors"]] == ["cursor"]
+    # Another seller's report id is no cursor of S1's listing either.
+    status, _ = api.call(
+        "GET", REPORTS, {"seller_id": "S2"}, {"cursor": every[0]["report_id"]}, claims=S2
+    )
+    assert status == 422

@@ -118,9 +118,24 @@ LIMITS = [
     pytest.param(REPORT, {"report_id": "r" * 129}, None, "report_id", id="long-report-id"),
     pytest.param(OVERDUE, {}, {"limit": "101"}, "limit", id="overdue-limit-101"),
 ]
+# A whole number is digits only: what a lax integer would read as 28, 5 or 10 is refused
+# (the last: a full-width five).
+NOT_DIGITS = ["028", "+5", "5.0", "1_0", " 5", "5 ", "-0", "0x1", "\uff15"]
+STRICT = [
+    *(
+        pytest.param(route, {}, {"limit": text}, "limit", id=f"{name}-limit-{text!r}")
+        for route, name in ((OVERDUE, "overdue"), (REPORTS, "reports"))
+        for text in NOT_DIGITS
+    ),
+    pytest.param(METRICS_ROUTE, {}, {"window_days": "028"}, "window_days", id="window-028"),
+    pytest.param(
+        HISTORY, {}, {**HISTORY_QUERY, "window_days": "07"}, "window_days", id="h-window-07"
+    ),
+    pytest.param(REPORTS, {}, {"cursor": "not-issued"}, "cursor", id="cursor-not-issued"),
+]
 
 
-@pytest.mark.parametrize(("resource", "extra", "query", "field"), VALIDATION + LIMITS)
+@pytest.mark.parametrize(("resource", "extra", "query", "field"), VALIDATION + LIMITS + STRICT)
 def test_invalid_request_is_422_naming_the_field(
     api: Api, resource: str, extra: dict[str, str], query: Any, field: str
 ) -> None:
@@ -167,3 +182,20 @@ def test_days_at_the_ends_of_the_calendar_are_nothing_there(
 def test_history_at_the_ends_of_the_calendar_is_empty(api: Api, day: str) -> None:
     history = api.get(HISTORY, {"seller_id": "S1"}, {**HISTORY_QUERY, "from": day, "to": day})
     assert history["points"] == []
+
+
+def test_history_names_every_invalid_parameter_at_once(api: Api) -> None:
+    """A wrong metric is named with the missing dates, not after they are fixed."""
+    status, payload = api.call("GET", HISTORY, {"seller_id": "S1"}, {"metric": "speed"})
+    assert status == 422, payload
+    assert sorted(e["field"] for e in payload["errors"]) == ["from", "metric", "to"]
+
+
+def test_a_store_the_seller_never_sold_in_is_not_found_on_every_route(api: Api) -> None:
+    status, _ = api.call("GET", METRICS_ROUTE, {"seller_id": "S1"}, {"stores": "JP"})
+    assert status == 404
+    status, _ = api.call("GET", HISTORY, {"seller_id": "S1"}, {**HISTORY_QUERY, "store": "JP"})
+    assert status == 404
+    # A store of the seller's: its points (none is no error).
+    found = api.get(HISTORY, {"seller_id": "S1"}, {**HISTORY_QUERY, "store": "US"})
+    assert found["store_id"] == "US"

@@ -8,11 +8,13 @@ import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
+from annotated_types import Ge, Le
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BeforeValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from csinsights.domain.asof import parse_as_of
+from csinsights.domain.metrics import METRICS
 
 SELLER_ID = r"^[A-Za-z0-9_-]{1,64}$"
 STORE_ID = r"^[A-Z0-9_-]{2,16}$"
@@ -20,7 +22,9 @@ MAX_STORES = 16
 STORE_LIST = rf"^[A-Z0-9_-]{{2,16}}(,[A-Z0-9_-]{{2,16}}){{0,{MAX_STORES - 1}}}$"
 DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 MIDNIGHT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T00:00:00(Z|\+00:00)$"
-WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+WHOLE_NUMBER = re.compile(r"0|[1-9][0-9]{0,8}")
+"""A whole number as a query string writes it: digits, no sign, no leading zero, no
+space, no underscore, no decimal point."""
 
 
 def _as_of(value: Any) -> date:
@@ -61,10 +65,48 @@ def _whole_number(value: Any) -> Any:
     return int(value) if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value) else value
 
 
+def _strict_whole_number(value: Any) -> int:
+    """A query string's digits as the number they write; anything else refused (`028`,
+    `+5`, `5.0`, `1_0`, ` 5` would pass a lax integer)."""
+    if isinstance(value, str) and WHOLE_NUMBER.fullmatch(value):
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise PydanticCustomError("whole_number", "a whole number: digits only, no leading zero")
+
+
 AsOfDay = Annotated[date, BeforeValidator(_as_of)]
 Day = Annotated[date, BeforeValidator(_day)]
 StoreIds = Annotated[list[str], BeforeValidator(_store_ids), WithJsonSchema({"type": "string"})]
 WindowDays = Annotated[Literal[7, 28, 30, 90], BeforeValidator(_whole_number)]
+PageSize = Annotated[
+    int,
+    BeforeValidator(_strict_whole_number),
+    Ge(1),
+    Le(100),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 100}),
+]
+"""How many a page lists: 1 to 100, digits only."""
+
+
+def _metric(value: Any) -> str:
+    if isinstance(value, str) and value in METRICS:
+        return value
+    raise PydanticCustomError("metric", "unknown metric; one of " + ", ".join(METRICS))
+
+
+MetricName = Annotated[
+    str,
+    BeforeValidator(_metric),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": list(METRICS),
+            "description": "a metric name of the metrics document",
+        }
+    ),
+]
+"""A metric of the metrics document, refused with the other parameters (not after them)."""
 
 SellerPath = Annotated[str, Path(pattern=SELLER_ID, description="the seller's id")]
 StorePath = Annotated[str, Path(pattern=STORE_ID)]

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from csinsights.api.errors import ERRORS, authorise
-from csinsights.api.params import LiveAsOf, SellerPath, StoreQuery
+from csinsights.api.params import LiveAsOf, PageSize, SellerPath, StoreQuery
 from csinsights.api.routes import queries
 from csinsights.models.api import OverdueContacts
 
@@ -19,6 +19,7 @@ router = Router()
 
 @router.get(
     "/v1/sellers/<seller_id>/contacts/overdue",
+    operation_id="listOverdueContacts",
     responses=ERRORS,
     summary="Unanswered contacts by urgency, with their due time and hours left before 48 h",
     tags=[TAG],
@@ -26,7 +27,7 @@ router = Router()
 def get_overdue(
     seller_id: SellerPath,
     store: StoreQuery = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    limit: Annotated[PageSize, Query()] = 50,
     as_of: LiveAsOf = None,
 ) -> OverdueContacts:
     authorise(router.current_event, seller_id)

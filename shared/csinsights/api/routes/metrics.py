@@ -14,6 +14,7 @@ from csinsights.api.params import (
     STORE_LIST,
     AsOf,
     Day,
+    MetricName,
     SellerPath,
     StoreIds,
     StoreQuery,
@@ -21,7 +22,6 @@ from csinsights.api.params import (
 )
 from csinsights.api.routes import queries
 from csinsights.domain.catalogue import BENCHMARK_WINDOW
-from csinsights.domain.metrics import METRICS
 from csinsights.models.api import History, MetricsDocument
 from csinsights.queries import MAX_HISTORY_DAYS
 
@@ -31,6 +31,7 @@ router = Router()
 
 @router.get(
     "/v1/sellers/<seller_id>/metrics",
+    operation_id="getMetrics",
     responses=ERRORS,
     summary="The metrics document of one or several stores",
     tags=[TAG],
@@ -53,18 +54,14 @@ def get_metrics(
 
 @router.get(
     "/v1/sellers/<seller_id>/metrics/history",
+    operation_id="getMetricsHistory",
     responses=ERRORS,
     summary="Daily trend of one metric",
     tags=[TAG],
 )
 def get_history(
     seller_id: SellerPath,
-    metric: Annotated[
-        str,
-        Query(
-            description="a metric name of the metrics document", json_schema_extra={"enum": METRICS}
-        ),
-    ],
+    metric: Annotated[MetricName, Query()],
     from_: Annotated[
         Day,
         Query(

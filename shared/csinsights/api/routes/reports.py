@@ -12,7 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from csinsights.api.bodies import json_only
 from csinsights.api.errors import ERRORS, authorise, documented
-from csinsights.api.params import AS_OF_BODY_SCHEMA, MAX_STORES, STORE_ID, AsOfDay, SellerPath
+from csinsights.api.params import (
+    AS_OF_BODY_SCHEMA,
+    MAX_STORES,
+    STORE_ID,
+    AsOfDay,
+    PageSize,
+    SellerPath,
+)
 from csinsights.api.routes import queries
 from csinsights.models.api import PendingReport, ReportAnswer, Reports
 
@@ -53,14 +60,21 @@ class ReportRequestBody(BaseModel):
 
 @router.get(
     "/v1/sellers/<seller_id>/reports",
+    operation_id="listReports",
     responses=ERRORS,
     summary="Past reports, newest first",
     tags=[TAG],
 )
 def list_reports(
     seller_id: SellerPath,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=128)] = None,
+    limit: Annotated[PageSize, Query()] = 20,
+    cursor: Annotated[
+        str | None,
+        Query(
+            pattern=REPORT_ID,
+            description="the `next_cursor` of the page before; any other value is refused",
+        ),
+    ] = None,
 ) -> Reports:
     authorise(router.current_event, seller_id)
     return Reports.model_validate(queries().list_reports(seller_id, limit, cursor))
@@ -68,6 +82,7 @@ def list_reports(
 
 @router.get(
     "/v1/sellers/<seller_id>/reports/<report_id>",
+    operation_id="getReport",
     responses=ERRORS,
     summary="A report, with a fresh download link",
     tags=[TAG],
@@ -83,8 +98,17 @@ def get_report(
 
 @router.post(
     "/v1/sellers/<seller_id>/reports",
+    operation_id="requestReport",
     responses={
-        202: {"description": "accepted; poll the report for its link"},
+        202: {
+            "description": "accepted; poll the report (`Location`) for its link",
+            "headers": {
+                "Location": {
+                    "description": "the report's path: GET it until it is ready",
+                    "schema": {"type": "string"},
+                }
+            },
+        },
         **documented(401, 404, 413, 415, 422, 429, 503),
     },
     summary="Request a survey responses or contacts report (built asynchronously)",
@@ -98,8 +122,10 @@ def post_report(
     report = queries().request_report(
         seller_id, request.type, request.stores, request.days, request.as_of
     )
+    pending = PendingReport.model_validate(report)
     return Response(
         status_code=202,
         content_type=content_types.APPLICATION_JSON,
-        body=PendingReport.model_validate(report),
+        body=pending,
+        headers={"Location": f"/v1/sellers/{seller_id}/reports/{pending.report_id}"},
     )

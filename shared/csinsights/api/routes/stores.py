@@ -15,6 +15,7 @@ router = Router()
 
 @router.get(
     "/v1/stores/<store_id>/benchmarks",
+    operation_id="getStoreBenchmarks",
     responses=ERRORS,
     summary="Store average and top performers",
     tags=[TAG],
