@@ -112,8 +112,7 @@ def _seed(deployment: Any, items: list[Any], as_of: str | None) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from csinsights_local.alerts import AlertSchedule
-    from csinsights_local.serve import ReportWorker, serve_until_interrupted, start_server
+    from csinsights_local.serve import serve_until_interrupted, start_server, start_workers
 
     items = read_jsonl(Path(args.events)) if args.events else None
     # Stopped by a signal as by Ctrl-C: the stack shuts down and its state file goes.
@@ -122,15 +121,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if items is not None:
             _seed(deployment, items, args.as_of)
         server, url = start_server(deployment, args.port, args.as_of)
-        worker = ReportWorker(deployment)
-        worker.start()
-        AlertSchedule(deployment, args.alert_seconds).start()
+        workers = start_workers(deployment, args.alert_seconds)
         print(f"Serving on {url}", flush=True)
         print(
             f"OpenAPI: {url}/v1/docs (Swagger UI); tokens: csinsights token SELLER_ID",
             flush=True,
         )
-        serve_until_interrupted(server, worker)
+        serve_until_interrupted(server, workers)
     return 0
 
 

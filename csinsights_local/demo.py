@@ -40,7 +40,13 @@ from csinsights_local.pipeline import IngestSummary, ingest_direct, ingest_via_q
 from csinsights_local.replay import deployed_documents
 from csinsights_local.reports import contacts_report
 from csinsights_local.run import RunResult, run_metrics
-from csinsights_local.serve import ReportWorker, proxy_event, serve_until_interrupted, start_server
+from csinsights_local.serve import (
+    ReportWorker,
+    proxy_event,
+    serve_until_interrupted,
+    start_server,
+    start_workers,
+)
 from csinsights_local.server import local_stack
 from csinsights_local.stack import Deployment
 from csinsights_local.tokens import issue, verify
@@ -58,6 +64,8 @@ LIVE = 300
 """How many of the newest deliveries go through the ingest queue; the rest straight to
 the handler in SQS batches (the queue's emulation is slow for a long backlog)."""
 INGEST_CHUNK = 1000
+ALERT_SECONDS = 60.0
+"""Seconds between two reply-due alert runs while the demo serves (as `csinsights serve`)."""
 INVALID: list[Any] = [
     "{not json",
     {
@@ -335,8 +343,7 @@ def _demo(
 def serve(deployment: Deployment, endpoint: str, seller: str) -> None:
     """The API over HTTP, its Swagger UI, a token and a curl per route; until Ctrl-C."""
     server, url = start_server(deployment)
-    worker = ReportWorker(deployment)
-    worker.start()
+    workers = start_workers(deployment, ALERT_SECONDS)
     token = issue(seller)
     print(f"\nServing the API on {url} (the AWS emulation, moto, on {endpoint})")
     print(f"Swagger UI: {url}/v1/docs (Authorize with the token below, then Try it out)")
@@ -360,4 +367,4 @@ def serve(deployment: Deployment, endpoint: str, seller: str) -> None:
         f' -d \'{{"type":"survey_responses","days":90}}\' \'{base}/reports\''
     )
     print("Serving until Ctrl-C ...", flush=True)
-    serve_until_interrupted(server, worker)
+    serve_until_interrupted(server, workers)

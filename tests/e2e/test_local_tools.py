@@ -20,8 +20,9 @@ COMMAND = str(Path(sys.executable).parent / "csinsights")
 
 
 def clean_environment(state: Path) -> dict[str, str]:
-    """This process's environment without any AWS setting, and no config to fall back on."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    """This process's environment without any AWS or Powertools setting (the tests set
+    some; a user's shell has none), and no config to fall back on."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
     env["AWS_CONFIG_FILE"] = env["AWS_SHARED_CREDENTIALS_FILE"] = str(state.parent / "none")
     env["CSINSIGHTS_STATE_FILE"] = str(state)
     return env
