@@ -65,6 +65,7 @@ LIVE = 300
 the handler in SQS batches (the queue's emulation is slow for a long backlog)."""
 INGEST_CHUNK = 1000
 ALERT_SECONDS = 60.0
+EVENTS_FILE = "events.jsonl"
 """Seconds between two reply-due alert runs while the demo serves (as `csinsights serve`)."""
 INVALID: list[Any] = [
     "{not json",
@@ -237,6 +238,16 @@ def acting_in_time(deployment: Deployment, seller: str, last_day: date) -> None:
     print(f"  the same run again publishes {len(again)} (one alert per contact and threshold)")
 
 
+def write_events(items: list[Any], out: Path) -> Path:
+    """The events the demo ingested (the samples and the generated marketplace, as
+    delivered: shuffled, with repeats) as a JSON Lines archive under `out`."""
+    path = out / EVENTS_FILE
+    with path.open("w") as file:
+        for item in items:
+            file.write(json.dumps(item) + "\n")
+    return path
+
+
 def write_reports(deployment: Deployment, out: Path) -> list[Path]:
     """Every report the stack holds, at its bucket key under `out`."""
     s3 = boto3.client("s3")
@@ -305,6 +316,7 @@ def _demo(
     out = Path(args.output).resolve()
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
+    events = write_events(items, out)
     table = out / "metrics-table.txt"
     with table.open("w") as file:
         print_table(docs, file)
@@ -332,6 +344,10 @@ def _demo(
         print(f"{other}'s metrics with {seller}'s token: {status} {body.get('code')}")
         paths = write_reports(deployment, out)
     print_outputs(paths, out, plan.output["as_of_day"])
+    print(
+        f"The events: {events} ({len(items)} lines; `csinsights serve --events {events}` "
+        "serves this marketplace again)"
+    )
     steps.print()
     if args.once:
         print(ONCE_NOTE)
