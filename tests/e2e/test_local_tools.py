@@ -106,3 +106,24 @@ def test_a_stale_state_file_is_not_used(tmp_path: Path) -> None:
     result = csinsights(clean_environment(state), "rejected", "list")
     assert result.returncode == 2
     assert "no --table given and no local stack running" in result.stderr
+
+
+def test_a_second_serve_leaves_the_first_ones_state_file_alone(served: dict[str, str]) -> None:
+    state = Path(served["CSINSIGHTS_STATE_FILE"])
+    first = json.loads(state.read_text())
+    second = subprocess.Popen(
+        [COMMAND, "serve"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=served
+    )
+    try:
+        assert second.stdout is not None
+        url = second.stdout.readline().strip().removeprefix("Serving on ")
+        assert url.startswith("http://127.0.0.1:")
+        assert json.loads(state.read_text()) == first
+    finally:
+        second.terminate()
+        _, errors = second.communicate(timeout=30)
+    assert f"Another local stack (process {first['pid']}, {first['endpoint']})" in errors
+    assert "--endpoint-url http://127.0.0.1:" in errors
+    assert json.loads(state.read_text()) == first  # still the running first one's
+    listed = csinsights(served, "rejected", "list")
+    assert listed.returncode == 0, listed.stderr
