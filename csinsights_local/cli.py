@@ -107,6 +107,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
     )
     json.dump(result, sys.stdout, indent=2 if args.pretty else None)
     sys.stdout.write("\n")
+    if not result["sellers"]:
+        as_of = timestamp(end_of(parse_as_of(args.as_of)))
+        why = (
+            f"every accepted event occurred at or after {as_of} (is --as-of too early?)"
+            if result["ingest"]["accepted"]
+            else "no event was accepted"
+        )
+        print(f"csinsights replay: no seller as of {as_of}: {why}", file=sys.stderr)
     return 0
 
 
@@ -166,6 +174,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_token(args: argparse.Namespace) -> int:
     from csinsights_local.tokens import issue
 
+    if not args.seller_id and not args.operator:
+        raise UsageError("a seller id (csinsights token SELLER_ID) or --operator is required")
     print(issue(args.seller_id, operator=args.operator, ttl=args.ttl))
     return 0
 
@@ -481,10 +491,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=cmd_serve)
 
-    token = sub.add_parser("token", help="a bearer token the local API server accepts")
-    token.add_argument("seller_id", nargs="?")
-    token.add_argument("--operator", action="store_true")
-    token.add_argument("--ttl", type=int, default=3600)
+    token = sub.add_parser(
+        "token",
+        help="a bearer token the local API server accepts",
+        description="A token for a seller (its own data only), or with --operator for an "
+        "operator (any seller's); one of the two is required.",
+    )
+    token.add_argument("seller_id", nargs="?", help="the seller the token is for")
+    token.add_argument("--operator", action="store_true", help="an operator's token")
+    token.add_argument(
+        "--ttl", type=int, default=3600, help="seconds until it expires (default 3600)"
+    )
     token.set_defaults(func=cmd_token)
 
     rejected = sub.add_parser(
