@@ -3,15 +3,18 @@
 csinsights demo [--once]          local stack, sample + generated events, summary
 csinsights ingest EVENTS.jsonl    ingest an archive into a fresh local stack
 csinsights replay EVENTS.jsonl    an archive through ingest and the run as of a day
-csinsights serve [--events F]     the local stack and the API over HTTP
+csinsights serve [--events F]     the local stack and the API over HTTP; it ingests what
+                                  reaches its queue, and serves an archive as it ended
+csinsights token SELLER_ID        a bearer token the local API accepts (or --operator)
 csinsights rejected list|replay   inspect / replay kept invalid events (the running local
                                   stack, or any endpoint and table)
 csinsights import EVENTS.jsonl    a backfill: the archive ordered by seller, store and time,
                                   sent to an ingest queue (the running local stack's, or any)
 
 Archives are JSON Lines: one event (a JSON object) per line, each line sent as one queue
-message exactly as written. Convert a JSON array or pretty-printed JSON with
-`jq -c '.[]' FILE` (an array) or `jq -c . FILE` (one or more objects).
+message exactly as written (a UTF-8 byte order mark starting the file is left out of line
+1, nothing else). Convert a JSON array or pretty-printed JSON with `jq -c '.[]' FILE` (an
+array) or `jq -c . FILE` (one or more objects).
 """
 
 from __future__ import annotations
@@ -133,9 +136,8 @@ def _seed(deployment: Any, items: list[Any], as_of: str | None, history_days: in
         day, why = min(span[1], yesterday), "the end of the archive's last day"
     else:
         day, why = yesterday, "no event accepted: the end of yesterday"
-    first = day - timedelta(days=history_days - 1)
-    if span is not None:
-        first = max(first, min(span[0], day))
+    # No history before the archive's first day (nor any for an archive of no event).
+    first = max(day - timedelta(days=history_days - 1), min(span[0], day)) if span else day
     days = [first + timedelta(days=n) for n in range((day - first).days + 1)]
     for each in tqdm(days, desc="daily runs", unit="run", file=sys.stderr, leave=False):
         run = run_metrics(deployment, timestamp(end_of(each)))
