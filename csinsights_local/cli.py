@@ -132,8 +132,10 @@ def _seed(deployment: Any, items: list[Any], as_of: str | None, history_days: in
     yesterday = last_complete_day(datetime.now(UTC))
     if as_of is not None:
         day, why = parse_as_of(as_of), "--as-of"
+    elif span is not None and span[1] <= yesterday:
+        day, why = span[1], "the end of the archive's last day"
     elif span is not None:
-        day, why = min(span[1], yesterday), "the end of the archive's last day"
+        day, why = yesterday, "the end of yesterday: the archive's last day is not over"
     else:
         day, why = yesterday, "no event accepted: the end of yesterday"
     # No history before the archive's first day (nor any for an archive of no event).
