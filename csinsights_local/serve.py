@@ -38,6 +38,8 @@ API_FUNCTION = "ApiFunction"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 OVERDUE = re.compile(r"/v1/sellers/[^/]+/contacts/overdue")
 POLL_SECONDS = 0.5
+STOP_SECONDS = 10.0
+"""How long stopping waits for the invocations in progress beside the API."""
 """How long a queue poller waits between two looks at an empty queue."""
 
 
@@ -360,6 +362,8 @@ class Worker(Protocol):
 
     def stop(self) -> None: ...
 
+    def join(self, timeout: float | None = None) -> None: ...
+
 
 def start_workers(deployment: Deployment, alert_seconds: float | None = None) -> list[Worker]:
     """What runs beside the API on the local stack, as the deployed event sources and
@@ -378,7 +382,9 @@ def start_workers(deployment: Deployment, alert_seconds: float | None = None) ->
 def serve_until_interrupted(
     server: ThreadingHTTPServer, workers: list[Worker], forever: bool = True
 ) -> None:
-    """Serve (and run the workers) until Ctrl-C, then stop them all."""
+    """Serve (and run the workers) until Ctrl-C, then stop them all: the server, and each
+    worker once the invocation it is in (if any) has ended, so that none is cut off by the
+    stack going away."""
     try:
         while forever:
             time.sleep(3600)
@@ -388,6 +394,9 @@ def serve_until_interrupted(
         for worker in workers:
             worker.stop()
         server.shutdown()
+        deadline = time.monotonic() + STOP_SECONDS
+        for worker in workers:
+            worker.join(max(0.0, deadline - time.monotonic()))
 
 
 def start_server(
