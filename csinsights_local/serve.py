@@ -38,9 +38,9 @@ API_FUNCTION = "ApiFunction"
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 OVERDUE = re.compile(r"/v1/sellers/[^/]+/contacts/overdue")
 POLL_SECONDS = 0.5
+"""How long a queue poller waits between two looks at an empty queue."""
 STOP_SECONDS = 10.0
 """How long stopping waits for the invocations in progress beside the API."""
-"""How long a queue poller waits between two looks at an empty queue."""
 
 
 def as_of_by_default(raw_path: str, as_of: str | None) -> str:
@@ -358,6 +358,8 @@ class IngestPoller(QueuePoller):
 
 
 class Worker(Protocol):
+    """A thread beside the API: a queue poller or the alert schedule."""
+
     def start(self) -> None: ...
 
     def stop(self) -> None: ...
