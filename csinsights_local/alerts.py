@@ -83,6 +83,9 @@ class AlertSchedule(threading.Thread):
         self.seconds = seconds
         self.stopped = threading.Event()
 
+    def stop(self) -> None:
+        self.stopped.set()
+
     def run(self) -> None:
         while not self.stopped.wait(self.seconds):
             try:

@@ -4,13 +4,16 @@ Each line's text, exactly as written, is one SQS message body: nothing is parsed
 re-serialised here, so a repeated key, a 5,000-digit number or a deeply nested value
 reaches the ingest handler as production's queue would deliver it, and is judged there.
 Lines end at `\\n` only (JSON Lines; U+2028 or a form feed inside a line is not a line
-break). A line that SQS itself would refuse (not UTF-8, characters outside the set SQS
-accepts, over its size limit) never reaches a handler in production: it is reported as
-rejected by the tool, with its line number and why, and still counted.
+break). A UTF-8 byte order mark at the start of the file (as some editors and spreadsheet
+exports write) is taken off line 1 only — it belongs to the file, not to the first event;
+a U+FEFF anywhere else is part of its line and reaches the handler as written. A line
+that SQS itself would refuse (not UTF-8, characters outside the set SQS accepts, over its
+size limit) never reaches a handler in production: it is reported as rejected by the
+tool, with its line number and why, and still counted.
 
 A file that is not JSON Lines at all (missing, a directory, empty, a pretty-printed JSON
-document or array such as the `events/*.json` samples) is an `ArchiveError` whose message
-says what to do.
+document or array such as the `events/*.json` samples, a file none of whose lines holds a
+JSON object, such as a CSV file) is an `ArchiveError` whose message says what to do.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 # SQS's message size limit (256 KiB) and the characters it accepts in a body:
 # #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF.
 MAX_BODY_BYTES = 256 * 1024
+BOM = b"\xef\xbb\xbf"
 _NOT_SQS_TEXT = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 FORMAT = "JSON Lines: one event (a JSON object) per line"
 
@@ -79,7 +83,10 @@ def _unsendable(number: int, raw: bytes) -> Unsendable | None:
 
 
 def split_lines(data: bytes) -> list[Entry]:
-    """Every non-blank line, numbered from 1, as a message body or as unsendable."""
+    """Every non-blank line, numbered from 1, as a message body or as unsendable. A UTF-8
+    byte order mark that starts the file marks its encoding, not part of line 1: it is
+    left out of line 1's body (and nothing else is changed)."""
+    data = data.removeprefix(BOM)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -148,6 +155,18 @@ def _not_json_lines(first: str, data: bytes, name: str) -> str | None:
     return None
 
 
+def _holds_an_object(line: str) -> bool:
+    """The line is one JSON object (or, past what Python's parser takes — nesting deeper
+    than it recurses, a number longer than it converts — at least reads as one)."""
+    try:
+        return isinstance(json.loads(line), dict)
+    except json.JSONDecodeError:
+        return False
+    except (ValueError, RecursionError):
+        text = line.strip(" \t\r")
+        return text.startswith("{") and text.endswith("}")
+
+
 def read_archive(path: Path) -> list[Entry]:
     """The archive's lines, or an `ArchiveError` saying why the file is not an archive."""
     name = str(path)
@@ -165,7 +184,13 @@ def read_archive(path: Path) -> list[Entry]:
     if not entries:
         raise ArchiveError(f"{name} has only blank lines: no events (expected {FORMAT})")
     first = entries[0]
-    hint = _not_json_lines(first.body if isinstance(first, Line) else "", data, name)
+    body = first.body if isinstance(first, Line) else ""
+    hint = _not_json_lines(body, data.removeprefix(BOM), name)
     if hint is not None:
         raise ArchiveError(hint)
+    if not any(isinstance(entry, Line) and _holds_an_object(entry.body) for entry in entries):
+        raise ArchiveError(
+            f"{name}: no line holds a JSON object (an event); expected {FORMAT} "
+            "— is it CSV, or another format?"
+        )
     return entries

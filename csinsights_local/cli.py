@@ -3,15 +3,18 @@
 csinsights demo [--once]          local stack, sample + generated events, summary
 csinsights ingest EVENTS.jsonl    ingest an archive into a fresh local stack
 csinsights replay EVENTS.jsonl    an archive through ingest and the run as of a day
-csinsights serve [--events F]     the local stack and the API over HTTP
+csinsights serve [--events F]     the local stack and the API over HTTP; it ingests what
+                                  reaches its queue, and serves an archive as it ended
+csinsights token SELLER_ID        a bearer token the local API accepts (or --operator)
 csinsights rejected list|replay   inspect / replay kept invalid events (the running local
                                   stack, or any endpoint and table)
 csinsights import EVENTS.jsonl    a backfill: the archive ordered by seller, store and time,
                                   sent to an ingest queue (the running local stack's, or any)
 
 Archives are JSON Lines: one event (a JSON object) per line, each line sent as one queue
-message exactly as written. Convert a JSON array or pretty-printed JSON with
-`jq -c '.[]' FILE` (an array) or `jq -c . FILE` (one or more objects).
+message exactly as written (a UTF-8 byte order mark starting the file is left out of line
+1, nothing else). Convert a JSON array or pretty-printed JSON with `jq -c '.[]' FILE` (an
+array) or `jq -c . FILE` (one or more objects).
 """
 
 from __future__ import annotations
@@ -23,12 +26,15 @@ import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
+from tqdm import tqdm
 
+from csinsights.compute import TREND_DAYS
+from csinsights.domain.asof import end_of, last_complete_day, parse_as_of, timestamp
 from csinsights.domain.catalogue import BENCHMARK_WINDOW, WINDOWS
 from csinsights.store.ports import RejectedPort
 from csinsights_local.archive import ArchiveError, Entry, read_archive
@@ -36,11 +42,12 @@ from csinsights_local.bulk import bulk_order
 from csinsights_local.demo import cmd_demo
 from csinsights_local.pipeline import (
     IngestSummary,
+    event_days,
     ingest_direct,
     ingest_via_queue,
     stored_counts,
 )
-from csinsights_local.run import run_metrics
+from csinsights_local.run import listed_sellers, run_metrics
 from csinsights_local.server import local_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,40 +110,76 @@ def cmd_replay(args: argparse.Namespace) -> int:
     )
     json.dump(result, sys.stdout, indent=2 if args.pretty else None)
     sys.stdout.write("\n")
+    if not result["sellers"]:
+        as_of = timestamp(end_of(parse_as_of(args.as_of)))
+        why = (
+            f"every accepted event occurred at or after {as_of} (is --as-of too early?)"
+            if result["ingest"]["accepted"]
+            else "no event was accepted"
+        )
+        print(f"csinsights replay: no seller as of {as_of}: {why}", file=sys.stderr)
     return 0
 
 
-def _seed(deployment: Any, items: list[Any], as_of: str | None) -> None:
-    report_rejected(ingest_direct(deployment, items, progress=True))
-    run_metrics(deployment, as_of)
+def _seed(deployment: Any, items: list[Any], as_of: str | None, history_days: int) -> str:
+    """Ingest an archive, then the scheduled run as of `as_of` — by default the end of the
+    archive's last day (a past archive is served as it ended, not as of yesterday) — and as
+    of each day before it that the history needs (`history_days` in all, none before the
+    archive's first day). Returns what was computed, for the person who started it."""
+    summary = ingest_direct(deployment, items, progress=True)
+    report_rejected(summary)
+    span = event_days(items)
+    yesterday = last_complete_day(datetime.now(UTC))
+    if as_of is not None:
+        day, why = parse_as_of(as_of), "--as-of"
+    elif span is not None and span[1] <= yesterday:
+        day, why = span[1], "the end of the archive's last day"
+    elif span is not None:
+        day, why = yesterday, "the end of yesterday: the archive's last day is not over"
+    else:
+        day, why = yesterday, "no event accepted: the end of yesterday"
+    # No history before the archive's first day (nor any for an archive of no event).
+    first = max(day - timedelta(days=history_days - 1), min(span[0], day)) if span else day
+    days = [first + timedelta(days=n) for n in range((day - first).days + 1)]
+    for each in tqdm(days, desc="daily runs", unit="run", file=sys.stderr, leave=False):
+        run = run_metrics(deployment, timestamp(end_of(each)))
+    sellers = listed_sellers(deployment, run.output)
+    counts = ", ".join(f"{count} {name}" for name, count in summary.as_dict().items())
+    runs = f"{len(days)} daily run{'s' if len(days) > 1 else ''} from {days[0]}"
+    return (
+        f"Computed as of {timestamp(end_of(day))} ({why}; history: {runs}): "
+        f"{len(sellers)} seller{'' if len(sellers) == 1 else 's'}; ingest: {counts}"
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from csinsights_local.alerts import AlertSchedule
-    from csinsights_local.serve import ReportWorker, serve_until_interrupted, start_server
+    from csinsights_local.serve import serve_until_interrupted, start_server, start_workers
 
     items = read_jsonl(Path(args.events)) if args.events else None
     # Stopped by a signal as by Ctrl-C: the stack shuts down and its state file goes.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     with local_stack(announce=True) as (_, deployment):
+        computed = None
         if items is not None:
-            _seed(deployment, items, args.as_of)
+            computed = _seed(deployment, items, args.as_of, args.history_days)
         server, url = start_server(deployment, args.port, args.as_of)
-        worker = ReportWorker(deployment)
-        worker.start()
-        AlertSchedule(deployment, args.alert_seconds).start()
+        workers = start_workers(deployment, args.alert_seconds)
         print(f"Serving on {url}", flush=True)
         print(
             f"OpenAPI: {url}/v1/docs (Swagger UI); tokens: csinsights token SELLER_ID",
             flush=True,
         )
-        serve_until_interrupted(server, worker)
+        if computed is not None:
+            print(computed, flush=True)
+        serve_until_interrupted(server, workers)
     return 0
 
 
 def cmd_token(args: argparse.Namespace) -> int:
     from csinsights_local.tokens import issue
 
+    if not args.seller_id and not args.operator:
+        raise UsageError("a seller id (csinsights token SELLER_ID) or --operator is required")
     print(issue(args.seller_id, operator=args.operator, ttl=args.ttl))
     return 0
 
@@ -270,13 +313,41 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
-def _as_of_argument(text: str) -> str:
-    from csinsights.domain.asof import parse_as_of
+def _at_least_one(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text}: at least 1")
+    return number
 
+
+AS_OF_FORMS = "a date (2026-11-19) or a UTC midnight (2026-11-20T00:00:00Z)"
+
+
+def _positive(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number") from None
+    if not number > 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text}: a number above 0")
+    return number
+
+
+def _as_of_argument(text: str) -> str:
+    """An as-of the product reads; the API's words for one it cannot (never Python's)."""
     try:
         parse_as_of(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+        said = str(exc)
+        reason = said.removeprefix("as_of ") if said.startswith("as_of ") else None
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: {reason or 'expected ' + AS_OF_FORMS}"
+        ) from None
+    except OverflowError:  # the midnight that starts 0001-01-01 ends no day
+        raise argparse.ArgumentTypeError(f"{text!r}: no day ends at that midnight") from None
     return text
 
 
@@ -286,20 +357,58 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="run the whole system locally on generated events")
+    demo = sub.add_parser(
+        "demo",
+        help="run the whole system locally on generated events",
+        description="The local stack from the template; the events/ samples and a generated "
+        "marketplace ingested; the scheduled run as of each of the last days; figures, "
+        "comparisons and reports (written to --output, with the events as events.jsonl, "
+        "which `csinsights serve --events` serves again); then the API, until Ctrl-C.",
+    )
     demo.add_argument(
         "--once", action="store_true", help="exit after printing, the API not served (for CI)"
     )
-    demo.add_argument("--sellers", type=int, default=8)
-    demo.add_argument("--stores", type=int, default=3, choices=range(1, 4))
     demo.add_argument(
-        "--days", type=int, help="days of history (default: from 1 August, 3 complete months)"
+        "--sellers", type=_at_least_one, default=8, help="sellers in the marketplace (default 8)"
     )
-    demo.add_argument("--orders-per-day", type=float, default=1.5, help="per seller and store")
-    demo.add_argument("--runs", type=int, default=28, help="daily scheduled runs, the last ones")
-    demo.add_argument("--seed", type=int, default=7)
-    demo.add_argument("--table-sellers", type=int, default=4)
-    demo.add_argument("--output", default="demo-output", help="where the reports are written")
+    demo.add_argument(
+        "--stores",
+        type=int,
+        default=3,
+        choices=range(1, 4),
+        help="stores: 1 (US), 2 (and CA) or 3 (and MX; the default)",
+    )
+    demo.add_argument(
+        "--days",
+        type=_at_least_one,
+        help="days of history (default: from 1 August, 3 complete months)",
+    )
+    demo.add_argument(
+        "--orders-per-day",
+        type=_positive,
+        default=1.5,
+        help="orders a day per seller and store (default 1.5)",
+    )
+    demo.add_argument(
+        "--runs",
+        type=_at_least_one,
+        default=28,
+        help="daily scheduled runs, the last days' (default 28: the history of 4 weeks)",
+    )
+    demo.add_argument(
+        "--seed", type=int, default=7, help="the generator's seed: the same seed, the same events"
+    )
+    demo.add_argument(
+        "--table-sellers",
+        type=_at_least_one,
+        default=4,
+        help="sellers shown in the printed table (default 4; all are in metrics-table.txt)",
+    )
+    demo.add_argument(
+        "--output",
+        default="demo-output",
+        help="where the reports and events.jsonl are written (emptied first)",
+    )
     demo.set_defaults(func=cmd_demo)
 
     archive = "a JSON Lines file: one event (a JSON object) per line, any order, repeats allowed"
@@ -359,13 +468,24 @@ def build_parser() -> argparse.ArgumentParser:
     replay.set_defaults(func=cmd_replay)
 
     serve = sub.add_parser("serve", help="the local stack and the API over HTTP on 127.0.0.1")
-    serve.add_argument("--port", type=int, default=0)
-    serve.add_argument("--events", help="a JSON Lines archive (one event per line) to ingest first")
+    serve.add_argument("--port", type=int, default=0, help="the port (default: any free one)")
+    serve.add_argument(
+        "--events",
+        help="a JSON Lines archive (one event per line) to ingest first, then compute as of "
+        "--as-of and the days before it its history needs",
+    )
     serve.add_argument(
         "--as-of",
         type=_as_of_argument,
-        help="compute, and serve overdue contacts, as of T (default: the end of yesterday; "
-        "overdue contacts live)",
+        help="compute, and serve overdue contacts, as of T (default: the end of the archive's "
+        "last day, no later than the end of yesterday; overdue contacts live)",
+    )
+    serve.add_argument(
+        "--history-days",
+        type=_at_least_one,
+        default=TREND_DAYS,
+        help=f"with --events: days of history computed, ending at --as-of, none before the "
+        f"archive's first day (default {TREND_DAYS}, the insights page's trend)",
     )
     serve.add_argument(
         "--alert-seconds",
@@ -375,10 +495,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=cmd_serve)
 
-    token = sub.add_parser("token", help="a bearer token the local API server accepts")
-    token.add_argument("seller_id", nargs="?")
-    token.add_argument("--operator", action="store_true")
-    token.add_argument("--ttl", type=int, default=3600)
+    token = sub.add_parser(
+        "token",
+        help="a bearer token the local API server accepts",
+        description="A token for a seller (its own data only), or with --operator for an "
+        "operator (any seller's); one of the two is required.",
+    )
+    token.add_argument("seller_id", nargs="?", help="the seller the token is for")
+    token.add_argument("--operator", action="store_true", help="an operator's token")
+    token.add_argument(
+        "--ttl", type=int, default=3600, help="seconds until it expires (default 3600)"
+    )
     token.set_defaults(func=cmd_token)
 
     rejected = sub.add_parser(

@@ -40,7 +40,13 @@ from csinsights_local.pipeline import IngestSummary, ingest_direct, ingest_via_q
 from csinsights_local.replay import deployed_documents
 from csinsights_local.reports import contacts_report
 from csinsights_local.run import RunResult, run_metrics
-from csinsights_local.serve import ReportWorker, proxy_event, serve_until_interrupted, start_server
+from csinsights_local.serve import (
+    ReportWorker,
+    proxy_event,
+    serve_until_interrupted,
+    start_server,
+    start_workers,
+)
 from csinsights_local.server import local_stack
 from csinsights_local.stack import Deployment
 from csinsights_local.tokens import issue, verify
@@ -58,6 +64,9 @@ LIVE = 300
 """How many of the newest deliveries go through the ingest queue; the rest straight to
 the handler in SQS batches (the queue's emulation is slow for a long backlog)."""
 INGEST_CHUNK = 1000
+ALERT_SECONDS = 60.0
+EVENTS_FILE = "events.jsonl"
+"""Seconds between two reply-due alert runs while the demo serves (as `csinsights serve`)."""
 INVALID: list[Any] = [
     "{not json",
     {
@@ -229,6 +238,16 @@ def acting_in_time(deployment: Deployment, seller: str, last_day: date) -> None:
     print(f"  the same run again publishes {len(again)} (one alert per contact and threshold)")
 
 
+def write_events(items: list[Any], out: Path) -> Path:
+    """The events the demo ingested (the samples and the generated marketplace, as
+    delivered: shuffled, with repeats) as a JSON Lines archive under `out`."""
+    path = out / EVENTS_FILE
+    with path.open("w") as file:
+        for item in items:
+            file.write(json.dumps(item) + "\n")
+    return path
+
+
 def write_reports(deployment: Deployment, out: Path) -> list[Path]:
     """Every report the stack holds, at its bucket key under `out`."""
     s3 = boto3.client("s3")
@@ -297,6 +316,7 @@ def _demo(
     out = Path(args.output).resolve()
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
+    events = write_events(items, out)
     table = out / "metrics-table.txt"
     with table.open("w") as file:
         print_table(docs, file)
@@ -324,6 +344,10 @@ def _demo(
         print(f"{other}'s metrics with {seller}'s token: {status} {body.get('code')}")
         paths = write_reports(deployment, out)
     print_outputs(paths, out, plan.output["as_of_day"])
+    print(
+        f"The events: {events} ({len(items)} lines; `csinsights serve --events {events}` "
+        "serves this marketplace again)"
+    )
     steps.print()
     if args.once:
         print(ONCE_NOTE)
@@ -335,8 +359,7 @@ def _demo(
 def serve(deployment: Deployment, endpoint: str, seller: str) -> None:
     """The API over HTTP, its Swagger UI, a token and a curl per route; until Ctrl-C."""
     server, url = start_server(deployment)
-    worker = ReportWorker(deployment)
-    worker.start()
+    workers = start_workers(deployment, ALERT_SECONDS)
     token = issue(seller)
     print(f"\nServing the API on {url} (the AWS emulation, moto, on {endpoint})")
     print(f"Swagger UI: {url}/v1/docs (Authorize with the token below, then Try it out)")
@@ -360,4 +383,4 @@ def serve(deployment: Deployment, endpoint: str, seller: str) -> None:
         f' -d \'{{"type":"survey_responses","days":90}}\' \'{base}/reports\''
     )
     print("Serving until Ctrl-C ...", flush=True)
-    serve_until_interrupted(server, worker)
+    serve_until_interrupted(server, workers)

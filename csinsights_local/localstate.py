@@ -4,7 +4,8 @@
 
 The file lives at `$CSINSIGHTS_STATE_FILE`, else `$XDG_STATE_HOME/csinsights/local-stack.json`
 (`~/.local/state/...`). It names the process that wrote it; a file whose process has gone
-is stale and is not used.
+is stale and is not used. It announces one stack: a second `serve` started while the
+first runs leaves the file to the first and says how to reach itself.
 """
 
 from __future__ import annotations
@@ -35,18 +36,46 @@ def state_file() -> Path:
 
 
 @contextmanager
-def announced(stack: LocalStack) -> Iterator[Path]:
-    """The state file written for the duration (removed after, if still ours)."""
+def announced(stack: LocalStack) -> Iterator[LocalStack | None]:
+    """The state file written for the duration, and removed after if still ours. A file
+    naming another running stack is never overwritten: this one is then not announced,
+    and the running one is yielded (the first `csinsights serve` stays the one the tools
+    find, and the second leaves its entry alone when it stops)."""
     path = state_file()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(asdict(stack), indent=2) + "\n")
+    other = _claim(path, stack)
+    if other is not None:
+        yield other
+        return
     try:
-        yield path
+        yield None
     finally:
         current = running()
         if current is None or current.pid == stack.pid:
             with suppress(FileNotFoundError):
                 path.unlink()
+
+
+def _claim(path: Path, stack: LocalStack) -> LocalStack | None:
+    """Write `stack` to `path` unless a running stack is announced there (returned then).
+    The file appears whole or not at all (written aside, then linked, which fails if the
+    name exists), so two stacks starting together cannot both claim it."""
+    draft = path.with_name(f".{path.name}.{stack.pid}")
+    draft.write_text(json.dumps(asdict(stack), indent=2) + "\n")
+    try:
+        for _ in range(10):
+            try:
+                os.link(draft, path)
+                return None
+            except FileExistsError:
+                current = running()
+                if current is not None:
+                    return current
+                with suppress(FileNotFoundError):  # stale (or unreadable): replaced
+                    path.unlink()
+        raise RuntimeError(f"{path}: could not be claimed")
+    finally:
+        draft.unlink()
 
 
 def _alive(pid: int) -> bool:

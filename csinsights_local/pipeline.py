@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import boto3
@@ -258,6 +258,18 @@ def ingest_embedded(
             if not pending:
                 break
     return summary
+
+
+def event_days(items: Sequence[Any], now: datetime | None = None) -> tuple[date, date] | None:
+    """The first and last UTC day of the events ingest accepts among `items` (judged by the
+    product's `validate`, as the handler judges them), or None when it accepts none."""
+    now = now or datetime.now(UTC)
+    days: list[date] = []
+    for delivery in _deliveries(items, IngestSummary()):
+        judged = validate(delivery.body, now)
+        if not isinstance(judged, Result):
+            days.append(judged.occurred_at.astimezone(UTC).date())
+    return (min(days), max(days)) if days else None
 
 
 def stored_counts(deployment: Deployment) -> Counter[str]:

@@ -5,8 +5,9 @@ the request becomes a REST proxy event for the real handler, and a function erro
 502. Every answer is the documented JSON `{code, message}`, also for what the HTTP layer
 refuses itself (a malformed request line, a 70 KB URL, oversized headers, a chunked body
 that does not parse): the template's gateway responses. A client dropping its connection
-is not an error. A background poller builds requested reports from the report requests
-queue."""
+is not an error. Beside the API, as the deployed event sources and schedule would:
+pollers ingest what reaches the ingest queue and build requested reports, and the
+reply-due alert run runs every few seconds."""
 
 from __future__ import annotations
 
@@ -20,12 +21,12 @@ import uuid
 from functools import cache
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import boto3
 
-from csinsights_local.driver import QueueDriver
+from csinsights_local.driver import DeliveryReport, QueueDriver
 from csinsights_local.openapi import DOCS, serve_docs
 from csinsights_local.stack import Deployment
 from csinsights_local.template import load_sam_template
@@ -36,6 +37,10 @@ API_FUNCTION = "ApiFunction"
 # API Gateway's payload limit for REST APIs.
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 OVERDUE = re.compile(r"/v1/sellers/[^/]+/contacts/overdue")
+POLL_SECONDS = 0.5
+"""How long a queue poller waits between two looks at an empty queue."""
+STOP_SECONDS = 10.0
+"""How long stopping waits for the invocations in progress beside the API."""
 
 
 def as_of_by_default(raw_path: str, as_of: str | None) -> str:
@@ -116,7 +121,11 @@ def read_chunked(stream: Any, limit: int) -> bytes:
 
 
 class GatewayServer(ThreadingHTTPServer):
-    """Answers in threads; a client that resets or drops its connection is not an error."""
+    """Answers in threads; a client that resets or drops its connection is not an error.
+    Connections wait in a listen backlog as deep as a busy client's burst (the default of
+    5 resets concurrent requests)."""
+
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
@@ -168,6 +177,9 @@ def proxy_event(
 
 
 def make_handler(deployment: Deployment, as_of: str | None = None) -> type[BaseHTTPRequestHandler]:
+    # The API module is imported as its function's cold start imports it, with the
+    # function's environment, before the Swagger UI is added to its resolver.
+    deployment.load(API_FUNCTION)
     serve_docs()
     lock = threading.Lock()
     routes = declared_routes()
@@ -296,40 +308,97 @@ def make_handler(deployment: Deployment, as_of: str | None = None) -> type[BaseH
     return Handler
 
 
-class ReportWorker(threading.Thread):
-    """Polls the report requests queue into the worker function, as its event source would."""
+class QueuePoller(threading.Thread):
+    """Polls a queue into a function as the template's event source mapping `mapping`
+    does: batches of its `BatchSize` to the function's handler, what the handler
+    acknowledged deleted, the records of its partial batch response (or of a batch whose
+    invocation raised) redelivered, until the queue's redrive policy moves them aside."""
 
-    def __init__(self, deployment: Deployment) -> None:
+    def __init__(self, deployment: Deployment, mapping: str, queue_output: str) -> None:
         super().__init__(daemon=True)
+        properties = load_sam_template()["Resources"][mapping]["Properties"]
         self.deployment = deployment
+        self.function = str(properties["FunctionName"]["Ref"])
+        self.batch_size = int(properties["BatchSize"])
+        self.queue_url = deployment.outputs[queue_output]
         self.stopped = threading.Event()
 
-    def drain(self) -> None:
-        sqs = boto3.client("sqs")
-        QueueDriver(
-            sqs,
-            self.deployment.outputs["ReportRequestsQueueUrl"],
-            lambda event: self.deployment.invoke("ReportWorkerFunction", event),
-            batch_size=5,
+    def drain(self) -> DeliveryReport:
+        """Deliver until the queue is empty."""
+        return QueueDriver(
+            boto3.client("sqs"),
+            self.queue_url,
+            lambda event: self.deployment.invoke(self.function, event),
+            batch_size=self.batch_size,
         ).drain()
 
     def run(self) -> None:
-        while not self.stopped.wait(0.5):
-            self.drain()
+        while not self.stopped.wait(POLL_SECONDS):
+            try:
+                self.drain()
+            except Exception:  # noqa: BLE001 - the queue did not answer: poll again
+                traceback.print_exc(file=sys.stderr)
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+
+class ReportWorker(QueuePoller):
+    """Builds requested reports from the report requests queue."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        super().__init__(deployment, "ReportWorkerFunctionRequests", "ReportRequestsQueueUrl")
+
+
+class IngestPoller(QueuePoller):
+    """Ingests what reaches the ingest queue (`csinsights import`, `rejected replay`)."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        super().__init__(deployment, "IngestFunctionQueue", "IngestQueueUrl")
+
+
+class Worker(Protocol):
+    """A thread beside the API: a queue poller or the alert schedule."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def join(self, timeout: float | None = None) -> None: ...
+
+
+def start_workers(deployment: Deployment, alert_seconds: float | None = None) -> list[Worker]:
+    """What runs beside the API on the local stack, as the deployed event sources and
+    schedule would: the ingest queue's poller, the report requests' poller and, every
+    `alert_seconds`, the reply-due alert run."""
+    from csinsights_local.alerts import AlertSchedule
+
+    workers: list[Worker] = [IngestPoller(deployment), ReportWorker(deployment)]
+    if alert_seconds is not None:
+        workers.append(AlertSchedule(deployment, alert_seconds))
+    for worker in workers:
+        worker.start()
+    return workers
 
 
 def serve_until_interrupted(
-    server: ThreadingHTTPServer, worker: ReportWorker, forever: bool = True
+    server: ThreadingHTTPServer, workers: list[Worker], forever: bool = True
 ) -> None:
-    """Serve (and build requested reports) until Ctrl-C, then stop both."""
+    """Serve (and run the workers) until Ctrl-C, then stop them all: the server, and each
+    worker once the invocation it is in (if any) has ended, so that none is cut off by the
+    stack going away."""
     try:
         while forever:
             time.sleep(3600)
     except KeyboardInterrupt:
         pass
     finally:
-        worker.stopped.set()
+        for worker in workers:
+            worker.stop()
         server.shutdown()
+        deadline = time.monotonic() + STOP_SECONDS
+        for worker in workers:
+            worker.join(max(0.0, deadline - time.monotonic()))
 
 
 def start_server(

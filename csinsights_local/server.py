@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from moto.server import ThreadedMotoServer
 
-from csinsights_local.localstate import LocalStack, announced
+from csinsights_local.localstate import LocalStack, announced, state_file
 from csinsights_local.stack import FAKE_CREDENTIALS, REGION, Deployment, deploy
 
 
@@ -44,7 +45,16 @@ def local_stack(port: int = 0, announce: bool = False) -> Iterator[tuple[str, De
             queue_url=deployment.queue_url(),
             pid=os.getpid(),
         )
-        with announced(stack):
+        with announced(stack) as other:
+            if other is not None:
+                print(
+                    f"Another local stack (process {other.pid}, {other.endpoint}) is announced "
+                    f"in {state_file()}: it stays the one `csinsights rejected` and `import` "
+                    f"reach by default. Reach this one with --endpoint-url {endpoint} "
+                    f"--table {stack.table} --queue-url {stack.queue_url}",
+                    file=sys.stderr,
+                    flush=True,
+                )
             yield endpoint, deployment
     finally:
         # moto's backends are this process's: emptied, so a next stack starts from nothing.

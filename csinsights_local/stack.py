@@ -110,6 +110,14 @@ class Deployment:
             sys.path.insert(0, str(ROOT))
         return importlib.import_module(HANDLERS[function][0])
 
+    def load(self, function: str) -> ModuleType:
+        """The function's handler module, imported (the first time) with the environment
+        the template gives the function, as Lambda's init phase imports it: what a module
+        reads from the environment when imported (Powertools' metrics namespace, the
+        service name) is then what the deployed function reads."""
+        with _INVOKE_LOCK, self.environment_of(function):
+            return self.handler_module(function)
+
     def invoke(self, function: str, event: dict[str, Any]) -> Any:
         """Call the function's real handler in-process, as Lambda would; what it prints is
         kept in `logs` instead of reaching this process's stdout."""

@@ -10,10 +10,13 @@ import hmac
 import json
 import os
 import time
+from math import isfinite
 from typing import Any
 
 DEFAULT_SECRET = "csinsights-local-development-only"  # noqa: S105 - local stack only
 DEFAULT_TTL = 3600
+IDENTITY_CLAIMS = ("sub", "custom:seller_id", "custom:role")
+"""Claims the API reads an identity from: strings in every token a user pool signs."""
 
 
 class InvalidToken(Exception):
@@ -65,8 +68,13 @@ def verify(token: str) -> dict[str, Any]:
     if not isinstance(claims, dict):
         raise InvalidToken("malformed claims")
     expiry = claims.get("exp")
-    if isinstance(expiry, bool) or not isinstance(expiry, int | float) or expiry != expiry:
-        raise InvalidToken("no expiry")
+    if isinstance(expiry, bool) or not isinstance(expiry, int | float) or not isfinite(expiry):
+        raise InvalidToken("no expiry")  # NaN and Infinity too: JSON's, not a time
     if expiry < time.time():
         raise InvalidToken("expired")
+    for name in IDENTITY_CLAIMS:
+        # A user pool signs its attributes as strings: `null`, `false` or `0` is no
+        # seller id (and an empty string names none).
+        if name in claims and (not isinstance(claims[name], str) or not claims[name]):
+            raise InvalidToken(f"{name}: not a string")
     return claims

@@ -224,7 +224,9 @@ class FailingFunction(Deployment):
 
 @pytest.fixture(scope="module")
 def gateway() -> Iterator[str]:
-    server, url = start_server(FailingFunction(outputs={}, resources={}))
+    server, url = start_server(
+        FailingFunction(outputs={}, resources={}, function_environments={"ApiFunction": {}})
+    )
     try:
         yield url
     finally:

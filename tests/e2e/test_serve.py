@@ -171,7 +171,16 @@ def test_csinsights_serve_command_serves_an_archive(tmp_path: Any) -> None:
     archive.write_text("\n".join(json.dumps(e) for e in EVENTS) + "\n")
     command = Path(sys.executable).parent / "csinsights"
     process = subprocess.Popen(
-        [str(command), "serve", "--events", str(archive), "--as-of", "2026-11-19"],
+        [
+            str(command),
+            "serve",
+            "--events",
+            str(archive),
+            "--as-of",
+            "2026-11-19",
+            "--history-days",
+            "1",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from csinsights_local.archive import read_archive
 from csinsights_local.cli import main
+from csinsights_local.tokens import verify
 from tests.builders import order_placed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -173,3 +176,100 @@ def test_rejected_at_an_endpoint_that_does_not_answer_says_so(
     assert status == 1
     assert err.startswith("csinsights rejected list: error: http://127.0.0.1:9 did not answer")
     assert err.count("\n") == 1
+
+
+def test_a_csv_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "events.csv"
+    path.write_text("event_id,type,seller_id\ne1,order.placed,S1\n")
+    for argv in (["replay", str(path), "--as-of", "2026-11-19"], ["import", str(path)]):
+        status, out, err = run(capsys, *argv)
+        assert status == 2
+        assert out == ""
+        assert err == (
+            f"csinsights {argv[0]}: error: {path}: no line holds a JSON object (an event); "
+            "expected JSON Lines: one event (a JSON object) per line — is it CSV, or another "
+            "format?\n"
+        )
+
+
+@pytest.mark.parametrize("as_of", ["2026/11/19", "19.11.2026", "2026-11-31"])
+def test_an_unreadable_as_of_says_what_is_expected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], as_of: str
+) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["replay", str(tmp_path / "events.jsonl"), "--as-of", as_of])
+    assert raised.value.code == 2
+    err = capsys.readouterr().err
+    assert err.endswith(
+        f"error: argument --as-of: {as_of!r}: expected a date (2026-11-19) or a UTC midnight "
+        "(2026-11-20T00:00:00Z)\n"
+    )
+    assert "isoformat" not in err
+
+
+def test_a_byte_order_mark_costs_no_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "events.jsonl"
+    lines = [json.dumps(order_placed(f"o{i}", "2026-11-10T08:00:00Z")) for i in range(2)]
+    path.write_bytes(b"\xef\xbb\xbf" + "\n".join(lines).encode() + b"\n")
+    assert [e.body for e in read_archive(path)] == lines  # line 1 as written, less the mark
+    status, out, err = run(capsys, "replay", str(path), "--as-of", "2026-11-19")
+    assert status == 0, err
+    assert json.loads(out)["ingest"] == {
+        "received": 2,
+        "accepted": 2,
+        "duplicates": 0,
+        "rejected": 0,
+    }
+
+
+def test_an_as_of_before_every_event_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "events.jsonl"
+    path.write_text(json.dumps(order_placed("o1", "2026-11-10T08:00:00Z")) + "\n")
+    status, out, err = run(capsys, "replay", str(path), "--as-of", "2026-11-01")
+    assert status == 0
+    assert json.loads(out)["sellers"] == []
+    assert err == (
+        "csinsights replay: no seller as of 2026-11-02T00:00:00Z: every accepted event "
+        "occurred at or after 2026-11-02T00:00:00Z (is --as-of too early?)\n"
+    )
+
+
+def test_the_demo_refuses_no_sellers(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "demo-output"
+    out.mkdir()
+    (out / "kept.txt").write_text("kept")
+    with pytest.raises(SystemExit) as raised:
+        main(["demo", "--once", "--sellers", "0", "--output", str(out)])
+    assert raised.value.code == 2
+    assert "argument --sellers: 0: at least 1" in capsys.readouterr().err
+    assert (out / "kept.txt").read_text() == "kept"
+
+
+def test_the_demo_describes_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    described = " ".join(capsys.readouterr().out.split())
+    for option in ("--sellers SELLERS sellers", "--stores {1,2,3} stores", "--days DAYS days"):
+        assert option in described
+    for option in ("--orders-per-day", "--runs", "--seed", "--table-sellers", "--output"):
+        assert re.search(rf"{option} \S+ [a-z(]", described), option
+
+
+def test_a_token_needs_a_seller_or_the_operator_role(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, err = run(capsys, "token")
+    assert status == 2
+    assert out == ""
+    assert err == (
+        "csinsights token: error: a seller id (csinsights token SELLER_ID) or --operator "
+        "is required\n"
+    )
+    for argv in (["token", "S1"], ["token", "--operator"]):
+        status, out, _ = run(capsys, *argv)
+        assert status == 0
+        assert verify(out.strip())

@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from csinsights.domain.asof import end_of, timestamp
 from csinsights.domain.catalogue import CATALOGUE
 from csinsights.domain.metrics import COMPARED_METRICS
-from csinsights_local.cli import main
+from csinsights_local.cli import main, read_jsonl
 from csinsights_local.demo import ONCE_NOTE, history_days
 from csinsights_local.generator import StreamShape, generate
+from csinsights_local.pipeline import event_days
 
 RUNS = 2
 SELLERS = 5
@@ -88,10 +90,12 @@ def test_every_report_is_written_where_it_says(demo: tuple[str, Path]) -> None:
     days = {p.parent.name for p in out.glob("reports/*/insights/*/insights.html")}
     assert days == {"2026-11-24", "2026-11-25"}  # one per daily run
     assert list(out.glob("reports/SELLER001/survey/*.csv"))
-    files = [p for p in out.rglob("*") if p.is_file()]
-    assert re.search(
-        rf"Reports written to {re.escape(str(out))}/ \({len(files) - 1} files\)", stdout
-    )
+    reports = [p for p in out.rglob("*") if p.is_file() and p.parent != out]
+    assert re.search(rf"Reports written to {re.escape(str(out))}/ \({len(reports)} files\)", stdout)
+    assert sorted(p.name for p in out.iterdir() if p.is_file()) == [
+        "events.jsonl",
+        "metrics-table.txt",
+    ]
 
 
 def test_every_step_has_its_wall_time(demo: tuple[str, Path]) -> None:
@@ -123,3 +127,23 @@ def test_the_demo_shows_a_contacts_report_and_reply_due_alerts(demo: tuple[str, 
     assert header in text
     assert "Reply-due alerts as of " in text
     assert "the same run again publishes 0" in text
+
+
+def test_the_events_are_written_for_serve_to_serve_the_same_marketplace(
+    demo: tuple[str, Path],
+) -> None:
+    """`csinsights serve --events demo-output/events.jsonl` computes as of the end of the
+    archive's last day: the demo's own last run."""
+    stdout, out = demo
+    written = re.search(r"The events: (\S+) \((\d+) lines;", stdout)
+    assert written, stdout
+    assert Path(written[1]) == out / "events.jsonl"
+    lines = read_jsonl(out / "events.jsonl")
+    deliveries = re.search(r"(\d+) deliveries, shuffled", stdout)
+    assert deliveries
+    assert int(written[2]) == int(deliveries[1]) == len(lines)
+    span = event_days(lines)
+    assert span is not None
+    as_of = re.search(r"Metrics of the \d+ days as of (\S+):", stdout)
+    assert as_of
+    assert timestamp(end_of(span[1])) == as_of[1]
