@@ -32,19 +32,8 @@ def serve_docs() -> None:
 
 
 def render() -> str:
-    """The document, less the schemas no operation refers to: the resolver adds
-    `HTTPValidationError` for its own 422 answer, which the API replaces with its error
-    shape (`csinsights.api.errors`)."""
-    document = json.loads(_resolver().get_openapi_json_schema(**DOCUMENT))
-    schemas = document["components"]["schemas"]
-    while True:
-        text = json.dumps(document)
-        unused = [n for n in schemas if f'"#/components/schemas/{n}"' not in text]
-        if not unused:
-            break
-        for name in unused:
-            del schemas[name]
-    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+    schema = _resolver().get_openapi_json_schema(**DOCUMENT)
+    return json.dumps(json.loads(schema), indent=2, sort_keys=True) + "\n"
 
 
 def main() -> None:

@@ -51,7 +51,8 @@ CALLS = {
     "benchmarks": 1,
     "reports": 1,
     "report": 1,
-    "overdue": 3,  # the seller's stores, then each store's open contacts (US, CA)
+    "overdue": 5,  # the seller's stores, then each store's open contacts (US, CA): those
+    # within 48 h, then those past it
     "request-report": 4,  # the seller's stores, the day's request count, queue, record
 }
 # Per service, so each is failed with its own codes: busy (throttled), a crash, a fault of

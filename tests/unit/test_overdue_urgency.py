@@ -45,8 +45,10 @@ def reference(contacts: list[tuple[str, str, datetime, datetime | None]], at: da
     ]
     within = [w for w in waiting if at - w[2] <= timedelta(hours=48)]
     past = [w for w in waiting if at - w[2] > timedelta(hours=48)]
-    within.sort(key=lambda w: (w[2], w[1]))
-    past.sort(key=lambda w: (-w[2].timestamp(), w[1]))
+    # The same instant: by store, then contact id (ascending within 48 h, descending past).
+    within.sort(key=lambda w: (w[2], w[0], w[1]))
+    past.sort(key=lambda w: w[1], reverse=True)
+    past.sort(key=lambda w: (-w[2].timestamp(), w[0]))
     return [(store, cid) for store, cid, _ in within + past]
 
 

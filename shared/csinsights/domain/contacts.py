@@ -160,12 +160,17 @@ def overdue_row(contact: OpenContact, at: datetime) -> dict[str, Any]:
 def by_urgency(contacts: list[OpenContact], at: datetime) -> list[OpenContact]:
     """Unanswered contacts in the order a seller should act on them at `at`: those still
     within 48 h first, least time left first (oldest first); then those past 48 h, most
-    recently due first (a buyer who just became able to file a claim may not have yet)."""
-
-    def urgency(contact: OpenContact) -> tuple[int, float, str]:
-        received = contact.received_at.timestamp()
-        if at - contact.received_at <= LATE_AFTER:
-            return 0, received, contact.contact_id
-        return 1, -received, contact.contact_id
-
-    return sorted(contacts, key=urgency)
+    recently due first (a buyer who just became able to file a claim may not have yet).
+    Received at the same instant: by store, then as the open contacts' index reads them
+    (contact id ascending within 48 h, descending past it, each read in its direction)."""
+    within = sorted(
+        (c for c in contacts if at - c.received_at <= LATE_AFTER),
+        key=lambda c: (c.received_at, c.store_id, c.contact_id),
+    )
+    past = sorted(
+        (c for c in contacts if at - c.received_at > LATE_AFTER),
+        key=lambda c: c.contact_id,
+        reverse=True,
+    )
+    past.sort(key=lambda c: (-c.received_at.timestamp(), c.store_id))  # stable
+    return within + past

@@ -250,7 +250,10 @@ SEPARATORS = re.compile(r"([-_#/.:])")
 
 def _id(text: str) -> str:
     """An id that may wrap after its separators (on a phone), never inside a word."""
-    return SEPARATORS.sub(r"\1<wbr>", _e(text))
+    return "".join(
+        _e(part) + ("<wbr>" if SEPARATORS.fullmatch(part) else "")
+        for part in SEPARATORS.split(text)
+    )
 
 
 def _left(hours_left: float) -> str:
