@@ -156,7 +156,7 @@ def test_overdue_contacts_most_urgent_first_and_none_said_plainly() -> None:
     assert "25 Nov 2026 09:30 UTC" in section  # c-17's due time: received + 48 h
     assert "order 114-<wbr>3941689-<wbr>8772232 · shipping" in section  # wraps at its dashes
     assert "product quality" in section
-    assert "1 can still be answered within 48 hours and 1 are past it" in section
+    assert "1 can still be answered within 48 hours and 1 is past it" in section
     assert "class='status" not in section  # a row says its time, it is not a status
     assert "GET /v1" not in page  # no API route for a seller to read
     assert "None: no unanswered contact" in CASES["low-samples"].html()

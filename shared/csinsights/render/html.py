@@ -300,7 +300,8 @@ def _overdue(overdue: Sequence[Mapping[str, Any]] | None, seller: str) -> str:
             f"<td>{_left(float(c['hours_left']))}</td></tr>"
         )
     return head + (
-        f"<p>{len(due)} can still be answered within 48 hours and {len(late)} are past it: "
+        f"<p>{len(due)} can still be answered within 48 hours and {len(late)} "
+        f"{'is' if len(late) == 1 else 'are'} past it: "
         "every contact still waiting for a reply when this report was built and older than "
         "24 hours at the end of its day, whenever it arrived, most urgent first. Past 48 "
         "hours a buyer can file an A-to-z claim. (The late contacts figure above counts only "
