@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from csinsights.domain.catalogue import BENCHMARK_WINDOW, WITHIN_24H
 from csinsights_local.alerts import run_alerts, subscribe_alerts
+from csinsights_local.backfill import ingest_backfill
 from csinsights_local.bulk import bulk_order
 from csinsights_local.demo_print import (
     print_benchmarks,
@@ -36,7 +37,7 @@ from csinsights_local.demo_print import (
     print_table,
 )
 from csinsights_local.generator import StreamShape, generate
-from csinsights_local.pipeline import IngestSummary, ingest_direct, ingest_via_queue, stored_counts
+from csinsights_local.pipeline import IngestSummary, ingest_via_queue, stored_counts
 from csinsights_local.replay import deployed_documents
 from csinsights_local.reports import contacts_report
 from csinsights_local.run import RunResult, run_metrics
@@ -171,14 +172,15 @@ def ingest(deployment: Deployment, items: list[Any]) -> IngestSummary:
         f"Publishing {len(live)} deliveries (the events/ samples, the newest generated events "
         "and a few invalid ones) to the ingest queue; the poller delivers them. The other "
         f"{len(history)}, a backfill, go in bulk order (seller, store, time: as `csinsights "
-        "import` sends one) in SQS batches of 100 straight to the handler ..."
+        "import` sends one) in batches of 100 to the product's ingest, committed item by "
+        "item (moto copies its table for every item of a transaction) ..."
     )
     summary = ingest_via_queue(deployment, live)
     history = bulk_order(history)
     with tqdm(total=len(history), desc="ingest", unit="event", file=sys.stderr) as bar:
         for start in range(0, len(history), INGEST_CHUNK):
             chunk = history[start : start + INGEST_CHUNK]
-            summary = summary + ingest_direct(deployment, chunk)
+            summary = summary + ingest_backfill(deployment, chunk)
             bar.update(len(chunk))
     return summary
 

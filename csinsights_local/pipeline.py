@@ -22,6 +22,7 @@ import boto3
 
 from csinsights.ingest import Ingestor, Message, Result, Validated, validate
 from csinsights.models.events import MarketplaceEvent
+from csinsights.store.ports import IngestPort
 from csinsights_local.archive import Line, Unsendable
 from csinsights_local.driver import (
     MAX_INVOKE_BYTES,
@@ -30,7 +31,6 @@ from csinsights_local.driver import (
     batches,
     sqs_record,
 )
-from csinsights_local.embedded import EmbeddedStore
 from csinsights_local.stack import Deployment
 
 INGEST = "IngestFunction"
@@ -213,11 +213,12 @@ def ingest_direct(
 
 
 def ingest_embedded(
-    store: EmbeddedStore, items: Sequence[Any], batch_size: int = 100, progress: bool = False
+    store: IngestPort, items: Sequence[Any], batch_size: int = 100, progress: bool = False
 ) -> IngestSummary:
     """The same batches `ingest_direct` hands the handler, handed to the product's own
-    `Ingestor` over the embedded store; what it reports is counted as the handler logs it,
-    and what it asks to retry is delivered again, as the queue would.
+    `Ingestor` over `store` (the embedded store, or a local backfill's); what it reports
+    is counted as the handler logs it, and what it asks to retry is delivered again, as
+    the queue would.
 
     Each body is judged by the product's `validate`, as the handler judges it; a body the
     same as the one before it (a repeated delivery, side by side in bulk order) is the same
