@@ -81,7 +81,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield first.removeprefix("Serving on ")
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=60)  # its workers end their invocations first
 
 
 def _schema(url: str, bearer: str, parameters: dict[str, Any] | None = None) -> BaseSchema:

@@ -59,7 +59,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         yield env
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=60)  # its workers end their invocations first
     assert not (folder / "state.json").exists()  # removed when the stack stops
 
 

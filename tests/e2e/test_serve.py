@@ -198,4 +198,4 @@ def test_csinsights_serve_command_serves_an_archive(tmp_path: Any) -> None:
             assert "/v1/sellers/{seller_id}/metrics" in json.loads(response.read())["paths"]
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=60)  # its workers end their invocations first

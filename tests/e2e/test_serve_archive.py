@@ -61,4 +61,4 @@ def test_an_archive_is_served_as_of_its_last_day_with_its_history(tmp_path: Path
         ]
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        process.wait(timeout=60)  # its workers end their invocations first
