@@ -153,11 +153,16 @@ def _seed(deployment: Any, items: list[Any], as_of: str | None, history_days: in
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from csinsights_local.serve import serve_until_interrupted, start_server, start_workers
+    from csinsights_local.serve import (
+        serve_until_interrupted,
+        start_server,
+        start_workers,
+        stop_on_signal,
+    )
 
     items = read_jsonl(Path(args.events)) if args.events else None
     # Stopped by a signal as by Ctrl-C: the stack shuts down and its state file goes.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, stop_on_signal)
     with local_stack(announce=True) as (_, deployment):
         computed = None
         if items is not None:

@@ -388,8 +388,8 @@ def serve_until_interrupted(
     worker once the invocation it is in (if any) has ended, so that none is cut off by the
     stack going away."""
     try:
-        while forever:
-            time.sleep(3600)
+        while forever and not STOPPING.wait(1.0):
+            pass
     except KeyboardInterrupt:
         pass
     finally:
@@ -399,6 +399,16 @@ def serve_until_interrupted(
         deadline = time.monotonic() + STOP_SECONDS
         for worker in workers:
             worker.join(max(0.0, deadline - time.monotonic()))
+
+
+STOPPING = threading.Event()
+"""Set by SIGTERM (`stop_on_signal`): the server stops as after Ctrl-C. A flag, not an
+exception raised wherever the main thread happens to be, so a signal that arrives while the
+stack is still starting is not lost in the middle of it: the server stops once started."""
+
+
+def stop_on_signal(signum: int, frame: Any) -> None:
+    STOPPING.set()
 
 
 def start_server(
