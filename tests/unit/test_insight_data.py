@@ -14,11 +14,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from csinsights.domain.benchmarks import Benchmark, store_benchmarks
+from csinsights.domain import sharded
+from csinsights.domain.benchmarks import Benchmark
 from csinsights.domain.catalogue import WINDOWS
 from csinsights.domain.documents import rounded
 from csinsights.domain.metrics import COMPARED_METRICS, Counts, compute
 from csinsights.domain.run import Snapshot, lookback_start
+from csinsights.domain.sharded import MetricInput
 from csinsights.ingest import Ingestor, Message
 from csinsights.store import codecs
 from csinsights_local.embedded import EmbeddedStore, embedded_settings
@@ -222,10 +224,32 @@ def bdr(contacts: int, dissatisfied: int) -> Counts:
 BDR = "buyer_dissatisfaction_rate"
 
 
-def benchmarks_of(current: dict[str, Counts], **floors: int) -> dict[str, Benchmark]:
-    # Every seller ranked each month at the same value: all in the best quartile.
-    months = {seller: [bdr(5, 1)] * 3 for seller in current}
-    return store_benchmarks(current, current, months, **floors)
+def benchmarks_of(
+    current: dict[str, Counts],
+    months: list[Counts] | None = None,
+    *,
+    min_volume: int,
+    min_peers: int,
+) -> dict[str, Benchmark]:
+    """As the run computes a store of one shard (`sharded.in_one_shard`), each seller's
+    current counts also its self-fulfilled ones, ranked on `months` (default: the same
+    value each of 3 months, so all are in the best quartile)."""
+    ranked = [compute(m) for m in months or [bdr(5, 1)] * 3]
+    inputs = []
+    for counts in current.values():
+        now = compute(counts)
+        inputs.append(
+            {
+                metric: MetricInput(
+                    now[metric].value,
+                    now[metric].denominator,
+                    now[metric].value,
+                    tuple((m[metric].value, m[metric].denominator) for m in ranked),
+                )
+                for metric in COMPARED_METRICS
+            }
+        )
+    return sharded.in_one_shard(inputs, min_volume, min_peers)
 
 
 def test_a_seller_below_min_volume_is_not_in_the_store_average() -> None:
@@ -255,12 +279,11 @@ def test_below_the_privacy_floor_both_comparisons_are_withheld() -> None:
 
 def test_the_monthly_ranking_keeps_its_own_denominator_whatever_min_volume() -> None:
     current = {f"S{i}": bdr(2, 0) for i in range(5)}
-    months = {seller: [bdr(5, 1), bdr(5, 1), bdr(4, 0)] for seller in current}
     # A month with no seller ranked (denominators of 4) leaves no cohort.
-    marks = store_benchmarks(current, current, months, min_volume=1, min_peers=5)
+    months = [bdr(5, 1), bdr(5, 1), bdr(4, 0)]
+    marks = benchmarks_of(current, months, min_volume=1, min_peers=5)
     assert marks[BDR] == Benchmark(Fraction(0), None)
-    months = {seller: [bdr(5, 1)] * 3 for seller in current}
-    marks = store_benchmarks(current, current, months, min_volume=1, min_peers=5)
+    marks = benchmarks_of(current, [bdr(5, 1)] * 3, min_volume=1, min_peers=5)
     assert marks[BDR] == Benchmark(Fraction(0), Fraction(0))
 
 
