@@ -27,6 +27,16 @@ WRAPPER = """<!doctype html><html><head><meta charset="utf-8">
 window.addEventListener('load', function () {
   var doc = document.getElementById('page').contentDocument, root = doc.documentElement;
   var width = root.clientWidth, out = [], tags = {};
+  var summary = doc.getElementById('summary');
+  var folded = {height: root.scrollHeight, text: doc.body.innerText,
+    summary_height: summary ? summary.getBoundingClientRect().height : null,
+    rows: Array.prototype.map.call(doc.querySelectorAll('table.summary tr[data-metric]'),
+      function (e) {
+        return {metric: e.getAttribute('data-metric'), status: e.getAttribute('data-status'),
+                view: e.closest('table').getAttribute('data-view'), text: e.innerText,
+                height: e.getBoundingClientRect().height};
+      })};
+  if (%(unfold)s) doc.querySelectorAll('details').forEach(function (d) { d.open = true; });
   doc.querySelectorAll('*').forEach(function (e) {
     tags[e.tagName.toLowerCase()] = true;
     var r = e.getBoundingClientRect();
@@ -37,7 +47,7 @@ window.addEventListener('load', function () {
   var pre = document.createElement('pre');
   pre.id = 'measured';
   pre.textContent = JSON.stringify({
-    viewport: width, scroll_width: root.scrollWidth, height: root.scrollHeight,
+    folded: folded, viewport: width, scroll_width: root.scrollWidth, height: root.scrollHeight,
     overflowing: out.slice(0, 10), pwned: doc.body.getAttribute('data-pwned'),
     tags: Object.keys(tags), text: doc.body.innerText,
     cards: Array.prototype.map.call(doc.querySelectorAll('article.metric'), function (e) {
@@ -51,10 +61,13 @@ window.addEventListener('load', function () {
 </script></body></html>"""
 """Test-only: the page in a frame exactly `width` CSS pixels wide (a headless window is
 at least 500 px wide, a frame can be any width), and a script that records after load
-(after any image's error handler would have run) the frame's width, the page's scroll
-width and height, every element past the frame's edge, whether a hostile id's handler
-left its mark, the page's element names, the text it shows and each metric card's
-metric, status, store and text."""
+(after any image's error handler would have run) the frame's width; the page as it opens
+(its height, its summary's height, the text it shows with every detail folded, and each
+summary row's metric, status, view, text and height); then, with every detail unfolded
+(`view` only: a screenshot shows the page as it opens), the page's scroll width and height,
+every element past the frame's edge, whether a hostile id's handler left its mark, the
+page's element names, the text it shows and each metric card's metric, status, store and
+text."""
 
 
 def executable() -> str:
@@ -96,28 +109,37 @@ class Chromium:
             raise AssertionError(f"chromium failed ({done.returncode}): {done.stderr[-2000:]}")
         return done.stdout
 
-    def _framed(self, page: str, width: int, height: int) -> Path:
+    def _framed(self, page: str, width: int, height: int, unfold: bool = False) -> Path:
         path = self.folder / f"framed-{len(list(self.folder.iterdir()))}.html"
         path.write_text(
-            WRAPPER % {"width": width, "height": height, "page": html.escape(page, quote=True)}
+            WRAPPER
+            % {
+                "width": width,
+                "height": height,
+                "page": html.escape(page, quote=True),
+                "unfold": "true" if unfold else "false",
+            }
         )
         return path
 
     def view(self, page: str, width: int, height: int = 900) -> dict[str, Any]:
         """What the page shows at `width` and how it lays out: see WRAPPER."""
-        framed = self._framed(page, width, height)
+        framed = self._framed(page, width, height, unfold=True)
         dom = self._run(framed, max(width, 500), height, "--dump-dom")
         start = dom.index('<pre id="measured">') + len('<pre id="measured">')
         seen = json.loads(html.unescape(dom[start : dom.index("</pre>", start)]))
         seen["text"] = " ".join(seen["text"].split())
+        seen["folded"]["text"] = " ".join(seen["folded"]["text"].split())
+        for row in seen["folded"]["rows"]:
+            row["text"] = " ".join(row["text"].split())
         for card in seen["cards"]:
             card["text"] = " ".join(card["text"].split())
         return seen
 
     def screenshot(self, page: str, out: Path, width: int, height: int) -> tuple[int, int]:
-        """The page's first `height` pixels at `width`; returns the PNG's size (a window
-        narrower than 500 px lays out at 500, but its screenshot is cut at `width`: the
-        frame inside is exactly `width` wide)."""
+        """The page's first `height` pixels at `width`, as it opens (details folded);
+        returns the PNG's size (a window narrower than 500 px lays out at 500, but its
+        screenshot is cut at `width`: the frame inside is exactly `width` wide)."""
         out.parent.mkdir(parents=True, exist_ok=True)
         framed = self._framed(page, width, height)
         self._run(framed, width, height, f"--screenshot={out.resolve()}")

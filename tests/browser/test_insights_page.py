@@ -115,7 +115,7 @@ def test_na_figures_show_their_reason_without_sample_warnings(
         for card in na:
             assert "NA: no " in card["text"], card
             assert "Low sample" not in card["text"] and "Based on" not in card["text"], card
-    ca = seen["good-line", 1280]["text"].split("Store CA")[1].split("Store US")[0]
+    ca = seen["good-line", 1280]["text"].split("Store CA in detail")[1].split("Store US")[0]
     assert "withheld: fewer than 5 sellers of the store qualify" in ca
     assert "Top performers withheld with the store average" in ca
 
@@ -143,9 +143,44 @@ def test_the_checks_would_see_a_hostile_id_that_ran_and_a_page_too_wide(
 def test_screenshots(
     chromium: Chromium, seen: dict[tuple[str, int], dict[str, Any]], width: int, name: str
 ) -> None:
-    """docs/screenshots/insights-{desktop,phone}.png: the typical page, its first 4,000
-    pixels at most (the headline, the overdue contacts and the first store)."""
-    height = min(seen["typical", width]["height"], 4000)
+    """docs/screenshots/insights-{desktop,phone}.png: the typical page as it opens (the
+    summary, the folded legend, the overdue contacts and the folded details)."""
+    height = seen["typical", width]["folded"]["height"]
     out = SCREENSHOTS / f"insights-{name}.png"
     page = CASES["typical"].html()
     assert chromium.screenshot(page, out, width, height) == (width, height)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_page_opens_on_its_summary_with_the_details_folded(
+    seen: dict[tuple[str, int], dict[str, Any]], name: str, width: int
+) -> None:
+    """As it opens: the summary's rows (one per metric per view, each with a status in
+    words, as the card below says), the overdue contacts; no card's details."""
+    page = seen[name, width]
+    folded = page["folded"]
+    assert "At a glance" in folded["text"]
+    assert "Contacts near or past 48 hours" in folded["text"]
+    assert "Legend: statuses and thresholds" in folded["text"]
+    assert "Answered after 48 h" not in folded["text"]
+    assert "Answered after 48 h" in page["text"]  # unfolded, the details are there
+    cards = {(c["store"] or "", c["metric"]): c["status"] for c in page["cards"]}
+    rows = {(r["view"], r["metric"]): r for r in folded["rows"]}
+    assert len(rows) == len(folded["rows"]) == len(cards)
+    for key, row in rows.items():
+        assert row["status"] == cards[key], key
+        assert any(w in row["text"] for w in STATUS_WORDS), row
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_two_store_seller_reads_the_summary_in_about_two_phone_screens(
+    seen: dict[tuple[str, int], dict[str, Any]], width: int
+) -> None:
+    """18 rows (all stores and two stores, 6 metrics each): under 2,200 px on a phone,
+    1,400 px on a desktop; the page as it opens is under a quarter of its unfolded length
+    on a phone, a third on a desktop."""
+    for name in ("typical", "good-line"):
+        page = seen[name, width]
+        assert page["folded"]["summary_height"] < (2200 if width == 390 else 1400), name
+        assert page["folded"]["height"] < page["height"] / (4 if width == 390 else 3), name

@@ -296,6 +296,9 @@ PAGE_TAGS = set(
         "text",
         "figcaption",
         "table",
+        "caption",
+        "details",
+        "summary",
         "thead",
         "tbody",
         "tr",
@@ -316,6 +319,9 @@ PAGE_ATTRIBUTES = set(
         "data-metric",
         "data-status",
         "data-store",
+        "data-view",
+        "data-label",
+        "scope",
         "viewbox",
         "role",
         "aria-label",
@@ -362,3 +368,71 @@ def test_outside_the_benchmark_window_comparisons_say_so() -> None:
     assert "Data through 1 Nov 2026 · the last 7 days, 26 Oct 2026 to 1 Nov 2026" in page
     assert "compared over 28 days only" in page
     assert "Against the 7 days before" in page
+
+
+def summary_rows(page: str, view: str) -> dict[str, str]:
+    """The summary's rows of one view ("" for all stores), by metric."""
+    table = page.split(f"<table class='summary' data-view='{view}'>")[1].split("</table>")[0]
+    return {m.group(1): m.group(0) for m in re.finditer(r"<tr data-metric='(\w+)'.*?</tr>", table)}
+
+
+def test_the_summary_leads_with_a_row_per_metric_per_view() -> None:
+    s = CASES["typical"]
+    page = s.html()
+    order = [
+        page.index("<section id='summary'>"),
+        page.index("<details id='legend'>"),
+        page.index("<section id='overdue'>"),
+        page.index("<details class='view'>"),
+    ]
+    assert order == sorted(order)
+    assert page.index("<article class='metric'") > order[-1]
+    views = [("", s.document.metrics, False)] + [
+        (e.store_id, e.metrics, True) for e in s.document.by_store
+    ]
+    for view, metrics, by_store in views:
+        rows = summary_rows(page, view)
+        assert list(rows) == [m.name for m in CATALOGUE]
+        for metric, figure in metrics.figures():
+            row = rows[metric.name]
+            assert f"data-status='{figure.status or 'not_judged'}'" in row
+            assert _value(metric.kind, figure.value) in row
+            assert ("data-label='Store average'" in row) is by_store
+            assert ("data-label='Top performers'" in row) is by_store
+            assert "data-label='Target'" in row and "data-label='Change'" in row
+    ca = summary_rows(page, "CA")[CSDR]
+    figure = s.document.by_store[0].metrics.customer_service_dissatisfaction_rate
+    assert f"data-label='Store average'>{figure.store_average:g} %<" in ca
+    assert f"data-label='Top performers'>{figure.top_performers:g} %<" in ca
+    assert f"{abs(figure.change):g} pts {figure.trend}" in ca
+    assert "data-label='Target'>below 25 %<" in ca
+
+
+def _value(kind: str, value: float | None) -> str:
+    if value is None:
+        return ">NA<"
+    unit = {"rate": " %", "hours": " h"}.get(kind, " contact")
+    return f">{value:g}{unit}"
+
+
+def test_the_summary_judges_by_the_good_line_and_says_why_a_figure_is_na() -> None:
+    page = CASES["good-line"].html()
+    reply = summary_rows(page, "US")["average_contact_response_time_hours"]
+    assert "67 h</span> <span class='status poor'>✖ Poor" in reply
+    assert "data-label='Target'>at or below 33.29 h<" in reply
+    assert "data-label='Top performers'>83.78 h<" in reply
+    for metric, row in summary_rows(page, "CA").items():
+        if "data-status='na'" in row:
+            assert "(no " in row and "low sample" not in row, metric
+            assert "data-label='Store average'>withheld<" in row
+    collective = summary_rows(page, "")
+    assert "data-label='Target'>judged per store<" in collective["buyer_dissatisfaction_rate"]
+
+
+def test_the_details_are_folded_below_the_summary() -> None:
+    page = CASES["typical"].html()
+    folded = re.findall(r"<details class='view'>(.*?)</details>", page)
+    assert len(folded) == 3  # all stores, CA, US
+    assert sum(len(cards(d)) for d in folded) == len(cards(page))
+    assert "<details open" not in page and "<script" not in page
+    assert "<summary>Store <span class='id'>US</span> in detail" in page

@@ -1,8 +1,10 @@
 """The daily insights report as a page a seller would rather look at than read.
 
-A headline per metric for all stores, then each store's figures with their comparisons,
-the contacts that are about to be (or are) late, and a legend of statuses and thresholds.
-The page is one self-contained file (inline CSS and SVG, no script, no font, no link to
+A summary first, one row per metric per view (all stores, then each store): figure and
+status, target, the store's figures, change; the legend of statuses and thresholds
+(folded); the contacts that are about to be (or are) late; then each view in detail,
+folded: the figures at length with their insight details and trend charts. The page is one
+self-contained file (inline CSS and SVG, no script, no font, no link to
 fetch), readable from a phone's 390 px to a desktop's 1280 px without sideways scrolling,
 and escapes every text it shows: ids come from outside.
 """
@@ -41,10 +43,12 @@ from csinsights.render.words import (
     NOT_JUDGED,
     STATUS_WORDS,
     amount,
+    change_brief,
     change_text,
     day_text,
     na_reason,
     number,
+    target_text,
     target_words,
     to_target_text,
 )
@@ -81,6 +85,26 @@ STYLE = (
     ".axis{stroke:#c9ccd3}text{font-size:11px;fill:#1a202c}"
     "table{border-collapse:collapse;width:100%;table-layout:fixed}"
     "th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #e3e5ea;vertical-align:top}"
+    "caption{text-align:left;font-weight:650;font-size:1.05rem;padding:.8em 0 .2em}"
+    ".summary th[scope=row]{font-weight:600}.summary .fig{font-weight:650}"
+    ".summary thead th:first-child{width:24%}.summary thead th:nth-child(2){width:20%}"
+    ".summary small,.summary .c{color:#4a5160}.summary small{font-weight:400}"
+    ".n{white-space:nowrap}"
+    "details{margin:12px 0}summary{cursor:pointer;font-weight:650;font-size:1.1rem;"
+    "padding:10px 12px;background:#fff;border:1px solid #d9dce3;border-radius:8px}"
+    "details[open]>summary{margin-bottom:4px}"
+    # A phone reads a summary row as two or three lines: the metric with its figure and
+    # status, then its target, comparisons and change, each labelled.
+    "@media (max-width:44rem){"
+    ".summary thead{display:none}"
+    ".summary,.summary tbody,.summary tr{display:block}"
+    ".summary{font-size:.9375rem}.summary tr{padding:6px 0;border-bottom:1px solid #e3e5ea}"
+    ".summary th,.summary td{display:inline;padding:0;border:0}.summary .none{display:none}"
+    ".summary caption{display:block}"
+    ".summary .fig{margin-left:.4em}"
+    ".summary .c{font-size:.875rem}"
+    ".summary .c::before{content:' · ' attr(data-label) ' '}.summary .c.d::before{content:' · '}"
+    ".summary .c.t::before{content:'\\A' attr(data-label) ' ';white-space:pre}}"
 )
 
 
@@ -230,8 +254,114 @@ def _section(
     ]
     store = f" data-store='{_e(scope)}'" if scope is not None else ""
     return (
+        f"<details class='view'><summary>{title} in detail: how each figure is made, its "
+        "trend and what it takes</summary>"
         f"<section class='scope'{store}><h2>{title}</h2><p>{intro}</p>"
-        f"<div class='grid'>{''.join(cards)}</div></section>"
+        f"<div class='grid'>{''.join(cards)}</div></section></details>"
+    )
+
+
+UNIT = re.compile(r" \((%|h)\)$")
+"""A label's unit, left out where the figure beside it carries its own."""
+
+
+def _short_comparison(metric: Metric, m: Figure, what: str, days: int, rules: RenderRules) -> str:
+    """A store's figure in a summary row, or in a word why there is none."""
+    if not isinstance(m, Compared):
+        return "—"
+    value = m.store_average if what == "store_average" else m.top_performers
+    if value is not None:
+        return amount(metric, value)
+    if days != BENCHMARK_WINDOW:
+        return f"{BENCHMARK_WINDOW}-day window only"
+    return "withheld" if _withheld(m, days, rules) else "none"
+
+
+def _short_target(metric: Metric, m: Figure, days: int, by_store: bool, rules: RenderRules) -> str:
+    if metric.name not in FIXED_TARGET_METRICS and not by_store:
+        return "judged per store"
+    text = target_text(metric, m.target)
+    if text is not None:
+        return text
+    if days != BENCHMARK_WINDOW:
+        return f"judged over {BENCHMARK_WINDOW} days only"
+    if isinstance(m, Compared) and _withheld(m, days, rules):
+        return "none: comparisons withheld"
+    return "none"
+
+
+KIND = {"Target": " t", "Change": " d"}
+"""A summary cell's place on a phone: the target starts the second line, the change needs
+no label."""
+
+
+def _summary_row(metric: Metric, m: Figure, days: int, by_store: bool, rules: RenderRules) -> str:
+    """One metric of one view in a row: figure and status, target, the store's figures,
+    change. The card further down says the same at length."""
+    value = m.value
+    figure = f"<span class='n'>{_e(amount(metric, value))}</span> {_badge(m.status)}"
+    if value is None:
+        figure += f" <small>({_e(na_reason(m.reason, days))})</small>"
+    elif isinstance(m, Rate) and m.low_sample:
+        figure += " <small>⚠ low sample</small>"
+    cells = [("Target", _short_target(metric, m, days, by_store, rules))]
+    if by_store:
+        cells += [
+            ("Store average", _short_comparison(metric, m, "store_average", days, rules)),
+            ("Top performers", _short_comparison(metric, m, "top", days, rules)),
+        ]
+    cells.append(("Change", change_brief(metric, m)))
+    return (
+        f"<tr data-metric='{_e(metric.name)}' data-status='{_e(m.status or 'not_judged')}'>"
+        f"<th scope='row'>{_e(UNIT.sub('', metric.label))}</th><td class='fig'>{figure}</td>"
+        + "".join(
+            f"<td class='c{KIND.get(label, '')}{' none' if v == '—' else ''}' "
+            f"data-label='{label}'>{_e(v)}</td>"
+            for label, v in cells
+        )
+        + "</tr>"
+    )
+
+
+def _summary_table(
+    caption: str,
+    metrics: CollectiveMetrics | StoreMetrics,
+    scope: str | None,
+    days: int,
+    rules: RenderRules,
+) -> str:
+    view = _e(scope) if scope is not None else ""
+    rows = "".join(
+        _summary_row(metric, figure, days, scope is not None, rules)
+        for metric, figure in metrics.figures()
+    )
+    compared = (
+        "<th scope='col'>Store average</th><th scope='col'>Top performers</th>"
+        if scope is not None
+        else ""
+    )
+    return (
+        f"<table class='summary' data-view='{view}'><caption>{caption}</caption><thead><tr>"
+        "<th scope='col'>Metric</th><th scope='col'>Figure</th><th scope='col'>Target</th>"
+        f"{compared}<th scope='col'>Against the {days} days before</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+
+
+def _summary(document: MetricsDocument, rules: RenderRules) -> str:
+    days = document.window.days
+    tables = [_summary_table("All stores", document.metrics, None, days, rules)]
+    tables += [
+        _summary_table(
+            f"Store <span class='id'>{_e(s.store_id)}</span>", s.metrics, s.store_id, days, rules
+        )
+        for s in document.by_store
+    ]
+    return (
+        "<section id='summary'><h2>At a glance</h2><p>Each metric in a row: its figure and "
+        "status, its target, the store's figures to compare with (store by store) and the "
+        f"change against the {days} days before. How each is made is in the details below."
+        "</p>" + "".join(tables) + "</section>"
     )
 
 
@@ -373,7 +503,7 @@ def _legend(document: MetricsDocument, rules: RenderRules) -> str:
                 "</td><td>worse than the store average</td></tr>"
             )
     return (
-        "<section id='legend'><h2>Legend: statuses and thresholds</h2><div class='box'>"
+        "<details id='legend'><summary>Legend: statuses and thresholds</summary><div class='box'>"
         f"<ul>{statuses}</ul><table><thead><tr><th>Metric</th><th>✔ Good</th><th>! Fair</th>"
         f"<th>✖ Poor</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
         "<p id='good-line'>The good line of a store is the better of its top performers and "
@@ -385,7 +515,7 @@ def _legend(document: MetricsDocument, rules: RenderRules) -> str:
         "why it is NA. Store averages count sellers with at least 5; they and the top "
         f"performers are published only where at least {rules.min_peers} sellers of the store "
         "qualify. Missing a target carries no penalty.</p>"
-        "</div></section>"
+        "</div></details>"
     )
 
 
@@ -406,6 +536,9 @@ def to_html(
     start = date.fromisoformat(document.window.start[:10])
     stores = [s.store_id for s in document.by_store]
     sections = [
+        _summary(document, rules),
+        _legend(document, rules),
+        _overdue(overdue, seller),
         _section(
             "All stores",
             f"{_e(', '.join(stores))}, pooled. Comparisons with other sellers are per store.",
@@ -415,7 +548,6 @@ def to_html(
             trend,
             rules,
         ),
-        _overdue(overdue, seller),
         *(
             _section(
                 f"Store <span class='id'>{_e(s.store_id)}</span>",
@@ -428,7 +560,6 @@ def to_html(
             )
             for s in document.by_store
         ),
-        _legend(document, rules),
     ]
     return "".join(
         [

@@ -105,6 +105,23 @@ def change_text(metric: Metric, figure: Figure) -> str:
     return f"{size} {trend} (was {amount(metric, previous)})"
 
 
+def change_brief(metric: Metric, figure: Figure) -> str:
+    """The change in a few words, for a summary row: "2.5 pts better", "3 h worse",
+    "unchanged"; the full sentence (with the previous figure) is `change_text`."""
+    previous = figure.previous.value
+    change, trend = figure.change, figure.trend
+    if change is None or trend is None:
+        return (
+            "no earlier figure"
+            if previous is None
+            else f"none now (was {amount(metric, previous)})"
+        )
+    if trend == "same":
+        return "unchanged"
+    size = f"{number(abs(change))} pts" if metric.kind == "rate" else amount(metric, abs(change))
+    return f"{size} {trend}"
+
+
 def to_target_text(metric: Metric, figure: Figure) -> str | None:
     """What it takes to meet the target, for the two rates that say it."""
     if not isinstance(figure, FixedTargetRate):
