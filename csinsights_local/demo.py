@@ -147,6 +147,17 @@ class LocalApi:
         return int(response["statusCode"]), json.loads(response.get("body") or "{}")
 
 
+def demo_items(shape: StreamShape) -> list[Any]:
+    """What the demo ingests besides its few invalid lines: the events/ samples and the
+    generated marketplace, as delivered (shuffled, with repeats)."""
+    return [*sample_events(), *generate(shape)]
+
+
+def run_days(last_as_of: date, runs: int) -> list[date]:
+    """The days of the demo's scheduled runs, oldest first."""
+    return [last_as_of - timedelta(days=runs - 1 - i) for i in range(runs)]
+
+
 def demo_shape(args: argparse.Namespace) -> StreamShape:
     stores = STORES[: args.stores]
     return StreamShape(
@@ -188,7 +199,7 @@ def ingest(deployment: Deployment, items: list[Any]) -> IngestSummary:
 def daily_runs(deployment: Deployment, last_as_of: date, runs: int) -> RunResult:
     """The scheduled run as of each of the `runs` days up to `last_as_of`, oldest first, as
     the schedule would have run them; returns the last run."""
-    days = [last_as_of - timedelta(days=runs - 1 - i) for i in range(runs)]
+    days = run_days(last_as_of, runs)
     print(
         f"Running the scheduled computation (plan, seller counts, store benchmarks, snapshots "
         f"and reports) as of each of {runs} days, {days[0]} to {days[-1]} (midnight UTC) ..."
@@ -281,7 +292,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     steps = Steps()
     shape = demo_shape(args)
     with steps.step("generate"):
-        items: list[Any] = [*sample_events(), *generate(shape)]
+        items = demo_items(shape)
     per_store = ", ".join(
         f"{store} {sum(shape.sells_in(i, t) for i in range(shape.sellers))}"
         for t, store in enumerate(shape.stores)

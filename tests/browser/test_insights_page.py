@@ -12,6 +12,7 @@ import pytest
 
 from csinsights.domain.catalogue import CATALOGUE
 from tests.chromium import Chromium, executable
+from tests.demo_page import SELLER, demo_page
 from tests.report_samples import FORMULA_ID, HOSTILE_ID, LONG_ID, PWNED, cases
 
 CASES = cases()
@@ -139,15 +140,40 @@ def test_the_checks_would_see_a_hostile_id_that_ran_and_a_page_too_wide(
     assert wide["scroll_width"] > 390 and wide["overflowing"]
 
 
+@pytest.fixture(scope="module")
+def demo() -> str:
+    """The page `make demo` prints first (SELLER001's), built on the embedded store."""
+    return demo_page()
+
+
+@pytest.fixture(scope="module")
+def demo_seen(chromium: Chromium, demo: str) -> dict[int, dict[str, Any]]:
+    return {width: chromium.view(demo, width) for width in WIDTHS}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_demo_s_page_fits_and_opens_on_its_summary(
+    demo_seen: dict[int, dict[str, Any]], width: int
+) -> None:
+    page = demo_seen[width]
+    assert page["scroll_width"] <= width and page["overflowing"] == []
+    assert f"Seller {SELLER}" in page["folded"]["text"]
+    assert "At a glance" in page["folded"]["text"]
+    views = {row["view"] for row in page["folded"]["rows"]}
+    assert views == {"", "CA", "MX", "US"}
+    assert len(page["folded"]["rows"]) == len(views) * len(CATALOGUE)
+    assert page["folded"]["height"] < page["height"] / 3
+
+
 @pytest.mark.parametrize(("width", "name"), [(1280, "desktop"), (390, "phone")])
 def test_screenshots(
-    chromium: Chromium, seen: dict[tuple[str, int], dict[str, Any]], width: int, name: str
+    chromium: Chromium, demo_seen: dict[int, dict[str, Any]], demo: str, width: int, name: str
 ) -> None:
-    """docs/screenshots/insights-{desktop,phone}.png: the typical page as it opens (the
+    """docs/screenshots/insights-{desktop,phone}.png: the demo's page as it opens (the
     summary, the folded legend, the overdue contacts and the folded details)."""
-    height = seen["typical", width]["folded"]["height"]
+    height = demo_seen[width]["folded"]["height"]
     out = SCREENSHOTS / f"insights-{name}.png"
-    page = CASES["typical"].html()
+    page = demo
     assert chromium.screenshot(page, out, width, height) == (width, height)
 
 
