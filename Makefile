@@ -22,7 +22,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q $(PYTEST_ARGS)
 
 # The insights page in headless Chromium (Debian's `chromium`): what it shows, no id run as
-# code, no sideways scrolling at 390 and 1280 px; regenerates docs/screenshots/.
+# code, no sideways scrolling and no serious axe-core finding at 390 and 1280 px;
+# regenerates docs/screenshots/.
 browser-test: $(STAMP)
 	$(BIN)/python -m pytest -p no:xdist -q tests/browser $(PYTEST_ARGS)
 

@@ -14,7 +14,9 @@ import shutil
 import struct
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +154,105 @@ def png_size(path: Path) -> tuple[int, int]:
         raise AssertionError(f"{path} is not a PNG")
     width, height = struct.unpack(">II", head[16:24])
     return width, height
+
+
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice")
+"""The axe-core rules run: WCAG 2.0, 2.1 and 2.2 at levels A and AA, and axe's best
+practices."""
+
+AXE_FRAMES = """<!doctype html><html><head><meta charset="utf-8">
+<style>html,body{margin:0;padding:0}iframe{display:block;border:0}</style></head><body>
+%(frames)s</body></html>"""
+AXE_FRAME = """<iframe data-width="%(width)d" style="width:%(width)dpx;height:%(height)dpx"
+srcdoc="%(page)s"></iframe>
+"""
+"""Test-only: the page, with AXE_RUN appended, in one frame per width exactly that many CSS
+pixels wide (one Chromium run audits every width); axe audits each frame's own document,
+the page itself, and writes its findings into the framing page."""
+
+AXE_RUN = """<script src="%(axe)s"></script><script>
+window.addEventListener('load', function () {
+  function report(found) {
+    var outer = window.parent.document, pre = outer.createElement('pre');
+    pre.id = 'axe-' + window.frameElement.getAttribute('data-width');
+    pre.textContent = JSON.stringify(found);
+    outer.body.appendChild(pre);
+  }
+  var width = document.documentElement.clientWidth;
+  var statuses = Array.prototype.map.call(document.querySelectorAll('.status'), function (e) {
+    return e.innerText;
+  });
+  if (typeof axe === 'undefined') { report({error: 'axe-core did not load'}); return; }
+  axe.run(document, {runOnly: {type: 'tag', values: %(tags)s}, resultTypes: ['violations']})
+    .then(function (results) {
+      report({viewport: width, statuses: statuses, violations: results.violations.map(function (v) {
+        return {id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(function (n) {
+          return {target: n.target.join(' '), html: n.html, summary: n.failureSummary};
+        })};
+      })});
+    }, function (error) { report({error: String(error)}); });
+});
+</script>"""
+"""Test-only: loads axe-core and, once the page has loaded, runs it on the page's document
+and reports to the framing page the page's width, its violations and the text of every
+status badge (`.status`)."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One axe-core rule the page breaks, and where."""
+
+    rule: str
+    impact: str
+    help: str
+    nodes: list[dict[str, str]]
+    """Each element's CSS selector (`target`), its markup (`html`) and axe's summary of the
+    fix (`summary`)."""
+
+
+@dataclass(frozen=True)
+class Audit:
+    viewport: int
+    """The width the page was laid out at, in CSS pixels."""
+    violations: list[Violation]
+    statuses: list[str]
+    """The text of each status badge, in page order."""
+
+    def at_least_serious(self) -> list[Violation]:
+        return [v for v in self.violations if v.impact in ("serious", "critical")]
+
+
+def axe_script() -> Path:
+    """axe-core's browser script as the pinned axe-playwright-python package ships it."""
+    script = Path(str(resources.files("axe_playwright_python") / "axe.min.js"))
+    if not script.is_file():
+        pytest.fail(f"axe-core's script is missing ({script}): make install")
+    return script
+
+
+def audit(
+    chromium: Chromium, page: str, widths: Sequence[int], height: int = 900
+) -> dict[int, Audit]:
+    """axe-core's violations of `AXE_TAGS` on `page` laid out at each of `widths` CSS
+    pixels, in one Chromium run."""
+    run = AXE_RUN % {"axe": axe_script().as_uri(), "tags": json.dumps(list(AXE_TAGS))}
+    srcdoc = html.escape(page + run, quote=True)
+    frames = "".join(AXE_FRAME % {"width": w, "height": height, "page": srcdoc} for w in widths)
+    framed = chromium.folder / f"audited-{len(list(chromium.folder.iterdir()))}.html"
+    framed.write_text(AXE_FRAMES % {"frames": frames})
+    dom = chromium._run(framed, max(*widths, 500), height * len(widths), "--dump-dom")
+    audits = {}
+    for width in widths:
+        head = f'<pre id="axe-{width}">'
+        if head not in dom:
+            raise AssertionError(f"axe-core did not report at {width} px in the time budget")
+        start = dom.index(head) + len(head)
+        found = json.loads(html.unescape(dom[start : dom.index("</pre>", start)]))
+        if "error" in found:
+            raise AssertionError(f"axe-core failed at {width} px: {found['error']}")
+        audits[width] = Audit(
+            found["viewport"],
+            [Violation(v["id"], v["impact"], v["help"], v["nodes"]) for v in found["violations"]],
+            found["statuses"],
+        )
+    return audits
