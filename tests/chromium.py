@@ -178,6 +178,8 @@ window.addEventListener('load', function () {
     pre.textContent = JSON.stringify(found);
     outer.body.appendChild(pre);
   }
+  // Unfolded: every detail is audited (a folded one's content is not rendered).
+  document.querySelectorAll('details').forEach(function (d) { d.open = true; });
   var width = document.documentElement.clientWidth;
   var statuses = Array.prototype.map.call(document.querySelectorAll('.status'), function (e) {
     return e.innerText;
@@ -193,9 +195,9 @@ window.addEventListener('load', function () {
     }, function (error) { report({error: String(error)}); });
 });
 </script>"""
-"""Test-only: loads axe-core and, once the page has loaded, runs it on the page's document
-and reports to the framing page the page's width, its violations and the text of every
-status badge (`.status`)."""
+"""Test-only: loads axe-core and, once the page has loaded, unfolds every `<details>`, runs
+axe on the page's document and reports to the framing page the page's width, its
+violations and the text of every status badge (`.status`)."""
 
 
 @dataclass(frozen=True)

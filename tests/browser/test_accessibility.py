@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.chromium import Audit, Chromium, audit, executable
+from tests.demo_page import demo_page
 from tests.report_samples import cases
 
 CASES = cases()
@@ -90,3 +91,11 @@ def test_the_checks_find_what_a_faulty_page_gets_wrong(chromium: Chromium) -> No
         rules = {v.rule for v in found.at_least_serious()}
         assert {"color-contrast", "image-alt", "label"} <= rules, described(found)
         assert told_by_colour_alone(found.statuses) == ["", "Good", "!"]
+
+
+def test_the_demo_s_page_passes_too(chromium: Chromium) -> None:
+    """The page `make demo` prints first, as the screenshots show it."""
+    for width, found in audit(chromium, demo_page(), WIDTHS).items():
+        assert found.viewport == width
+        assert found.at_least_serious() == [], described(found)
+        assert found.statuses and told_by_colour_alone(found.statuses) == []
