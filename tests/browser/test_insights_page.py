@@ -74,6 +74,7 @@ def test_the_typical_page_shows_values_changes_and_overdue_contacts(
     assert f"Top performers {ca.top_performers:g} %" in text
     assert "percentage points better" in text or "percentage points worse" in text
     assert "late by 12.5 h" in text and "4.5 h left" in text
+    assert text.index("4.5 h left") < text.index("late by 12.5 h")  # most urgent first
     assert "To meet the target" in text and "2 days without a figure" in text
 
 
