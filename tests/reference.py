@@ -569,11 +569,17 @@ class _Marketplace:
     ) -> Comparison:
         """The store's benchmarks of `metric` for the 28-day window ending at `end`, both
         hidden below the privacy floor."""
+        return self.benchmark(metric, store, end, min_volume, min_peers)[0]
+
+    def benchmark(
+        self, metric: str, store: str, end: datetime, min_volume: int, min_peers: int
+    ) -> tuple[Comparison, int]:
+        """The comparison, and how many sellers qualify for the store average."""
         start = end - timedelta(days=BENCHMARK_WINDOW_DAYS)
         average, peers = self.store_average(metric, store, start, end, min_volume)
         if peers < min_peers:
-            return None, None, TOO_FEW_SELLERS
-        return average, self.top_performers(metric, store, start, end), None
+            return (None, None, TOO_FEW_SELLERS), peers
+        return (average, self.top_performers(metric, store, start, end), None), peers
 
 
 def _previous(metric: str, now: Figures, before: Figures) -> dict[str, Any]:
@@ -748,16 +754,18 @@ def benchmarks(
     min_peers: int = MIN_PEERS,
 ) -> dict[str, dict[str, Any]]:
     """What the store benchmarks route says of `store` as of `as_of` (28-day window), per
-    compared metric: `store_average` and `top_performers`, and `reason` `too_few_sellers`
-    when fewer than `min_peers` sellers qualify for the average and both are withheld."""
+    compared metric: `store_average` and `top_performers`, `reason` `too_few_sellers`
+    when fewer than `min_peers` sellers qualify for the average and both are withheld, and
+    `sellers`, how many qualify (withheld or not)."""
     end = midnight(as_of)
     market = _Marketplace(events)
     out = {}
     for metric in COMPARED:
-        average, top, reason = market.comparison(metric, store, end, min_volume, min_peers)
+        (average, top, reason), peers = market.benchmark(metric, store, end, min_volume, min_peers)
         out[metric] = {
             "store_average": rounded(average),
             "top_performers": rounded(top),
             "reason": reason,
+            "sellers": peers,
         }
     return out

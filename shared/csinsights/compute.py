@@ -194,7 +194,11 @@ class MetricsRun:
             seller,
             day,
             {store: c.windows for store, c in counts.items()},
-            dict(sorted(benchmarks.items())),
+            # How many sellers stand behind each figure is the store benchmarks' to tell.
+            {
+                store: {metric: b.figures() for metric, b in marks.items()}
+                for store, marks in sorted(benchmarks.items())
+            },
             {store: c.previous for store, c in counts.items()},
         )
         self.repository.put_snapshot(snapshot)

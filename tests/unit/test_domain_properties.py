@@ -2,7 +2,9 @@
 redelivered and split into random batches, through the real `Ingestor` onto the in-memory
 store, then the real `MetricsRun` as of days before, inside and after the stream. The
 documents of every window (and of each store alone) equal the plain reference's and the
-documents of each distinct event delivered once in time order; so does the stored state.
+documents of each distinct event delivered once in time order; so does the stored state,
+and so do the store benchmarks the API serves (the figures, and how many sellers stand
+behind them, in every sharding of the run).
 Commits that fail (nothing written, or written with the answer lost) and are redelivered
 converge to the same state, and so do commits overtaken by another writer between their
 reads and their commit.
@@ -28,6 +30,7 @@ from csinsights.domain.batch import Plan
 from csinsights.domain.documents import WINDOWS
 from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.ingest import Ingestor, Message, Result
+from csinsights.queries import Queries
 from csinsights_local.embedded import EmbeddedStore, embedded_settings
 from tests import reference
 from tests.delivery import NOW, Fault, FaultyStore, content, deliver, in_order
@@ -86,6 +89,29 @@ def as_of_days(as_of: datetime, events: Events, data: st.DataObject) -> list[dat
     return [as_of, STREAM_START, midnight_after(cut.date()), midnight_after(after.date())]
 
 
+def store_benchmarks(store: EmbeddedStore, day: date) -> dict[str, Any]:
+    """What the store benchmarks route answers of each store as of the end of `day`."""
+    queries = Queries(store, store, store)
+    return {s: queries.benchmarks(s, day)["metrics"] for s in store.stores()}
+
+
+def assert_benchmarks(store: EmbeddedStore, events: Events, as_of: datetime) -> Counter[str]:
+    """The route's benchmarks of every store are the reference's; returns how many of them
+    are published, and how many withheld although sellers qualify (a count below the
+    floor)."""
+    got = store_benchmarks(store, as_of.date() - timedelta(days=1))
+    # Every store of the registry, one with no seller active yet too (nobody qualifies).
+    assert set(got) == {e["store_id"] for e in events}, as_of
+    for store_id, metrics in got.items():
+        assert metrics == reference.benchmarks(events, store_id, as_of), (as_of, store_id)
+    return Counter(
+        "withheld with a count below the floor" if m["reason"] else "published with a count"
+        for metrics in got.values()
+        for m in metrics.values()
+        if m["sellers"]
+    )
+
+
 def assert_documents(snapshots: Snapshots, events: Events, as_of: datetime) -> None:
     stores = sorted({e["store_id"] for e in events})
     for window in WINDOWS:
@@ -140,6 +166,8 @@ def test_shuffled_redelivered_marketplaces_give_the_reference_documents_as_of_an
         snapshots = run(messy, day)
         assert snapshots == run(tidy, day), end  # hence every document of theirs
         assert_documents(snapshots, events, end)
+        for kind, n in assert_benchmarks(messy, events, end).items():
+            tally[f"store benchmarks {kind}, as the reference"] += n
         owed = alerts(tidy, end)
         assert alerts(messy, end) == owed, end  # registry shard by registry shard
         tally["alerts owed as of those days, the same in shards"] += len(owed)

@@ -57,8 +57,9 @@ class History(_Exact):
 
 class StoreBenchmark(_Exact):
     store_average: float | None = Field(
-        description="The mean over the store's sellers with a value and enough volume (at "
-        "least the privacy floor's number of sellers); null when withheld (see reason)."
+        description="The mean over the store's sellers with a value and enough volume (the "
+        "`sellers` of them, at least the privacy floor's number); null when withheld (see "
+        "reason)."
     )
     top_performers: float | None = Field(
         description="The median current figure, on self-fulfilled orders, of the sellers in "
@@ -75,6 +76,18 @@ class StoreBenchmark(_Exact):
             "the figures are published (a null figure then means there is nothing to show, "
             "e.g. no top-performer cohort)."
         )
+    )
+    sellers: int | None = Field(
+        description=(
+            "How many of the store's sellers qualify for the store average (a value and a "
+            "denominator of at least 5, by default, in the window): the sellers the average "
+            "is over, and the number the privacy floor is judged on. Given when the figures "
+            "are withheld too (`too_few_sellers`: fewer than the floor, 5 by default): a "
+            "count names no seller and no figure, and no figure of the metric is published "
+            "for the store that day to set it against. Null for benchmarks computed before "
+            "the count was kept (by an earlier release); the next scheduled run's have it."
+        ),
+        ge=0,
     )
 
 

@@ -9,6 +9,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import Any
@@ -238,8 +239,36 @@ def benchmarks_to_json(marks: Mapping[str, Benchmark]) -> dict[str, list[str | N
 
 def benchmarks_from_json(data: Mapping[str, list[str | None]]) -> dict[str, Benchmark]:
     return {
-        metric: Benchmark(_fraction(values[0]), _fraction(values[1]), *values[2:])
+        metric: Benchmark(
+            _fraction(values[0]), _fraction(values[1]), values[2] if len(values) > 2 else None
+        )
         for metric, values in data.items()
+    }
+
+
+BENCHMARK_SELLERS = "sellers"
+"""A store benchmarks item's attribute beside `data`: per metric, how many sellers the
+store average is over (JSON). Apart from `data`, so that `data` stays as every release
+wrote and read it: a reader that knows only `data` reads a new item as it read its own,
+and an item written before the count was kept reads with no count (None)."""
+
+
+def benchmarks_item(marks: Mapping[str, Benchmark]) -> dict[str, Any]:
+    """A store's benchmarks of a day as its item's attributes (its key and TTL are the
+    store's); the count only where one is known."""
+    counts = {metric: b.sellers for metric, b in marks.items() if b.sellers is not None}
+    return {
+        "data": data_attribute(benchmarks_to_json(marks), compact=False),
+        **({BENCHMARK_SELLERS: _json(counts)} if counts else {}),
+    }
+
+
+def benchmarks_of(item: Mapping[str, Any]) -> dict[str, Benchmark]:
+    marks = benchmarks_from_json(data_of(item))
+    counts = json.loads(item[BENCHMARK_SELLERS]["S"]) if BENCHMARK_SELLERS in item else {}
+    return {
+        metric: replace(b, sellers=int(counts[metric])) if metric in counts else b
+        for metric, b in marks.items()
     }
 
 
@@ -509,6 +538,7 @@ def pass_state_to_json(state: Mapping[str, Thresholds | Median]) -> dict[str, An
             "average": _text(s.average),
             "places": [_place(p) for p in s.places],
             "thresholds": [_text(t) for t in s.thresholds],
+            "sellers": s.sellers,
         }
     return out
 
@@ -519,10 +549,13 @@ def pass_state_from_json(data: Mapping[str, Any]) -> dict[str, Any]:
         average = _fraction(s["average"])
         thresholds = [_fraction(t) for t in s["thresholds"]]
         places = [_place_of(p) for p in s["places"]]
+        sellers = s.get("sellers")  # None in a state written before the count was kept
         if s["kind"] == "median":
-            out[metric] = Median(s["withheld"], average, thresholds, [p for p in places if p])
+            out[metric] = Median(
+                s["withheld"], average, thresholds, [p for p in places if p], sellers
+            )
         else:
-            out[metric] = Thresholds(s["withheld"], average, places, thresholds)
+            out[metric] = Thresholds(s["withheld"], average, places, thresholds, sellers)
     return out
 
 
