@@ -204,17 +204,20 @@ def seller_store_counts_to_json(counts: SellerStoreCounts) -> dict[str, Any]:
     return {
         "windows": {str(w): counts_to_json(c) for w, c in counts.windows.items()},
         "previous": {str(w): counts_to_json(c) for w, c in counts.previous.items()},
+        "projected": {str(w): counts_to_json(c) for w, c in counts.projected.items()},
         "self_fulfilled": counts_to_json(counts.self_fulfilled),
         "months": [counts_to_json(c) for c in counts.months],
     }
 
 
 def seller_store_counts_from_json(data: Mapping[str, Any]) -> SellerStoreCounts:
+    """Counts a run wrote before projections were kept have none."""
     return SellerStoreCounts(
         {int(w): counts_from_json(c) for w, c in data["windows"].items()},
         counts_from_json(data["self_fulfilled"]),
         [counts_from_json(c) for c in data["months"]],
         {int(w): counts_from_json(c) for w, c in data["previous"].items()},
+        {int(w): counts_from_json(c) for w, c in data.get("projected", {}).items()},
     )
 
 
@@ -265,6 +268,7 @@ def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
         "as_of_day": snapshot.as_of_day.isoformat(),
         "stores": _windows_to_json(snapshot.stores),
         "previous": _windows_to_json(snapshot.previous),
+        "projected": _windows_to_json(snapshot.projected),
         "benchmarks": {
             store: benchmarks_to_json(marks) for store, marks in sorted(snapshot.benchmarks.items())
         },
@@ -278,6 +282,7 @@ def snapshot_from_json(data: Mapping[str, Any]) -> Snapshot:
         _windows_from_json(data["stores"]),
         {store: benchmarks_from_json(m) for store, m in data["benchmarks"].items()},
         _windows_from_json(data.get("previous", {})),
+        _windows_from_json(data.get("projected", {})),
     )
 
 
