@@ -62,9 +62,13 @@ def run(store: EmbeddedStore, day: date) -> tuple[dict[str, Snapshot], dict[str,
     return snapshots, marks
 
 
-def world(events: Events, seller: str, store: str, cutoff: datetime) -> reference.World:
+def world(
+    events: Events, seller: str, store: str, cutoff: datetime, seen_before: datetime | None = None
+) -> reference.World:
     return reference.world_at(
-        [e for e in events if (e["seller_id"], e["store_id"]) == (seller, store)], cutoff
+        [e for e in events if (e["seller_id"], e["store_id"]) == (seller, store)],
+        cutoff,
+        seen_before,
     )
 
 
@@ -311,9 +315,11 @@ def test_run_counts_and_snapshot_round_trip_through_json() -> None:
     snapshots, _ = run(store, DAY)
     counts = store.run_counts[(DAY, "US")]["A1SELLER"]
     data = json.loads(json.dumps(codecs.seller_store_counts_to_json(counts)))
-    assert set(data) == {"windows", "previous", "self_fulfilled", "months"}
+    assert set(data) == {"windows", "previous", "projected", "self_fulfilled", "months"}
     assert codecs.seller_store_counts_from_json(data) == counts
     assert counts.previous[28] == snapshots["A1SELLER"].previous["US"][28]
+    assert counts.projected[28] == snapshots["A1SELLER"].projected["US"][28]
+    assert set(counts.projected) == set(WINDOWS)
     snapshot = snapshots["A1SELLER"]
     stored = json.loads(json.dumps(codecs.snapshot_to_json(snapshot)))
     assert codecs.snapshot_from_json(stored) == snapshot
@@ -351,6 +357,13 @@ def test_counts_and_benchmarks_equal_the_reference(
                     seller,
                     w,
                 )
+                # A week on from the events before T: kept without the reasons.
+                horizon = as_of + reference.PROJECTION
+                ahead = world(events, seller, store_id, horizon, as_of)
+                expected = as_counts(reference.figures(ahead, horizon - timedelta(days=w), horizon))
+                assert totals(of(snapshot.projected[store_id][w])) == totals(
+                    expected | {"by_reason": Counter()}
+                ), (seller, store_id, w)
     for store_id, got in marks.items():
         expected = reference.benchmarks(
             events, store_id, as_of, min_volume=min_volume, min_peers=min_peers
