@@ -2,8 +2,9 @@
 (`tests/golden/v1`, written by that release's own code) loaded into a table of today's
 template, the layout migration run through its functions' handlers (stopped midway and
 resumed, then run again), and today's run and alert run then answer what that release
-answered: the same documents, the same alerts owed, and none published twice (its claims
-survive the upgrade)."""
+answered: the same documents (and what comes next, `projected`, from the counters it
+stored), the same alerts owed, and none published twice (its claims survive the
+upgrade)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from csinsights_local.alerts import run_alerts
 from csinsights_local.replay import deployed_documents
 from csinsights_local.run import run_metrics
 from csinsights_local.stack import Deployment
+from tests import reference
 from tests.alerting import Clock, alert_run
 from tests.faults import AFTER, Crash, inject
 from tests.state import restore, save
@@ -160,11 +162,36 @@ def test_a_finished_or_repeated_migration_changes_nothing(upgraded: Deployment) 
     )
 
 
+def archived_events() -> list[dict[str, Any]]:
+    """The valid events of the lines that release ingested (two were invalid)."""
+    events = []
+    for line in (GOLDEN / "archive.jsonl").read_text().splitlines():
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if "seller_id" in event:
+            events.append(event)
+    return events
+
+
+def before_projections(document: dict[str, Any]) -> dict[str, Any]:
+    """A document without what comes next (`projected`), which that release did not have."""
+    views = [document["metrics"]] + [entry["metrics"] for entry in document["by_store"]]
+    for metrics in views:
+        for figure in metrics.values():
+            del figure["projected"]
+    return document
+
+
 def test_the_upgraded_table_gives_the_documents_and_alerts_of_before(upgraded: Deployment) -> None:
     want = expected()
     run = run_metrics(upgraded, T)
     documents = [d.to_json() for d in deployed_documents(upgraded, run, 28)]
-    assert documents == want["sellers"]
+    # Every figure of before, and what comes next from the counters stored before: the
+    # reference's, recomputed from the events that release ingested.
+    assert documents == reference.documents(archived_events(), AT)
+    assert [before_projections(d) for d in documents] == want["sellers"]
     assert len(documents) == 4
     # The alerts owed at T: as of T (the Contacts index, registry shard by shard) and live
     # at T (the Waiting index the migration filled), both those of before.
