@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -399,3 +400,24 @@ def test_a_summarised_previous_period_shows_the_same_figures(hours, answered, la
             full.numerator,
             full.denominator,
         ), metric
+
+
+@given(
+    st.dictionaries(st.integers(0, 2000), st.integers(1, 30), max_size=40),
+    st.lists(st.integers(0, 10**6), min_size=9, max_size=9),
+)
+@settings(max_examples=examples(200, 2000), deadline=None)
+def test_projected_counts_are_stored_as_numbers_and_read_back_the_same(
+    hours: dict[int, int], figures: list[int]
+) -> None:
+    """What a projection keeps (whole hours summarised, no reasons) survives its compact
+    stored form exactly."""
+    names = ["orders", "responses", "dissatisfied", "contacts", "preventable"]
+    names += ["bdr_dissatisfied", "within_24h", "answered_late", "unanswered_over_24h"]
+    counts = Counts(**dict(zip(names, figures, strict=True)), hours=Counter(hours))
+    counts.answered = min(figures[0], sum(hours.values()))
+    counts.unanswered_over_48h = counts.unanswered // 2
+    kept = replace(counts.summarised(), by_reason=Counter())
+    stored = json.loads(json.dumps(codecs.projected_to_json(kept)))
+    assert all(isinstance(n, int) for n in stored)
+    assert codecs.projected_from_json(stored) == kept
