@@ -134,7 +134,8 @@ def counters(events: list[dict[str, Any]], as_of: date) -> Counter[tuple[str, da
 # "Comparisons", "Insight details" and "The metrics document" as plainly as possible: every
 # figure is recomputed from the raw events visible at its own cutoff (as of T for the
 # window, as of T - w for the previous period, as of the month's end for the top-performer
-# rankings), with exact fractions, and rounded only when written out.
+# rankings; what comes next as of T + 7 days from the events before T only), with exact
+# fractions, and rounded only when written out.
 
 CSDR = "customer_service_dissatisfaction_rate"
 BDR = "buyer_dissatisfaction_rate"
@@ -153,6 +154,7 @@ MIN_VOLUME = 5  # a seller's window denominator needed to count in the store ave
 MIN_PEERS = 5  # qualifying sellers needed before a store's comparisons are published
 MIN_SAMPLE = 40  # a denominator below it is a low sample
 RANKED_MONTHS = 3
+PROJECTION = timedelta(days=7)  # what comes next: the figures this long after T
 HOUR = timedelta(hours=1)
 REASONS = (
     "product_quality",
@@ -239,8 +241,15 @@ def midnight(instant: datetime) -> datetime:
     return instant
 
 
-def world_at(events: list[dict[str, Any]], cutoff: datetime) -> World:
-    """The `World` seeing exactly the events with occurred_at < cutoff (a UTC midnight)."""
+def world_at(
+    events: list[dict[str, Any]], cutoff: datetime, seen_before: datetime | None = None
+) -> World:
+    """The `World` as of `cutoff` (a UTC midnight) seeing exactly the events with
+    occurred_at < cutoff, or, given `seen_before`, only those before it: the world of
+    `cutoff` if nothing new happens from `seen_before` on (unanswered contacts age until
+    `cutoff`)."""
+    if seen_before is not None:
+        events = [e for e in events if when(e) < seen_before]
     w = World(events, (cutoff - timedelta(days=1)).date())
     assert w.cutoff == cutoff
     return w
@@ -518,6 +527,14 @@ class _Marketplace:
             self._worlds[k] = world_at(self.events.get((seller, store), []), cutoff)
         return self._worlds[k]
 
+    def projected(
+        self, seller: str, store: str, start: datetime, end: datetime, seen_before: datetime
+    ) -> Figures:
+        """Counts over [start, end) as of `end` from the events before `seen_before` only:
+        what they will be if nothing new happens in between."""
+        w = world_at(self.events.get((seller, store), []), end, seen_before)
+        return figures(w, start, end)
+
     def sellers_in(self, store: str, cutoff: datetime) -> list[str]:
         return sorted(
             seller
@@ -594,7 +611,23 @@ def _previous(metric: str, now: Figures, before: Figures) -> dict[str, Any]:
     }
 
 
-def _late(f: Figures, before: Figures, limits: dict[str, Any]) -> dict[str, Any]:
+Projection = tuple[datetime, Figures]
+"""(the instant T + 7 days, the counts of the window ending then, seen from T)."""
+
+
+def _projected(metric: str, projection: Projection) -> dict[str, Any]:
+    """`projected` of a rate, the response time or late contacts: the figure of the window
+    ending at the projection's instant, as of then, from the events before T. No status."""
+    at, f = projection
+    if metric == LATE:
+        return {"as_of": iso(at), "value": f.late}
+    value, num, den, _ = exact(metric, f)
+    return {"as_of": iso(at), "value": rounded(value), "numerator": num, "denominator": den}
+
+
+def _late(
+    f: Figures, before: Figures, limits: dict[str, Any], projection: Projection
+) -> dict[str, Any]:
     """Late contacts never are NA; `change` is a difference of counts, an integer."""
     return {
         "value": f.late,
@@ -606,6 +639,7 @@ def _late(f: Figures, before: Figures, limits: dict[str, Any]) -> dict[str, Any]
         "previous": {"value": before.late},
         "change": f.late - before.late,
         "trend": trend(LATE, f.late, before.late),
+        "projected": _projected(LATE, projection),
     }
 
 
@@ -617,12 +651,14 @@ def _metric(
     judged: bool,
     limits: dict[str, dict[str, Any]],
     min_sample: int,
+    projection: Projection,
 ) -> dict[str, Any]:
     """One metric object. `before` holds the previous period's counts; `comparisons` is
     (store average, top performers, reason) in a by-store entry, None in the collective
-    view; `judged` whether benchmark statuses apply; `limits` the view's thresholds."""
+    view; `judged` whether benchmark statuses apply; `limits` the view's thresholds;
+    `projection` the counts a week ahead."""
     if metric == LATE:
-        return _late(f, before, limits[LATE])
+        return _late(f, before, limits[LATE], projection)
     value, num, den, reason = exact(metric, f)
     out: dict[str, Any] = {
         "value": rounded(value),
@@ -631,6 +667,7 @@ def _metric(
         "reason": reason,
         "low_sample": den < min_sample,
         **_previous(metric, f, before),
+        "projected": _projected(metric, projection),
     }
     if metric == RESPONSE_TIME:
         out["median"] = rounded(median(f.hours))
@@ -693,6 +730,7 @@ def documents(
     end = midnight(as_of)
     start = end - timedelta(days=window_days)
     earlier = start - timedelta(days=window_days)  # the previous period is [earlier, start)
+    horizon = end + PROJECTION  # what comes next: the window [horizon - w, horizon)
     benchmarked = window_days == BENCHMARK_WINDOW_DAYS
     market = _Marketplace(events)
     stores_of: dict[str, set[str]] = defaultdict(set)
@@ -706,6 +744,11 @@ def documents(
         now = {s: market.figures(seller, s, start, end) for s in stores}
         # As the previous period stood at its own end: seen as of `start`, not as of T.
         before = {s: market.figures(seller, s, earlier, start) for s in stores}
+        # As of T + 7 days, from the events before T only: nothing new happens.
+        ahead = {
+            s: market.projected(seller, s, horizon - timedelta(days=window_days), horizon, end)
+            for s in stores
+        }
         by_store = []
         for store in stores:
             limits = limits_of(store, thresholds)
@@ -722,11 +765,19 @@ def documents(
                             )
                         pair = comparisons[(metric, store)]
                 metrics[metric] = _metric(
-                    metric, now[store], before[store], pair, benchmarked, limits, min_sample
+                    metric,
+                    now[store],
+                    before[store],
+                    pair,
+                    benchmarked,
+                    limits,
+                    min_sample,
+                    (horizon, ahead[store]),
                 )
             by_store.append({"store_id": store, "metrics": metrics})
         pooled = sum((now[s] for s in stores), Figures())
         pooled_before = sum((before[s] for s in stores), Figures())
+        pooled_ahead = (horizon, sum((ahead[s] for s in stores), Figures()))
         defaults = limits_of(None, None)
         docs.append(
             {
@@ -736,7 +787,9 @@ def documents(
                 "data_through": (end - timedelta(days=1)).date().isoformat(),
                 "window": {"start": iso(start), "end": iso(end), "days": window_days},
                 "metrics": {
-                    m: _metric(m, pooled, pooled_before, None, False, defaults, min_sample)
+                    m: _metric(
+                        m, pooled, pooled_before, None, False, defaults, min_sample, pooled_ahead
+                    )
                     for m in METRICS
                 },
                 "by_store": by_store,

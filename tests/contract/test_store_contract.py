@@ -391,7 +391,11 @@ def counts(contacts: int) -> Counts:
 
 def seller_counts(contacts: int) -> SellerStoreCounts:
     return SellerStoreCounts(
-        {28: counts(contacts), 7: counts(1)}, counts(2), [counts(3)] * 3, {28: counts(0)}
+        {28: counts(contacts), 7: counts(1)},
+        counts(2),
+        [counts(3)] * 3,
+        {28: counts(0)},
+        {28: counts(contacts + 1), 7: counts(4)},
     )
 
 
@@ -458,6 +462,7 @@ def test_snapshots_of_a_day_the_newest_and_a_range(stores: Stores) -> None:
             {"US": {28: counts(day.day)}},
             {"US": {"buyer_dissatisfaction_rate": Benchmark(Fraction(day.day, 7))}},
             {"US": {28: counts(1)}},
+            {"US": {28: counts(day.day + 1), 90: counts(2)}},
         )
 
     for day in (date(2026, 11, 28), date(2026, 11, 30), date(2026, 11, 29)):

@@ -2,8 +2,8 @@
 (`tests/golden/v1`, written by that release's own code) loaded into a table of today's
 template, the layout migration run through its functions' handlers (stopped midway and
 resumed, then run again), and today's run and alert run then answer what that release
-answered: the same documents, the same alerts owed, and none published twice (its claims
-survive the upgrade).
+answered: the same documents (and what comes next, `projected`, from the counters it
+stored), the same alerts owed, and none published twice (its claims survive the upgrade).
 
 Attributes added since without a new layout are read from the same items: a store
 benchmarks item of before has no count of sellers (the route says null until a run
@@ -29,6 +29,7 @@ from csinsights_local.alerts import run_alerts
 from csinsights_local.replay import deployed_documents
 from csinsights_local.run import run_metrics
 from csinsights_local.stack import Deployment
+from tests import reference
 from tests.alerting import Clock, alert_run
 from tests.api_events import api_event, seller_claims
 from tests.faults import AFTER, Crash, inject
@@ -201,6 +202,28 @@ def benchmark_items(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {i["pk"]["S"]: i for i in items if i["pk"]["S"].startswith(keys.benchmarks_pk(""))}
 
 
+def archived_events() -> list[dict[str, Any]]:
+    """The valid events of the lines that release ingested (two were invalid)."""
+    events = []
+    for line in (GOLDEN / "archive.jsonl").read_text().splitlines():
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if "seller_id" in event:
+            events.append(event)
+    return events
+
+
+def before_projections(document: dict[str, Any]) -> dict[str, Any]:
+    """A document without what comes next (`projected`), which that release did not have."""
+    views = [document["metrics"]] + [entry["metrics"] for entry in document["by_store"]]
+    for metrics in views:
+        for figure in metrics.values():
+            del figure["projected"]
+    return document
+
+
 def test_the_upgraded_table_gives_the_documents_alerts_and_benchmarks_of_before(
     upgraded: Deployment,
 ) -> None:
@@ -220,7 +243,10 @@ def test_the_upgraded_table_gives_the_documents_alerts_and_benchmarks_of_before(
         }
     run = run_metrics(upgraded, T)
     documents = [d.to_json() for d in deployed_documents(upgraded, run, 28)]
-    assert documents == want["sellers"]
+    # Every figure of before, and what comes next from the counters stored before: the
+    # reference's, recomputed from the events that release ingested.
+    assert documents == reference.documents(archived_events(), AT)
+    assert [before_projections(d) for d in documents] == want["sellers"]
     assert len(documents) == 4
     # The run rewrote them with the count, below the floor (4 sellers in US, 3 in CA); the
     # count is the number of sellers the release's documents show with a qualifying figure.

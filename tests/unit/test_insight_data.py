@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -62,9 +63,13 @@ def run(store: EmbeddedStore, day: date) -> tuple[dict[str, Snapshot], dict[str,
     return snapshots, marks
 
 
-def world(events: Events, seller: str, store: str, cutoff: datetime) -> reference.World:
+def world(
+    events: Events, seller: str, store: str, cutoff: datetime, seen_before: datetime | None = None
+) -> reference.World:
     return reference.world_at(
-        [e for e in events if (e["seller_id"], e["store_id"]) == (seller, store)], cutoff
+        [e for e in events if (e["seller_id"], e["store_id"]) == (seller, store)],
+        cutoff,
+        seen_before,
     )
 
 
@@ -316,9 +321,11 @@ def test_run_counts_and_snapshot_round_trip_through_json() -> None:
     snapshots, _ = run(store, DAY)
     counts = store.run_counts[(DAY, "US")]["A1SELLER"]
     data = json.loads(json.dumps(codecs.seller_store_counts_to_json(counts)))
-    assert set(data) == {"windows", "previous", "self_fulfilled", "months"}
+    assert set(data) == {"windows", "previous", "projected", "self_fulfilled", "months"}
     assert codecs.seller_store_counts_from_json(data) == counts
     assert counts.previous[28] == snapshots["A1SELLER"].previous["US"][28]
+    assert counts.projected[28] == snapshots["A1SELLER"].projected["US"][28]
+    assert set(counts.projected) == set(WINDOWS)
     snapshot = snapshots["A1SELLER"]
     stored = json.loads(json.dumps(codecs.snapshot_to_json(snapshot)))
     assert codecs.snapshot_from_json(stored) == snapshot
@@ -424,6 +431,13 @@ def test_counts_and_benchmarks_equal_the_reference(
                     seller,
                     w,
                 )
+                # A week on from the events before T: kept without the reasons.
+                horizon = as_of + reference.PROJECTION
+                ahead = world(events, seller, store_id, horizon, as_of)
+                expected = as_counts(reference.figures(ahead, horizon - timedelta(days=w), horizon))
+                assert totals(of(snapshot.projected[store_id][w])) == totals(
+                    expected | {"by_reason": Counter()}
+                ), (seller, store_id, w)
     for store_id, got in marks.items():
         expected = reference.benchmarks(
             events, store_id, as_of, min_volume=min_volume, min_peers=min_peers
@@ -460,3 +474,24 @@ def test_a_summarised_previous_period_shows_the_same_figures(hours, answered, la
             full.numerator,
             full.denominator,
         ), metric
+
+
+@given(
+    st.dictionaries(st.integers(0, 2000), st.integers(1, 30), max_size=40),
+    st.lists(st.integers(0, 10**6), min_size=9, max_size=9),
+)
+@settings(max_examples=examples(200, 2000), deadline=None)
+def test_projected_counts_are_stored_as_numbers_and_read_back_the_same(
+    hours: dict[int, int], figures: list[int]
+) -> None:
+    """What a projection keeps (whole hours summarised, no reasons) survives its compact
+    stored form exactly."""
+    names = ["orders", "responses", "dissatisfied", "contacts", "preventable"]
+    names += ["bdr_dissatisfied", "within_24h", "answered_late", "unanswered_over_24h"]
+    counts = Counts(**dict(zip(names, figures, strict=True)), hours=Counter(hours))
+    counts.answered = min(figures[0], sum(hours.values()))
+    counts.unanswered_over_48h = counts.unanswered // 2
+    kept = replace(counts.summarised(), by_reason=Counter())
+    stored = json.loads(json.dumps(codecs.projected_to_json(kept)))
+    assert all(isinstance(n, int) for n in stored)
+    assert codecs.projected_from_json(stored) == kept

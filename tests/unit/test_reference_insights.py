@@ -116,6 +116,14 @@ def test_automated_replies_are_not_responses() -> None:
         "previous": None,
         "change": None,
         "trend": None,
+        # A week on c1 and c2 still count (received 10 Nov: the window starts 5 Nov), c3
+        # is 302 h old and c4 204 h: (3 + 1 + 302 + 204) / 4.
+        "projected": {
+            "as_of": "2026-12-03T00:00:00Z",
+            "value": 127.5,
+            "numerator": 510,
+            "denominator": 4,
+        },
         "store_average": None,
         "top_performers": None,
     }
@@ -779,6 +787,7 @@ def test_every_document_carries_the_insight_fields() -> None:
         "previous",
         "change",
         "trend",
+        "projected",
     }
     response_time = rate | {"median", "p90", "unanswered", "distribution"}
     late = {
@@ -791,6 +800,7 @@ def test_every_document_carries_the_insight_fields() -> None:
         "previous",
         "change",
         "trend",
+        "projected",
     }
     comparisons = {"store_average", "top_performers"}
     views = [(doc["metrics"], set())] + [(b["metrics"], comparisons) for b in doc["by_store"]]

@@ -31,4 +31,9 @@ def document_from_snapshot(
             if window_days in windows
         },
         rules,
+        {
+            store: windows[window_days]
+            for store, windows in snapshot.projected.items()
+            if window_days in windows
+        },
     )

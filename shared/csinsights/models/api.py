@@ -21,6 +21,8 @@ from csinsights.domain.document import MetricsDocument as MetricsDocument
 from csinsights.domain.document import PreventableRate as PreventableRate
 from csinsights.domain.document import Previous as Previous
 from csinsights.domain.document import PreviousCount as PreviousCount
+from csinsights.domain.document import Projected as Projected
+from csinsights.domain.document import ProjectedCount as ProjectedCount
 from csinsights.domain.document import Rate as Rate
 from csinsights.domain.document import ResponseTime as ResponseTime
 from csinsights.domain.document import ResponseTimeBands as ResponseTimeBands

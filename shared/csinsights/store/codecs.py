@@ -18,7 +18,7 @@ from csinsights.domain.asof import parse_timestamp, timestamp
 from csinsights.domain.benchmarks import Benchmark
 from csinsights.domain.contacts import OpenContact
 from csinsights.domain.entities import ContactState, OrderState, Placed, Received, Stamp, Vote
-from csinsights.domain.metrics import Counts
+from csinsights.domain.metrics import Counts, spread
 from csinsights.domain.run import SellerStoreCounts, Snapshot
 from csinsights.domain.sharded import AverageAndRanks, Median, MetricInput, Place, Thresholds
 from csinsights.models.records import RejectedEvent, ReportRecord, ReportRequest
@@ -201,21 +201,63 @@ def counts_from_json(data: Mapping[str, Any]) -> Counts:
     )
 
 
+_PROJECTED = (
+    "orders",
+    "responses",
+    "dissatisfied",
+    "contacts",
+    "preventable",
+    "bdr_dissatisfied",
+    "within_24h",
+    "answered_late",
+    "unanswered_over_24h",
+    "unanswered_over_48h",
+    "answered",
+)
+
+
+def projected_to_json(counts: Counts) -> list[int]:
+    """Projected counts (`run.projected_counts`) as a list of numbers: the sum and the
+    number of their whole hours, then each of `_PROJECTED`: every figure a projection
+    shows, in a sixth of the room of `counts_to_json` (a snapshot holds twelve for a
+    three-store seller and is read whole by every lookup)."""
+    total = sum(h * n for h, n in counts.hours.items())
+    return [total, sum(counts.hours.values()), *(getattr(counts, f) for f in _PROJECTED)]
+
+
+def projected_from_json(data: Sequence[int]) -> Counts:
+    """The hours back as `Counts.summarised` spreads them; the reasons are not kept."""
+    total, n, *values = (int(v) for v in data)
+    figures = dict(zip(_PROJECTED, values, strict=True))
+    return Counts(**figures, hours=spread(total, n), by_reason=Counter())
+
+
+def _projected_windows(windows: Mapping[int, Counts]) -> dict[str, list[int]]:
+    return {str(w): projected_to_json(c) for w, c in windows.items()}
+
+
+def _projected_windows_of(data: Mapping[str, Sequence[int]]) -> dict[int, Counts]:
+    return {int(w): projected_from_json(c) for w, c in data.items()}
+
+
 def seller_store_counts_to_json(counts: SellerStoreCounts) -> dict[str, Any]:
     return {
         "windows": {str(w): counts_to_json(c) for w, c in counts.windows.items()},
         "previous": {str(w): counts_to_json(c) for w, c in counts.previous.items()},
+        "projected": _projected_windows(counts.projected),
         "self_fulfilled": counts_to_json(counts.self_fulfilled),
         "months": [counts_to_json(c) for c in counts.months],
     }
 
 
 def seller_store_counts_from_json(data: Mapping[str, Any]) -> SellerStoreCounts:
+    """Counts a run wrote before projections were kept have none."""
     return SellerStoreCounts(
         {int(w): counts_from_json(c) for w, c in data["windows"].items()},
         counts_from_json(data["self_fulfilled"]),
         [counts_from_json(c) for c in data["months"]],
         {int(w): counts_from_json(c) for w, c in data["previous"].items()},
+        _projected_windows_of(data.get("projected", {})),
     )
 
 
@@ -294,6 +336,10 @@ def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
         "as_of_day": snapshot.as_of_day.isoformat(),
         "stores": _windows_to_json(snapshot.stores),
         "previous": _windows_to_json(snapshot.previous),
+        "projected": {
+            store: _projected_windows(windows)
+            for store, windows in sorted(snapshot.projected.items())
+        },
         "benchmarks": {
             store: benchmarks_to_json(marks) for store, marks in sorted(snapshot.benchmarks.items())
         },
@@ -307,6 +353,10 @@ def snapshot_from_json(data: Mapping[str, Any]) -> Snapshot:
         _windows_from_json(data["stores"]),
         {store: benchmarks_from_json(m) for store, m in data["benchmarks"].items()},
         _windows_from_json(data.get("previous", {})),
+        {
+            store: _projected_windows_of(windows)
+            for store, windows in data.get("projected", {}).items()
+        },
     )
 
 
