@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
@@ -84,6 +84,8 @@ def sample(
     overdue: list[dict[str, Any]] | None = None,
 ) -> Sample:
     chosen = list(stores)
+    # A week on, if nothing new happens: other counts of the same shape, or the same ones.
+    projected = counts or {s: busy(n + 90) for n, s in enumerate(chosen)}
     counts = counts or {s: busy(n) for n, s in enumerate(chosen)}
     previous = {s: busy(n + 50) for n, s in enumerate(chosen)}
     bench = {s: marks(n) for n, s in enumerate(chosen)} if benchmarks else {}
@@ -92,7 +94,9 @@ def sample(
             {chosen[0]: {"customer_service_dissatisfaction_rate": {"good": 20, "fair": 40}}}
         )
     )
-    document = render_document(seller, DAY, 28, counts, bench, previous=previous, rules=rules)
+    document = render_document(
+        seller, DAY, 28, counts, bench, previous=previous, rules=rules, projected=projected
+    )
     first = DAY - timedelta(days=27)
     return Sample(document, trend_of(chosen, first) if trend else None, overdue, rules)
 
@@ -151,8 +155,18 @@ def good_line() -> Sample:
         "CA": {m: Benchmark(reason="too_few_sellers") for m in METRICS},
     }
     counts = {"US": us, "CA": Counts(orders=1)}
+    # A week on: one of the late replies' contacts has left the window.
+    ahead = replace(us, contacts=2, answered=2, answered_late=2, hours=Counter({67: 1, 74: 1}))
     rules = RenderRules()
-    document = render_document("SELLER004", DAY, 28, counts, bench, rules=rules)
+    document = render_document(
+        "SELLER004",
+        DAY,
+        28,
+        counts,
+        bench,
+        rules=rules,
+        projected={"US": ahead, "CA": counts["CA"]},
+    )
     return Sample(document, None, [], rules)
 
 

@@ -201,13 +201,13 @@ def test_the_page_opens_on_its_summary_with_the_details_folded(
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_a_two_store_seller_reads_the_summary_in_about_two_phone_screens(
+def test_a_two_store_seller_reads_the_summary_in_under_three_phone_screens(
     seen: dict[tuple[str, int], dict[str, Any]], width: int
 ) -> None:
-    """18 rows (all stores and two stores, 6 metrics each): under 2,200 px on a phone,
-    1,400 px on a desktop; the page as it opens is under a quarter of its unfolded length
+    """18 rows (all stores and two stores, 6 metrics each): under 2,400 px on a phone (three
+    screens of 800 px), 1,500 px on a desktop; the page as it opens is under a quarter of its unfolded length
     on a phone, a third on a desktop."""
     for name in ("typical", "good-line"):
         page = seen[name, width]
-        assert page["folded"]["summary_height"] < (2200 if width == 390 else 1400), name
+        assert page["folded"]["summary_height"] < (2400 if width == 390 else 1500), name
         assert page["folded"]["height"] < page["height"] / (4 if width == 390 else 3), name

@@ -436,3 +436,20 @@ def test_the_details_are_folded_below_the_summary() -> None:
     assert sum(len(cards(d)) for d in folded) == len(cards(page))
     assert "<details open" not in page and "<script" not in page
     assert "<summary>Store <span class='id'>US</span> in detail" in page
+
+
+def test_what_comes_next_is_on_the_card_and_in_the_summary() -> None:
+    page = CASES["good-line"].html()
+    late = card(page, "US", "late_contacts")
+    assert (
+        "<dt>What comes next</dt><dd>In 7 days, if nothing changes: 2 late contacts (now 3)" in late
+    )
+    row = summary_rows(page, "US")["late_contacts"]
+    assert "data-label='In 7 days'>2 contacts<" in row
+    # The response time a week on, beside the figure of now.
+    reply = card(page, "US", "average_contact_response_time_hours")
+    assert "In 7 days, if nothing changes: 70.5 h (now 67 h)" in reply
+    # A document of a day published before projections were kept: none shown, no guess.
+    old = to_html(render_document("S", DAYS[0], 28, {"US": Counts(orders=3)}, {}))
+    assert "What comes next" not in old
+    assert "data-label='In 7 days'>—<" in old

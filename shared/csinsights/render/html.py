@@ -21,6 +21,7 @@ from csinsights.domain.catalogue import (
     BENCHMARK_WINDOW,
     CATALOGUE,
     CSDR,
+    PROJECTION_DAYS,
     RESPONSE_TIME,
     WITHIN_24H,
     Metric,
@@ -48,6 +49,7 @@ from csinsights.render.words import (
     day_text,
     na_reason,
     number,
+    projected_text,
     target_text,
     target_words,
     to_target_text,
@@ -87,7 +89,7 @@ STYLE = (
     "th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #e3e5ea;vertical-align:top}"
     "caption{text-align:left;font-weight:650;font-size:1.05rem;padding:.8em 0 .2em}"
     ".summary th[scope=row]{font-weight:600}.summary .fig{font-weight:650}"
-    ".summary thead th:first-child{width:24%}.summary thead th:nth-child(2){width:20%}"
+    ".summary thead th:first-child{width:22%}.summary thead th:nth-child(2){width:21%}"
     ".summary small,.summary .c{color:#4a5160}.summary small{font-weight:400}"
     ".n{white-space:nowrap}"
     "details{margin:12px 0}summary{cursor:pointer;font-weight:650;font-size:1.1rem;"
@@ -101,7 +103,7 @@ STYLE = (
     ".summary{font-size:.9375rem}.summary tr{padding:6px 0;border-bottom:1px solid #e3e5ea}"
     ".summary th,.summary td{display:inline;padding:0;border:0}.summary .none{display:none}"
     ".summary caption{display:block}"
-    ".summary .fig{margin-left:.4em}"
+    ".summary .fig{margin-left:.4em}.summary .status{font-size:.8125rem;padding:0 .35em}"
     ".summary .c{font-size:.875rem}"
     ".summary .c::before{content:' · ' attr(data-label) ' '}.summary .c.d::before{content:' · '}"
     ".summary .c.t::before{content:'\\A' attr(data-label) ' ';white-space:pre}}"
@@ -220,6 +222,9 @@ def _card(
             else ("Based on", f"{m.denominator} {_e(DENOMINATORS[metric.name])}")
         )
     rows.append((f"Against the {days} days before", _e(change_text(metric, m))))
+    ahead = projected_text(metric, m)
+    if ahead:
+        rows.append(("What comes next", _e(ahead[0].upper() + ahead[1:])))
     to_target = to_target_text(metric, m)
     if to_target:
         rows.append(("To meet the target", _e(to_target)))
@@ -286,10 +291,12 @@ def _short_target(metric: Metric, m: Figure, days: int, by_store: bool, rules: R
     if days != BENCHMARK_WINDOW:
         return f"judged over {BENCHMARK_WINDOW} days only"
     if isinstance(m, Compared) and _withheld(m, days, rules):
-        return "none: comparisons withheld"
+        return "none (comparisons withheld)"
     return "none"
 
 
+NEXT = f"In {PROJECTION_DAYS} days"
+"""The summary's projection: the figure a week on if nothing new happens."""
 KIND = {"Target": " t", "Change": " d"}
 """A summary cell's place on a phone: the target starts the second line, the change needs
 no label."""
@@ -311,6 +318,8 @@ def _summary_row(metric: Metric, m: Figure, days: int, by_store: bool, rules: Re
             ("Top performers", _short_comparison(metric, m, "top", days, rules)),
         ]
     cells.append(("Change", change_brief(metric, m)))
+    ahead = m.projected
+    cells.append((NEXT, "—" if ahead is None else amount(metric, ahead.value)))
     return (
         f"<tr data-metric='{_e(metric.name)}' data-status='{_e(m.status or 'not_judged')}'>"
         f"<th scope='row'>{_e(UNIT.sub('', metric.label))}</th><td class='fig'>{figure}</td>"
@@ -343,7 +352,7 @@ def _summary_table(
     return (
         f"<table class='summary' data-view='{view}'><caption>{caption}</caption><thead><tr>"
         "<th scope='col'>Metric</th><th scope='col'>Figure</th><th scope='col'>Target</th>"
-        f"{compared}<th scope='col'>Against the {days} days before</th></tr></thead>"
+        f"{compared}<th scope='col'>Change</th><th scope='col'>{NEXT}</th></tr></thead>"
         f"<tbody>{rows}</tbody></table>"
     )
 
@@ -358,9 +367,9 @@ def _summary(document: MetricsDocument, rules: RenderRules) -> str:
         for s in document.by_store
     ]
     return (
-        "<section id='summary'><h2>At a glance</h2><p>Each metric in a row: its figure and "
-        "status, its target, the store's figures to compare with (store by store) and the "
-        f"change against the {days} days before. How each is made is in the details below."
+        "<section id='summary'><h2>At a glance</h2><p>Each metric in a row: figure and "
+        "status, target, the store's figures (store by store), change, and the figure in "
+        f"{PROJECTION_DAYS} days if nothing changes. How each is made: in the details below."
         "</p>" + "".join(tables) + "</section>"
     )
 
