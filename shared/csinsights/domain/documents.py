@@ -39,10 +39,13 @@ def render_document(
     stores: Iterable[str] | None = None,
     previous: Mapping[str, Counts] | None = None,
     rules: RenderRules | None = None,
+    *,
+    arrival_kept: bool = True,
 ) -> MetricsDocument:
     """The metrics document for `stores` (default all in `counts`), as of the end of
     `as_of_day`; `counts` holds each store's counts over this window, `previous` over the
-    window just before as of its own end (a store without them had nothing then)."""
+    window just before as of its own end (a store without them had nothing then);
+    `arrival_kept` whether `counts` hold arrival cells (`by_arrival` is null if not)."""
     rules = rules or RenderRules()
     previous = previous or {}
     chosen = sorted(stores if stores is not None else counts)
@@ -56,6 +59,7 @@ def render_document(
         rules.min_sample,
         None,
         False,
+        arrival_kept=arrival_kept,
     )
     by_store = []
     for store in chosen:
@@ -66,6 +70,7 @@ def render_document(
             rules.min_sample,
             dict(benchmarks.get(store, {})) if judged else {},
             judged,
+            arrival_kept=arrival_kept,
         )
         metrics = StoreMetrics.model_validate({m: scope.metric(m) for m in METRICS})
         by_store.append(StoreEntry(store_id=store, metrics=metrics))

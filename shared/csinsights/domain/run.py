@@ -120,3 +120,5 @@ class Snapshot:
     stores: Mapping[str, Mapping[int, Counts]]
     benchmarks: Mapping[str, Mapping[str, Benchmark]]
     previous: Mapping[str, Mapping[int, Counts]] = field(default_factory=dict)
+    arrival_kept: bool = True
+    """Whether `stores` hold arrival cells (not in a snapshot published before they were)."""

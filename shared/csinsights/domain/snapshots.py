@@ -31,4 +31,5 @@ def document_from_snapshot(
             if window_days in windows
         },
         rules,
+        arrival_kept=snapshot.arrival_kept,
     )
