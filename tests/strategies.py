@@ -6,7 +6,6 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
-
 from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
@@ -26,7 +25,7 @@ REASONS = [
     "pre_sale_question",
     "other",
 ]
-STORE_SETS = [["US"], ["US", "CA"], ["DE", "IN"], ["AU", "XX"]]
+STORE_SETS = [["US", "CA"], ["AU", "XX"], ["DE", "IN"], ["US"]]
 """Stores of a marketplace: daylight saving time ends inside the window in Los Angeles
 (1 November 2026) and Berlin (25 October) and starts in Sydney (4 October); India is
 half an hour off the hour all year; XX is on UTC."""
