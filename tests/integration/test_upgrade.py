@@ -17,13 +17,16 @@ import pytest
 
 from csinsights.config import Settings
 from csinsights.errors import Busy, Conflict, StoreFault
-from csinsights.store import keys
+from csinsights.migration import LayoutMigration
+from csinsights.store import codecs, keys
 from csinsights.store.migration import MigrationStore
 from csinsights_local.alerts import run_alerts
 from csinsights_local.replay import deployed_documents
 from csinsights_local.run import run_metrics
 from csinsights_local.stack import Deployment
+from tests import reference
 from tests.alerting import Clock, alert_run
+from tests.builders import contact_responded, sqs_batch
 from tests.faults import AFTER, Crash, inject
 from tests.state import restore, save
 
@@ -118,21 +121,33 @@ def test_the_upgraded_table_holds_the_new_layout_and_everything_else_unchanged(
         assert {n: v for n, v in after[new].items() if n not in ("pk", "sk")} == {
             n: v for n, v in before[old].items() if n not in ("pk", "sk")
         }
-    indexed = 0
+    indexed = counted = 0
     for key, item in before.items():
         if key in legacy:
             continue
         now = after[key]
         added = {n for n in now if n not in item}
-        if added:
-            assert key[0].startswith("CONTACT#") and added == {keys.WAITING_PK, keys.WAITING_SK}
-            assert keys.OPEN_PK in item  # exactly the open contacts gain the index
-            indexed += 1
+        if key[0].startswith("CONTACT#"):
+            # Every contact keeps its store's zone (its arrival counted); exactly the open
+            # ones gain the Waiting index.
+            assert now[codecs.TIME_ZONE] == {"S": "America/Los_Angeles"}  # US and CA
+            counted += 1
+            if added != {codecs.TIME_ZONE}:
+                assert added == {keys.WAITING_PK, keys.WAITING_SK, codecs.TIME_ZONE}
+                assert keys.OPEN_PK in item
+                indexed += 1
+        elif key[0].startswith("AGG#"):
+            assert all(n.startswith("all.arr_") for n in added), added
+        else:
+            assert not added, key
         assert {n: v for n, v in now.items() if n in item} == item
     assert indexed == sum(
         1 for k, i in before.items() if k[0].startswith("CONTACT#") and keys.OPEN_PK in i
     )
     assert indexed > 0
+    assert counted == sum(1 for k in before if k[0].startswith("CONTACT#")) > 0
+    new_items = set(after) - set(before) - set(moved)
+    assert {k[0].split("#")[0] for k in new_items} <= {"LAYOUT", "AGG"}
     progress = [k for k in after if k[0] == "LAYOUT"]
     assert len(progress) == 3
 
@@ -160,11 +175,34 @@ def test_a_finished_or_repeated_migration_changes_nothing(upgraded: Deployment) 
     )
 
 
+def archived_events() -> list[dict[str, Any]]:
+    """The valid events of the lines that release ingested (two were invalid)."""
+    events = []
+    for line in (GOLDEN / "archive.jsonl").read_text().splitlines():
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if "seller_id" in event:
+            events.append(event)
+    return events
+
+
+def without_arrival(document: dict[str, Any]) -> dict[str, Any]:
+    """A document without `by_arrival`, which that release did not have."""
+    for metrics in [document["metrics"]] + [entry["metrics"] for entry in document["by_store"]]:
+        del metrics["average_contact_response_time_hours"]["by_arrival"]
+    return document
+
+
 def test_the_upgraded_table_gives_the_documents_and_alerts_of_before(upgraded: Deployment) -> None:
     want = expected()
     run = run_metrics(upgraded, T)
     documents = [d.to_json() for d in deployed_documents(upgraded, run, 28)]
-    assert documents == want["sellers"]
+    # Every figure of before, and by_arrival from the counters the migration added: the
+    # reference's, recomputed from the events that release ingested.
+    assert documents == reference.documents(archived_events(), AT)
+    assert [without_arrival(d) for d in documents] == want["sellers"]
     assert len(documents) == 4
     # The alerts owed at T: as of T (the Contacts index, registry shard by shard) and live
     # at T (the Waiting index the migration filled), both those of before.
@@ -216,3 +254,34 @@ def test_a_fault_at_any_call_of_the_migration_is_resumed_to_the_same_table(
         migrate(stack, segments=3, pages_an_invocation=2)  # the segments started again
         assert data(stack) == clean, (index, kind)
         tally["faults injected (layout migration, resumed)"] += 1
+
+
+def test_a_contact_ingest_rewrites_before_or_while_the_migration_counts_it_counts_once(
+    stack: Deployment,
+) -> None:
+    """Ingest gives a contact stored without a zone its store's and counts its arrival in
+    the same commit; the migration then finds it counted, whether it reads it after that
+    commit or had read it before (its conditional write fails, it reads it again): the
+    documents are the reference's of every event, each contact in its cell once."""
+    items = golden_items()
+    load(stack, items)
+    open_contacts = sorted(
+        (i for i in items if i["pk"]["S"].startswith("CONTACT#") and keys.OPEN_PK in i),
+        key=lambda i: i["received_at"]["S"],
+    )
+    stale = open_contacts[0]  # as a migration's scan read it, before the reply below
+    assert codecs.TIME_ZONE not in stale
+    reply = contact_responded(
+        stale["contact_id"]["S"],
+        "2026-11-25T12:00:00Z",
+        seller=stale["seller_id"]["S"],
+        store=stale["store_id"]["S"],
+    )
+    assert stack.invoke("IngestFunction", sqs_batch([reply])) == {"batchItemFailures": []}
+    with stack.environment_of("MigrateFunction"):
+        migration = LayoutMigration(MigrationStore(settings=Settings()))
+        assert migration.upgrade(stale) is False  # counted by ingest: nothing added
+    migrate(stack, segments=2, pages_an_invocation=50)
+    run = run_metrics(stack, T)
+    documents = [d.to_json() for d in deployed_documents(stack, run, 28)]
+    assert documents == reference.documents([*archived_events(), reply], AT)
