@@ -31,16 +31,17 @@ from tests.faults import AFTER, Crash, inject
 from tests.state import restore, save
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "v1"
+GOLDEN_V2 = GOLDEN.parent / "v2"
 T = "2026-11-26T00:00:00Z"
 AT = datetime(2026, 11, 26, tzinfo=UTC)
 
 
-def golden_items() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (GOLDEN / "items.jsonl").read_text().splitlines()]
+def golden_items(folder: Path = GOLDEN) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (folder / "items.jsonl").read_text().splitlines()]
 
 
-def expected() -> dict[str, Any]:
-    return dict(json.loads((GOLDEN / "expected.json").read_text()))
+def expected(folder: Path = GOLDEN) -> dict[str, Any]:
+    return dict(json.loads((folder / "expected.json").read_text()))
 
 
 def load(stack: Deployment, items: list[dict[str, Any]]) -> None:
@@ -175,10 +176,10 @@ def test_a_finished_or_repeated_migration_changes_nothing(upgraded: Deployment) 
     )
 
 
-def archived_events() -> list[dict[str, Any]]:
+def archived_events(folder: Path = GOLDEN) -> list[dict[str, Any]]:
     """The valid events of the lines that release ingested (two were invalid)."""
     events = []
-    for line in (GOLDEN / "archive.jsonl").read_text().splitlines():
+    for line in (folder / "archive.jsonl").read_text().splitlines():
         try:
             event = json.loads(line)
         except json.JSONDecodeError:
@@ -285,3 +286,33 @@ def test_a_contact_ingest_rewrites_before_or_while_the_migration_counts_it_count
     run = run_metrics(stack, T)
     documents = [d.to_json() for d in deployed_documents(stack, run, 28)]
     assert documents == reference.documents([*archived_events(), reply], AT)
+
+
+def test_a_table_of_layout_2_gains_its_contacts_arrival_cells_and_nothing_else(
+    stack: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The golden items of layout 2 (`tests/golden/v2`): every contact keeps its store's
+    zone, the aggregates gain only arrival counters, every other item is as it was; the
+    run then gives the documents of before with `by_arrival` as the reference computes it
+    from the events that release ingested."""
+    monkeypatch.setattr("csinsights.store.migration.SCAN_PAGE_ITEMS", 100)
+    items = golden_items(GOLDEN_V2)
+    assert not any(i["pk"]["S"].startswith(keys.LEGACY_REGISTRY_PREFIX) for i in items)
+    load(stack, items)
+    assert len(migrate(stack, segments=3, pages_an_invocation=2)) > 3
+    before = {(i["pk"]["S"], i["sk"]["S"]): i for i in items}
+    after = {(i["pk"]["S"], i["sk"]["S"]): i for i in scan(stack)}
+    for key, item in before.items():
+        added = {n for n in after[key] if n not in item}
+        if key[0].startswith("CONTACT#"):
+            assert added == {codecs.TIME_ZONE}, key
+        elif key[0].startswith("AGG#"):
+            assert all(n.startswith("all.arr_") for n in added), added
+        else:
+            assert not added, key
+        assert {n: v for n, v in after[key].items() if n in item} == item
+    assert {k[0].split("#")[0] for k in set(after) - set(before)} <= {"LAYOUT", "AGG"}
+    run = run_metrics(stack, T)
+    documents = [d.to_json() for d in deployed_documents(stack, run, 28)]
+    assert documents == reference.documents(archived_events(GOLDEN_V2), AT)
+    assert [without_arrival(d) for d in documents] == expected(GOLDEN_V2)["sellers"]
