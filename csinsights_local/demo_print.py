@@ -64,21 +64,22 @@ def print_benchmarks(
     benchmarks: list[dict[str, Any]], docs: list[MetricsDocument], out: TextIO | None = None
 ) -> None:
     """Each store's average and top performers per compared metric, as the API serves them,
-    beside how many sellers have figures there."""
+    beside how many sellers have figures there and how many of them count in the average."""
     sellers: dict[str, int] = {}
     for doc in docs:
         for entry in doc.by_store:
             sellers[entry.store_id] = sellers.get(entry.store_id, 0) + 1
     print("\nStore comparisons (the API's store benchmarks):", file=out)
     header = (
-        f"{'store':<5} {'sellers':>7}  {'metric':<42} {'store average':>13} {'top performers':>14}"
+        f"{'store':<5} {'sellers':>7} {'counted':>7}  {'metric':<42} "
+        f"{'store average':>13} {'top performers':>14}"
     )
     print(header, file=out)
     print("-" * len(header), file=out)
     for body in benchmarks:
         store = body.get("store_id", "?")
         if "metrics" not in body:
-            print(f"{store:<5} {sellers.get(store, 0):>7}  {body.get('message')}", file=out)
+            print(f"{store:<5} {sellers.get(store, 0):>7} {'':>7}  {body.get('message')}", file=out)
             continue
         for name, mark in body["metrics"].items():
             figures = (
@@ -86,12 +87,15 @@ def print_benchmarks(
                 if mark["reason"]
                 else f"{_figure(mark['store_average']):>13} {_figure(mark['top_performers']):>14}"
             )
+            counted = "NA" if mark["sellers"] is None else mark["sellers"]
             print(
-                f"{store:<5} {sellers.get(store, 0):>7}  {LABEL.get(name, name):<42} {figures}",
+                f"{store:<5} {sellers.get(store, 0):>7} {counted:>7}  "
+                f"{LABEL.get(name, name):<42} {figures}",
                 file=out,
             )
     print(
-        "store average: the mean over the store's sellers with a denominator of at least 5; "
+        "counted: the sellers whose figure has a denominator of at least 5; "
+        "store average: their mean; "
         "top performers: the median of the sellers in the best quartile in each of the last "
         "3 complete months (self-fulfilled orders); NA: no such seller. Both are withheld "
         "when fewer than 5 sellers count in the average (the privacy floor).",

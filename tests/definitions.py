@@ -66,7 +66,7 @@ def benchmarks_by_definition(
     them: per metric, the mean over the sellers with a figure and a denominator of at least
     `min_volume`, withheld below `min_peers` of them; the median self-fulfilled figure of
     the sellers in the best quartile (at least as good as rank ceil(n/4)) of every ranking
-    month."""
+    month; each with how many sellers qualified for the mean (withheld or not)."""
     months = max((len(i[m].months) for i in sellers.values() for m in i), default=0)
     out = {}
     for metric in COMPARED_METRICS:
@@ -76,7 +76,7 @@ def benchmarks_by_definition(
             if i[metric].value is not None and i[metric].denominator >= min_volume
         ]
         if len(qualifying) < min_peers:
-            out[metric] = Benchmark(reason=TOO_FEW_SELLERS)
+            out[metric] = Benchmark(reason=TOO_FEW_SELLERS, sellers=len(qualifying))
             continue
         cohort: set[str] | None = None
         for index in range(months):
@@ -93,5 +93,5 @@ def benchmarks_by_definition(
             if (v := sellers[seller][metric].self_fulfilled) is not None
         ]
         top = median(cohort_values) if cohort_values else None
-        out[metric] = Benchmark(mean(qualifying), top)
+        out[metric] = Benchmark(mean(qualifying), top, sellers=len(qualifying))
     return out

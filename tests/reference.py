@@ -187,7 +187,8 @@ def counters(events: list[dict[str, Any]], as_of: date) -> Counter[tuple[str, da
 # "Comparisons", "Insight details" and "The metrics document" as plainly as possible: every
 # figure is recomputed from the raw events visible at its own cutoff (as of T for the
 # window, as of T - w for the previous period, as of the month's end for the top-performer
-# rankings), with exact fractions, and rounded only when written out.
+# rankings; what comes next as of T + 7 days from the events before T only), with exact
+# fractions, and rounded only when written out.
 
 CSDR = "customer_service_dissatisfaction_rate"
 BDR = "buyer_dissatisfaction_rate"
@@ -206,6 +207,7 @@ MIN_VOLUME = 5  # a seller's window denominator needed to count in the store ave
 MIN_PEERS = 5  # qualifying sellers needed before a store's comparisons are published
 MIN_SAMPLE = 40  # a denominator below it is a low sample
 RANKED_MONTHS = 3
+PROJECTION = timedelta(days=7)  # what comes next: the figures this long after T
 HOUR = timedelta(hours=1)
 REASONS = (
     "product_quality",
@@ -299,8 +301,15 @@ def midnight(instant: datetime) -> datetime:
     return instant
 
 
-def world_at(events: list[dict[str, Any]], cutoff: datetime) -> World:
-    """The `World` seeing exactly the events with occurred_at < cutoff (a UTC midnight)."""
+def world_at(
+    events: list[dict[str, Any]], cutoff: datetime, seen_before: datetime | None = None
+) -> World:
+    """The `World` as of `cutoff` (a UTC midnight) seeing exactly the events with
+    occurred_at < cutoff, or, given `seen_before`, only those before it: the world of
+    `cutoff` if nothing new happens from `seen_before` on (unanswered contacts age until
+    `cutoff`)."""
+    if seen_before is not None:
+        events = [e for e in events if when(e) < seen_before]
     w = World(events, (cutoff - timedelta(days=1)).date())
     assert w.cutoff == cutoff
     return w
@@ -597,6 +606,14 @@ class _Marketplace:
             self._worlds[k] = world_at(self.events.get((seller, store), []), cutoff)
         return self._worlds[k]
 
+    def projected(
+        self, seller: str, store: str, start: datetime, end: datetime, seen_before: datetime
+    ) -> Figures:
+        """Counts over [start, end) as of `end` from the events before `seen_before` only:
+        what they will be if nothing new happens in between."""
+        w = world_at(self.events.get((seller, store), []), end, seen_before)
+        return figures(w, start, end)
+
     def sellers_in(self, store: str, cutoff: datetime) -> list[str]:
         return sorted(
             seller
@@ -648,11 +665,17 @@ class _Marketplace:
     ) -> Comparison:
         """The store's benchmarks of `metric` for the 28-day window ending at `end`, both
         hidden below the privacy floor."""
+        return self.benchmark(metric, store, end, min_volume, min_peers)[0]
+
+    def benchmark(
+        self, metric: str, store: str, end: datetime, min_volume: int, min_peers: int
+    ) -> tuple[Comparison, int]:
+        """The comparison, and how many sellers qualify for the store average."""
         start = end - timedelta(days=BENCHMARK_WINDOW_DAYS)
         average, peers = self.store_average(metric, store, start, end, min_volume)
         if peers < min_peers:
-            return None, None, TOO_FEW_SELLERS
-        return average, self.top_performers(metric, store, start, end), None
+            return (None, None, TOO_FEW_SELLERS), peers
+        return (average, self.top_performers(metric, store, start, end), None), peers
 
 
 def _previous(metric: str, now: Figures, before: Figures) -> dict[str, Any]:
@@ -667,7 +690,23 @@ def _previous(metric: str, now: Figures, before: Figures) -> dict[str, Any]:
     }
 
 
-def _late(f: Figures, before: Figures, limits: dict[str, Any]) -> dict[str, Any]:
+Projection = tuple[datetime, Figures]
+"""(the instant T + 7 days, the counts of the window ending then, seen from T)."""
+
+
+def _projected(metric: str, projection: Projection) -> dict[str, Any]:
+    """`projected` of a rate, the response time or late contacts: the figure of the window
+    ending at the projection's instant, as of then, from the events before T. No status."""
+    at, f = projection
+    if metric == LATE:
+        return {"as_of": iso(at), "value": f.late}
+    value, num, den, _ = exact(metric, f)
+    return {"as_of": iso(at), "value": rounded(value), "numerator": num, "denominator": den}
+
+
+def _late(
+    f: Figures, before: Figures, limits: dict[str, Any], projection: Projection
+) -> dict[str, Any]:
     """Late contacts never are NA; `change` is a difference of counts, an integer."""
     return {
         "value": f.late,
@@ -679,6 +718,7 @@ def _late(f: Figures, before: Figures, limits: dict[str, Any]) -> dict[str, Any]
         "previous": {"value": before.late},
         "change": f.late - before.late,
         "trend": trend(LATE, f.late, before.late),
+        "projected": _projected(LATE, projection),
     }
 
 
@@ -690,12 +730,14 @@ def _metric(
     judged: bool,
     limits: dict[str, dict[str, Any]],
     min_sample: int,
+    projection: Projection,
 ) -> dict[str, Any]:
     """One metric object. `before` holds the previous period's counts; `comparisons` is
     (store average, top performers, reason) in a by-store entry, None in the collective
-    view; `judged` whether benchmark statuses apply; `limits` the view's thresholds."""
+    view; `judged` whether benchmark statuses apply; `limits` the view's thresholds;
+    `projection` the counts a week ahead."""
     if metric == LATE:
-        return _late(f, before, limits[LATE])
+        return _late(f, before, limits[LATE], projection)
     value, num, den, reason = exact(metric, f)
     out: dict[str, Any] = {
         "value": rounded(value),
@@ -704,6 +746,7 @@ def _metric(
         "reason": reason,
         "low_sample": den < min_sample,
         **_previous(metric, f, before),
+        "projected": _projected(metric, projection),
     }
     if metric == RESPONSE_TIME:
         out["median"] = rounded(median(f.hours))
@@ -767,6 +810,7 @@ def documents(
     end = midnight(as_of)
     start = end - timedelta(days=window_days)
     earlier = start - timedelta(days=window_days)  # the previous period is [earlier, start)
+    horizon = end + PROJECTION  # what comes next: the window [horizon - w, horizon)
     benchmarked = window_days == BENCHMARK_WINDOW_DAYS
     market = _Marketplace(events)
     stores_of: dict[str, set[str]] = defaultdict(set)
@@ -780,6 +824,11 @@ def documents(
         now = {s: market.figures(seller, s, start, end) for s in stores}
         # As the previous period stood at its own end: seen as of `start`, not as of T.
         before = {s: market.figures(seller, s, earlier, start) for s in stores}
+        # As of T + 7 days, from the events before T only: nothing new happens.
+        ahead = {
+            s: market.projected(seller, s, horizon - timedelta(days=window_days), horizon, end)
+            for s in stores
+        }
         by_store = []
         for store in stores:
             limits = limits_of(store, thresholds)
@@ -796,11 +845,19 @@ def documents(
                             )
                         pair = comparisons[(metric, store)]
                 metrics[metric] = _metric(
-                    metric, now[store], before[store], pair, benchmarked, limits, min_sample
+                    metric,
+                    now[store],
+                    before[store],
+                    pair,
+                    benchmarked,
+                    limits,
+                    min_sample,
+                    (horizon, ahead[store]),
                 )
             by_store.append({"store_id": store, "metrics": metrics})
         pooled = sum((now[s] for s in stores), Figures())
         pooled_before = sum((before[s] for s in stores), Figures())
+        pooled_ahead = (horizon, sum((ahead[s] for s in stores), Figures()))
         defaults = limits_of(None, None)
         docs.append(
             {
@@ -810,7 +867,9 @@ def documents(
                 "data_through": (end - timedelta(days=1)).date().isoformat(),
                 "window": {"start": iso(start), "end": iso(end), "days": window_days},
                 "metrics": {
-                    m: _metric(m, pooled, pooled_before, None, False, defaults, min_sample)
+                    m: _metric(
+                        m, pooled, pooled_before, None, False, defaults, min_sample, pooled_ahead
+                    )
                     for m in METRICS
                 },
                 "by_store": by_store,
@@ -828,16 +887,18 @@ def benchmarks(
     min_peers: int = MIN_PEERS,
 ) -> dict[str, dict[str, Any]]:
     """What the store benchmarks route says of `store` as of `as_of` (28-day window), per
-    compared metric: `store_average` and `top_performers`, and `reason` `too_few_sellers`
-    when fewer than `min_peers` sellers qualify for the average and both are withheld."""
+    compared metric: `store_average` and `top_performers`, `reason` `too_few_sellers`
+    when fewer than `min_peers` sellers qualify for the average and both are withheld, and
+    `sellers`, how many qualify (withheld or not)."""
     end = midnight(as_of)
     market = _Marketplace(events)
     out = {}
     for metric in COMPARED:
-        average, top, reason = market.comparison(metric, store, end, min_volume, min_peers)
+        (average, top, reason), peers = market.benchmark(metric, store, end, min_volume, min_peers)
         out[metric] = {
             "store_average": rounded(average),
             "top_performers": rounded(top),
             "reason": reason,
+            "sellers": peers,
         }
     return out

@@ -9,7 +9,8 @@ whole store:
    and the sellers of the list's first part (a sample of the registry);
 4. `count_sellers`: per seller of one part, per store, read the aggregate deltas once and
    keep the windowed counts (all orders, each served window), the counts of the window
-   just before each as they stood at its own end, the self-fulfilled counts of the
+   just before each as they stood at its own end, those of each window a week ahead if
+   nothing new happens (from the same deltas), the self-fulfilled counts of the
    benchmark window and of the last three calendar months; and the seller store's compact
    benchmark inputs, in its store's shard;
 5. per store, its benchmarks in four exact passes (`csinsights.benchmarking`);
@@ -194,8 +195,13 @@ class MetricsRun:
             seller,
             day,
             {store: c.windows for store, c in counts.items()},
-            dict(sorted(benchmarks.items())),
+            # How many sellers stand behind each figure is the store benchmarks' to tell.
+            {
+                store: {metric: b.figures() for metric, b in marks.items()}
+                for store, marks in sorted(benchmarks.items())
+            },
             {store: c.previous for store, c in counts.items()},
+            {store: c.projected for store, c in counts.items() if c.projected},
         )
         self.repository.put_snapshot(snapshot)
         if self.reports is not None:

@@ -227,6 +227,7 @@ class Queries:
                     "store_average": rounded(b.store_average),
                     "top_performers": rounded(b.top_performers),
                     "reason": b.reason,
+                    "sellers": b.sellers,
                 }
                 for metric, b in marks.items()
             },

@@ -100,6 +100,11 @@ INSIGHTS_COLUMNS = (
     "unanswered",
     *(f"hours_{band}" for band in BAND_LABELS),
     *(f"contacts_{reason}" for reason in REASONS),
+    # Added last: the columns before keep their places for a reader that counts them.
+    "projected_as_of",
+    "projected_value",
+    "projected_numerator",
+    "projected_denominator",
     # When contacts arrive, after the columns a reader may count: each cell's three figures.
     *(f"arrival_{cell}_{figure}" for cell in CELLS for figure in ARRIVAL_FIGURES),
 )
@@ -117,6 +122,7 @@ def _rows(document: MetricsDocument) -> list[dict[str, Any]]:
             late = m if isinstance(m, LateContacts) else None
             hours = m if isinstance(m, ResponseTime) else None
             compared = m if isinstance(m, Compared) else None
+            ahead = m.projected
             bands = hours.distribution.by_label() if hours else {}
             reasons = m.by_reason.model_dump() if isinstance(m, PreventableRate) else {}
             cells = hours.by_arrival.cells() if hours and hours.by_arrival else {}
@@ -156,6 +162,14 @@ def _rows(document: MetricsDocument) -> list[dict[str, Any]]:
                     "unanswered": hours.unanswered if hours else None,
                     **{f"hours_{band}": bands.get(band) for band in BAND_LABELS},
                     **{f"contacts_{reason}": reasons.get(reason) for reason in REASONS},
+                    "projected_as_of": ahead.as_of if ahead else None,
+                    "projected_value": ahead.value if ahead else None,
+                    "projected_numerator": rate.projected.numerator
+                    if rate and rate.projected
+                    else None,
+                    "projected_denominator": rate.projected.denominator
+                    if rate and rate.projected
+                    else None,
                     **{
                         f"arrival_{cell}_{figure}": getattr(cells[cell], figure)
                         if cell in cells

@@ -391,7 +391,11 @@ def counts(contacts: int) -> Counts:
 
 def seller_counts(contacts: int) -> SellerStoreCounts:
     return SellerStoreCounts(
-        {28: counts(contacts), 7: counts(1)}, counts(2), [counts(3)] * 3, {28: counts(0)}
+        {28: counts(contacts), 7: counts(1)},
+        counts(2),
+        [counts(3)] * 3,
+        {28: counts(0)},
+        {28: counts(contacts + 1), 7: counts(4)},
     )
 
 
@@ -433,9 +437,13 @@ def test_benchmark_inputs_round_trip_by_store_day_and_shard(stores: Stores) -> N
 
 
 def test_benchmarks_of_a_day_and_the_newest(stores: Stores) -> None:
+    """Each metric's figures, reason and count of sellers read back as written (a count not
+    known, as in benchmarks stored before it was kept, reads back unknown)."""
     marks = {
-        "buyer_dissatisfaction_rate": Benchmark(Fraction(10, 3), Fraction(1, 2)),
-        "preventable_contact_rate": Benchmark(reason="too_few_sellers"),
+        "buyer_dissatisfaction_rate": Benchmark(Fraction(10, 3), Fraction(1, 2), sellers=7),
+        "preventable_contact_rate": Benchmark(reason="too_few_sellers", sellers=4),
+        "response_within_24h_rate": Benchmark(reason="too_few_sellers", sellers=0),
+        "average_contact_response_time_hours": Benchmark(Fraction(9, 2)),
     }
     stores.run.put_benchmarks(date(2026, 11, 29), "US", marks)
     stores.run.put_benchmarks(date(2026, 11, 30), "US", {})
@@ -454,6 +462,7 @@ def test_snapshots_of_a_day_the_newest_and_a_range(stores: Stores) -> None:
             {"US": {28: counts(day.day)}},
             {"US": {"buyer_dissatisfaction_rate": Benchmark(Fraction(day.day, 7))}},
             {"US": {28: counts(1)}},
+            {"US": {28: counts(day.day + 1), 90: counts(2)}},
         )
 
     for day in (date(2026, 11, 28), date(2026, 11, 30), date(2026, 11, 29)):

@@ -1,10 +1,16 @@
 """The OpenAPI document: committed and current, every route and parameter in it, the
-error body it documents is the one served, and the Swagger UI serves the same."""
+error body it documents is the one served, every schema in it one an answer refers to, and
+the Swagger UI serves the same document."""
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any
 
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+from csinsights.api.openapi import DOCUMENT
 from csinsights_local.openapi import render, serve_docs
 from csinsights_local.template import load_sam_template
 from tests.integration.api_client import (
@@ -113,6 +119,48 @@ def test_documented_error_body_is_the_served_one() -> None:
                 assert content["schema"] == {"$ref": "#/components/schemas/ApiError"}
 
 
+def schema_refs(value: Any) -> set[str]:
+    """The component schemas `value` names in a `$ref`, at any depth."""
+    prefix = "#/components/schemas/"
+    if isinstance(value, dict):
+        found = (
+            {value["$ref"][len(prefix) :]} if str(value.get("$ref")).startswith(prefix) else set()
+        )
+        return found.union(*(schema_refs(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(schema_refs(v) for v in value))
+    return set()
+
+
+def assert_every_schema_is_referenced(document: dict[str, Any]) -> None:
+    """Every component schema is reached from outside the schemas (an operation's
+    parameters, body or answers), directly or through schemas reached; and no answer is
+    documented with Powertools' validation error body, which the API never sends (its 422
+    is the API's own error body)."""
+    schemas = document["components"]["schemas"]
+    reached = schema_refs({k: v for k, v in document.items() if k != "components"})
+    while grown := set().union(*(schema_refs(schemas[n]) for n in reached)) - reached:
+        reached |= grown
+    assert reached == set(schemas), set(schemas) - reached
+    assert "HTTPValidationError" not in schemas
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            assert "HTTPValidationError" not in schema_refs(operation["responses"])
+
+
+def test_every_schema_of_the_document_is_one_an_answer_refers_to() -> None:
+    assert_every_schema_is_referenced(openapi())
+    assert_every_schema_is_referenced(json.loads((ROOT / "docs" / "openapi.json").read_text()))
+    # What Powertools generates adds its validation error body, which no answer refers to.
+    from functions.api.app import app
+
+    generated = APIGatewayRestResolver.get_openapi_schema(app, **DOCUMENT)
+    assert generated.components is not None and generated.components.schemas is not None
+    assert set(generated.components.schemas) - set(openapi()["components"]["schemas"]) == {
+        "HTTPValidationError"
+    }
+
+
 def test_swagger_serves_the_same_document(api: Api) -> None:
     with api.stack.environment_of("ApiFunction"):
         serve_docs()  # as `csinsights serve` does
@@ -120,4 +168,5 @@ def test_swagger_serves_the_same_document(api: Api) -> None:
         "GET", "/v1/docs", query={"format": "json"}, path="/v1/docs", claims=S1
     )
     assert status == 200
-    assert payload["paths"] == openapi()["paths"]
+    assert payload == openapi() == json.loads((ROOT / "docs" / "openapi.json").read_text())
+    assert_every_schema_is_referenced(payload)

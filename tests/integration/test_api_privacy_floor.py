@@ -11,7 +11,13 @@ from tests.integration.api_client import BENCHMARKS, DAY, METRICS_ROUTE, Api
 
 def test_too_few_sellers_withholds_both_figures_and_says_why(api: Api) -> None:
     benchmarks = api.get(BENCHMARKS, {"store_id": "US"})
-    withheld = {"store_average": None, "top_performers": None, "reason": "too_few_sellers"}
+    # Neither seller has the 5 contacts, orders or responses a figure needs to count.
+    withheld = {
+        "store_average": None,
+        "top_performers": None,
+        "reason": "too_few_sellers",
+        "sellers": 0,
+    }
     assert benchmarks["metrics"] == dict.fromkeys(COMPARED_METRICS, withheld)
 
 

@@ -32,7 +32,8 @@ def api() -> Iterator[Api]:
 
 
 def test_benchmarks_of_the_latest_run(api: Api) -> None:
-    """Store averages of S1 (US) and S2; no cohort without three months of history."""
+    """Store averages of S1 (US) and S2, each over both; no cohort without three months of
+    history."""
     benchmarks = api.get(BENCHMARKS, {"store_id": "US"})
     assert benchmarks == {
         "store_id": "US",
@@ -43,26 +44,31 @@ def test_benchmarks_of_the_latest_run(api: Api) -> None:
                 "store_average": 25.0,
                 "top_performers": None,
                 "reason": None,
+                "sellers": 2,
             },
             "buyer_dissatisfaction_rate": {
                 "store_average": 16.67,
                 "top_performers": None,
                 "reason": None,
+                "sellers": 2,
             },
             "preventable_contact_rate": {
                 "store_average": 100.0,
                 "top_performers": None,
                 "reason": None,
+                "sellers": 2,
             },
             "average_contact_response_time_hours": {
                 "store_average": 16.25,
                 "top_performers": None,
                 "reason": None,
+                "sellers": 2,
             },
             "response_within_24h_rate": {
                 "store_average": 75.0,
                 "top_performers": None,
                 "reason": None,
+                "sellers": 2,
             },
         },
     }
@@ -73,11 +79,12 @@ def test_benchmarks_of_the_latest_run(api: Api) -> None:
 def test_benchmarks_as_of_the_older_run(api: Api, as_of: str) -> None:
     benchmarks = api.get(BENCHMARKS, {"store_id": "US"}, {"as_of": as_of})
     assert benchmarks["as_of"] == T_PREV
-    # only S1 was active in US then: its own figures are the store average
+    # only S1 was active in US then: its own figures are the store average, over 1 seller
     assert benchmarks["metrics"]["average_contact_response_time_hours"] == {
         "store_average": 19.5,
         "top_performers": None,
         "reason": None,
+        "sellers": 1,
     }
 
 
@@ -90,6 +97,7 @@ def test_benchmarks_agree_with_the_by_store_comparisons(api: Api) -> None:
             "store_average": us[metric]["store_average"],
             "top_performers": us[metric]["top_performers"],
             "reason": None,
+            "sellers": 2,
         }
 
 

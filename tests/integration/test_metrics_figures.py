@@ -79,6 +79,13 @@ def test_a_few_figures_spelled_out() -> None:
         "previous": {"value": 60.0, "numerator": 3, "denominator": 5},
         "change": -20.0,
         "trend": "better",
+        # Its orders and contacts are all still in the window a week on.
+        "projected": {
+            "as_of": "2026-11-27T00:00:00Z",
+            "value": 40.0,
+            "numerator": 2,
+            "denominator": 5,
+        },
         "by_reason": {
             "product_quality": 0,
             "fulfillment": 0,

@@ -9,7 +9,7 @@ The archive's size is bounded by the emulation, not by the embedded store: moto'
 `TransactWriteItems` deep-copies the whole table once for every item of a transaction, so
 the emulated replay's time grows with the square of the archive (measured here: 438 lines
 in 5 s, 1,275 in 43 s, 2,844 in 230 s; 10,000 would take most of an hour). `make test`
-replays about 700 lines, `make soak` about 2,800; the embedded store alone replays a
+replays about 400 lines, `make soak` about 2,000; the embedded store alone replays a
 million (`benchmarks/replay_speed.py`).
 """
 
@@ -37,7 +37,7 @@ def archive(path: Path, sellers: int) -> int:
         stores=("US", "CA"),
         days=28,
         end=END,
-        orders_per_day=1.0,
+        orders_per_day=0.6,
         pre_sale_per_day=0.3,
         duplicate_rate=0.1,
         store_sellers=(sellers, max(1, sellers // 2)),

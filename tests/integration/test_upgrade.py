@@ -2,8 +2,13 @@
 (`tests/golden/v1`, written by that release's own code) loaded into a table of today's
 template, the layout migration run through its functions' handlers (stopped midway and
 resumed, then run again), and today's run and alert run then answer what that release
-answered: the same documents, the same alerts owed, and none published twice (its claims
-survive the upgrade)."""
+answered: the same documents (and what comes next, `projected`, from the counters it
+stored), the same alerts owed, and none published twice (its claims survive the upgrade).
+
+Attributes added since without a new layout are read from the same items: a store
+benchmarks item of before has no count of sellers (the route says null until a run
+rewrites it), and the one a run writes now keeps its `data` as that release wrote it
+(a reader that knows only `data`, as every earlier release's, reads it unchanged)."""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ import boto3
 import pytest
 
 from csinsights.config import Settings
+from csinsights.domain.metrics import COMPARED_METRICS
 from csinsights.errors import Busy, Conflict, StoreFault
 from csinsights.migration import LayoutMigration
 from csinsights.store import codecs, keys
@@ -26,6 +32,7 @@ from csinsights_local.run import run_metrics
 from csinsights_local.stack import Deployment
 from tests import reference
 from tests.alerting import Clock, alert_run
+from tests.api_events import api_event, seller_claims
 from tests.builders import contact_responded, sqs_batch
 from tests.faults import AFTER, Crash, inject
 from tests.state import restore, save
@@ -33,6 +40,7 @@ from tests.state import restore, save
 GOLDEN = Path(__file__).parents[1] / "golden" / "v1"
 GOLDEN_V2 = GOLDEN.parent / "v2"
 T = "2026-11-26T00:00:00Z"
+DAY = "2026-11-25"
 AT = datetime(2026, 11, 26, tzinfo=UTC)
 
 
@@ -176,6 +184,39 @@ def test_a_finished_or_repeated_migration_changes_nothing(upgraded: Deployment) 
     )
 
 
+BENCHMARKS = "/v1/stores/{store_id}/benchmarks"
+STORES = ("US", "CA")
+
+
+def store_benchmarks(stack: Deployment, store: str) -> dict[str, Any]:
+    """The store benchmarks route's metrics as of the golden day, through the API function."""
+    event = api_event(
+        "GET", BENCHMARKS, {"store_id": store}, {"as_of": DAY}, claims=seller_claims("SELLER001")
+    )
+    response = stack.invoke("ApiFunction", event)
+    assert response["statusCode"] == 200, response["body"]
+    body = json.loads(response["body"])
+    assert body["as_of"] == T
+    return dict(body["metrics"])
+
+
+def qualifying(documents: list[dict[str, Any]], store: str, metric: str) -> int:
+    """The sellers whose figure of `store` counts in its average (a value, a denominator of
+    at least 5), read from the release's own documents."""
+    return sum(
+        1
+        for document in documents
+        for entry in document["by_store"]
+        if entry["store_id"] == store
+        and entry["metrics"][metric]["value"] is not None
+        and entry["metrics"][metric]["denominator"] >= 5
+    )
+
+
+def benchmark_items(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {i["pk"]["S"]: i for i in items if i["pk"]["S"].startswith(keys.benchmarks_pk(""))}
+
+
 def archived_events(folder: Path = GOLDEN) -> list[dict[str, Any]]:
     """The valid events of the lines that release ingested (two were invalid)."""
     events = []
@@ -189,6 +230,15 @@ def archived_events(folder: Path = GOLDEN) -> list[dict[str, Any]]:
     return events
 
 
+def before_projections(document: dict[str, Any]) -> dict[str, Any]:
+    """A document without what comes next (`projected`), which that release did not have."""
+    views = [document["metrics"]] + [entry["metrics"] for entry in document["by_store"]]
+    for metrics in views:
+        for figure in metrics.values():
+            del figure["projected"]
+    return document
+
+
 def without_arrival(document: dict[str, Any]) -> dict[str, Any]:
     """A document without `by_arrival`, which that release did not have."""
     for metrics in [document["metrics"]] + [entry["metrics"] for entry in document["by_store"]]:
@@ -196,15 +246,47 @@ def without_arrival(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
-def test_the_upgraded_table_gives_the_documents_and_alerts_of_before(upgraded: Deployment) -> None:
+def test_the_upgraded_table_gives_the_documents_alerts_and_benchmarks_of_before(
+    upgraded: Deployment,
+) -> None:
     want = expected()
+    # The store benchmarks the release wrote: figures and reason as it answered them, and
+    # no count of sellers (it kept none).
+    before = {store: store_benchmarks(upgraded, store) for store in STORES}
+    for metrics in before.values():
+        assert metrics == {
+            metric: {
+                "store_average": None,
+                "top_performers": None,
+                "reason": "too_few_sellers",
+                "sellers": None,
+            }
+            for metric in COMPARED_METRICS
+        }
     run = run_metrics(upgraded, T)
     documents = [d.to_json() for d in deployed_documents(upgraded, run, 28)]
-    # Every figure of before, and by_arrival from the counters the migration added: the
-    # reference's, recomputed from the events that release ingested.
+    # Every figure of before, what comes next from the counters stored before and
+    # by_arrival from the counters the migration added: the reference's, recomputed from
+    # the events that release ingested.
     assert documents == reference.documents(archived_events(), AT)
-    assert [without_arrival(d) for d in documents] == want["sellers"]
+    assert [without_arrival(before_projections(d)) for d in documents] == want["sellers"]
     assert len(documents) == 4
+    # The run rewrote them with the count, below the floor (4 sellers in US, 3 in CA); the
+    # count is the number of sellers the release's documents show with a qualifying figure.
+    for store in STORES:
+        after = store_benchmarks(upgraded, store)
+        counts = {metric: qualifying(want["sellers"], store, metric) for metric in COMPARED_METRICS}
+        assert after == {
+            metric: before[store][metric] | {"sellers": counts[metric]}
+            for metric in COMPARED_METRICS
+        }
+        assert any(counts.values()), store
+    # ... and their `data` is byte for byte the release's: only the `sellers` attribute is new.
+    old, new = benchmark_items(golden_items()), benchmark_items(scan(upgraded))
+    assert set(old) == set(new) == {keys.benchmarks_pk(s) for s in STORES}
+    for pk, item in new.items():
+        assert {n: v for n, v in item.items() if n != codecs.BENCHMARK_SELLERS} == old[pk]
+        assert codecs.BENCHMARK_SELLERS in item and codecs.BENCHMARK_SELLERS not in old[pk]
     # The alerts owed at T: as of T (the Contacts index, registry shard by shard) and live
     # at T (the Waiting index the migration filled), both those of before.
     clock = Clock()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import Any
 
@@ -60,9 +60,12 @@ def render(
     benchmarks: dict[str, dict[str, Benchmark]] | None = None,
     targets: dict[str, Any] | None = None,
     min_sample: int = 40,
+    projected: dict[str, Counts] | None = None,
 ) -> MetricsDocument:
     rules = RenderRules(min_sample, store_targets(targets or {}))
-    return render_document("S1", DAY, window_days, counts, benchmarks or {}, None, previous, rules)
+    return render_document(
+        "S1", DAY, window_days, counts, benchmarks or {}, None, previous, rules, projected
+    )
 
 
 def answered_in(hours: dict[int, int]) -> Counts:
@@ -380,6 +383,7 @@ marks = st.builds(Benchmark, st.none() | fractions, st.none() | fractions)
 @given(
     now=st.dictionaries(st.sampled_from(["DE", "US"]), window_counts(), min_size=1),
     before=st.dictionaries(st.sampled_from(["DE", "US"]), window_counts()),
+    after=st.fixed_dictionaries({"DE": window_counts(), "US": window_counts()}),
     benchmarks=st.dictionaries(st.sampled_from(METRICS), marks),
     window_days=st.sampled_from([7, 28]),
     min_sample=st.sampled_from([1, 40]),
@@ -387,10 +391,12 @@ marks = st.builds(Benchmark, st.none() | fractions, st.none() | fractions)
 def test_every_metric_object_equals_the_reference(
     now: dict[str, Counts],
     before: dict[str, Counts],
+    after: dict[str, Counts],
     benchmarks: dict[str, Benchmark],
     window_days: int,
     min_sample: int,
 ) -> None:
+    ahead = {store: after[store] for store in now}
     document = render(
         now,
         before,
@@ -398,7 +404,9 @@ def test_every_metric_object_equals_the_reference(
         benchmarks={store: benchmarks for store in now},
         targets={"DE": DE_TARGETS},
         min_sample=min_sample,
+        projected=ahead,
     )
+    horizon = datetime(2026, 12, 3, tzinfo=UTC)  # T + 7 days
     doc = document.to_json()
     judged = window_days == 28
     empty = Counts()
@@ -416,10 +424,12 @@ def test_every_metric_object_equals_the_reference(
                 judged,
                 limits,
                 min_sample,
+                (horizon, as_figures(ahead[store])),
             )
             assert entry["metrics"][metric] == expected, (store, metric)
     pooled = sum(now.values(), Counts())
     pooled_before = sum((before.get(s, empty) for s in now), Counts())
+    pooled_ahead = sum(ahead.values(), Counts())
     defaults = reference.limits_of(None, None)
     for metric in METRICS:
         expected = reference._metric(
@@ -430,6 +440,7 @@ def test_every_metric_object_equals_the_reference(
             False,
             defaults,
             min_sample,
+            (horizon, as_figures(pooled_ahead)),
         )
         assert doc["metrics"][metric] == expected, metric
     assert MetricsDocument.model_validate(doc) == document

@@ -2,7 +2,9 @@
 redelivered and split into random batches, through the real `Ingestor` onto the in-memory
 store, then the real `MetricsRun` as of days before, inside and after the stream. The
 documents of every window (and of each store alone) equal the plain reference's and the
-documents of each distinct event delivered once in time order; so does the stored state.
+documents of each distinct event delivered once in time order; so does the stored state,
+and so do the store benchmarks the API serves (the figures, and how many sellers stand
+behind them, in every sharding of the run).
 Commits that fail (nothing written, or written with the answer lost) and are redelivered
 converge to the same state, and so do commits overtaken by another writer between their
 reads and their commit.
@@ -28,6 +30,7 @@ from csinsights.domain.batch import Plan
 from csinsights.domain.documents import WINDOWS
 from csinsights.domain.snapshots import document_from_snapshot
 from csinsights.ingest import Ingestor, Message, Result
+from csinsights.queries import Queries
 from csinsights_local.embedded import EmbeddedStore, embedded_settings
 from tests import reference
 from tests.delivery import NOW, Fault, FaultyStore, content, deliver, in_order
@@ -86,16 +89,58 @@ def as_of_days(as_of: datetime, events: Events, data: st.DataObject) -> list[dat
     return [as_of, STREAM_START, midnight_after(cut.date()), midnight_after(after.date())]
 
 
-def assert_documents(snapshots: Snapshots, events: Events, as_of: datetime) -> None:
+def store_benchmarks(store: EmbeddedStore, day: date) -> dict[str, Any]:
+    """What the store benchmarks route answers of each store as of the end of `day`."""
+    queries = Queries(store, store, store)
+    return {s: queries.benchmarks(s, day)["metrics"] for s in store.stores()}
+
+
+def assert_benchmarks(store: EmbeddedStore, events: Events, as_of: datetime) -> Counter[str]:
+    """The route's benchmarks of every store are the reference's; returns how many of them
+    are published, and how many withheld although sellers qualify (a count below the
+    floor)."""
+    got = store_benchmarks(store, as_of.date() - timedelta(days=1))
+    # Every store of the registry, one with no seller active yet too (nobody qualifies).
+    assert set(got) == {e["store_id"] for e in events}, as_of
+    for store_id, metrics in got.items():
+        assert metrics == reference.benchmarks(events, store_id, as_of), (as_of, store_id)
+    return Counter(
+        "withheld with a count below the floor" if m["reason"] else "published with a count"
+        for metrics in got.values()
+        for m in metrics.values()
+        if m["sellers"]
+    )
+
+
+def projections(docs: Events) -> Counter[str]:
+    """What the documents' projections show a week on, view by view: the cases the
+    reference's recomputation as of T + 7 days checks."""
+    seen: Counter[str] = Counter()
+    for doc in docs:
+        for metrics in [doc["metrics"]] + [b["metrics"] for b in doc["by_store"]]:
+            late, within = metrics[reference.LATE], metrics[reference.WITHIN_24H]
+            ahead = within["projected"]["denominator"] - within["denominator"]
+            seen["views whose late contacts change a week on"] += (
+                late["projected"]["value"] != late["value"]
+            )
+            seen["views whose pending contacts get judged a week on"] += ahead > 0
+    return seen
+
+
+def assert_documents(snapshots: Snapshots, events: Events, as_of: datetime) -> Counter[str]:
+    """Every window's documents equal the reference's; returns what their projections show."""
     stores = sorted({e["store_id"] for e in events})
+    seen: Counter[str] = Counter()
     for window in WINDOWS:
         got = documents(snapshots, window)
         assert got == reference.documents(events, as_of, window), (as_of, window)
+        seen += projections(got)
         if len(stores) > 1 and window == reference.BENCHMARK_WINDOW_DAYS:
             for store in stores:
                 alone = [e for e in events if e["store_id"] == store]
                 got = documents(snapshots, window, store)
                 assert got == reference.documents(alone, as_of, window), (as_of, store)
+    return seen
 
 
 @settings(
@@ -139,7 +184,9 @@ def test_shuffled_redelivered_marketplaces_give_the_reference_documents_as_of_an
         day = end.date() - timedelta(days=1)
         snapshots = run(messy, day)
         assert snapshots == run(tidy, day), end  # hence every document of theirs
-        assert_documents(snapshots, events, end)
+        tally.update(assert_documents(snapshots, events, end))
+        for kind, n in assert_benchmarks(messy, events, end).items():
+            tally[f"store benchmarks {kind}, as the reference"] += n
         owed = alerts(tidy, end)
         assert alerts(messy, end) == owed, end  # registry shard by registry shard
         tally["alerts owed as of those days, the same in shards"] += len(owed)

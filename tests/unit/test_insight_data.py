@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -62,9 +63,13 @@ def run(store: EmbeddedStore, day: date) -> tuple[dict[str, Snapshot], dict[str,
     return snapshots, marks
 
 
-def world(events: Events, seller: str, store: str, cutoff: datetime) -> reference.World:
+def world(
+    events: Events, seller: str, store: str, cutoff: datetime, seen_before: datetime | None = None
+) -> reference.World:
     return reference.world_at(
-        [e for e in events if (e["seller_id"], e["store_id"]) == (seller, store)], cutoff
+        [e for e in events if (e["seller_id"], e["store_id"]) == (seller, store)],
+        cutoff,
+        seen_before,
     )
 
 
@@ -255,25 +260,28 @@ def benchmarks_of(
 def test_a_seller_below_min_volume_is_not_in_the_store_average() -> None:
     current = {f"S{i}": bdr(5, 1) for i in range(5)} | {"small": bdr(4, 4)}
     marks = benchmarks_of(current, min_volume=5, min_peers=5)
-    assert marks[BDR] == Benchmark(Fraction(20), Fraction(20))
+    assert marks[BDR] == Benchmark(Fraction(20), Fraction(20), sellers=5)
     current["small"] = bdr(5, 5)
     marks = benchmarks_of(current, min_volume=5, min_peers=5)
     assert marks[BDR].store_average == Fraction(100 + 20 * 5, 6)
+    assert marks[BDR].sellers == 6
 
 
 def test_below_the_privacy_floor_both_comparisons_are_withheld() -> None:
     four = {f"S{i}": bdr(5, i) for i in range(4)} | {"small": bdr(4, 0)}
     marks = benchmarks_of(four, min_volume=5, min_peers=5)
-    assert marks[BDR] == Benchmark(None, None, "too_few_sellers")
+    # The four with 5 contacts qualify (the small seller does not): too few, and said so.
+    assert marks[BDR] == Benchmark(None, None, "too_few_sellers", sellers=4)
     # No seller has a response time or survey responses: none qualifies anywhere else.
     assert {m: b.reason for m, b in marks.items()} == dict.fromkeys(
         COMPARED_METRICS, "too_few_sellers"
     )
+    assert marks["average_contact_response_time_hours"].sellers == 0
     five = four | {"S4": bdr(5, 4)}
     marks = benchmarks_of(five, min_volume=5, min_peers=5)
     # The average of 0, 20, 40, 60 and 80; the cohort (everyone, ranked each month)
     # includes the small seller, whose 0 makes the median of its values 30.
-    assert marks[BDR] == Benchmark(Fraction(40), Fraction(30))
+    assert marks[BDR] == Benchmark(Fraction(40), Fraction(30), sellers=5)
     assert marks[BDR].reason is None
 
 
@@ -282,9 +290,9 @@ def test_the_monthly_ranking_keeps_its_own_denominator_whatever_min_volume() -> 
     # A month with no seller ranked (denominators of 4) leaves no cohort.
     months = [bdr(5, 1), bdr(5, 1), bdr(4, 0)]
     marks = benchmarks_of(current, months, min_volume=1, min_peers=5)
-    assert marks[BDR] == Benchmark(Fraction(0), None)
+    assert marks[BDR] == Benchmark(Fraction(0), None, sellers=5)
     marks = benchmarks_of(current, [bdr(5, 1)] * 3, min_volume=1, min_peers=5)
-    assert marks[BDR] == Benchmark(Fraction(0), Fraction(0))
+    assert marks[BDR] == Benchmark(Fraction(0), Fraction(0), sellers=5)
 
 
 def test_the_run_takes_min_volume_and_min_peers_from_its_settings() -> None:
@@ -297,10 +305,12 @@ def test_the_run_takes_min_volume_and_min_peers_from_its_settings() -> None:
         ]
     ]
     _, marks = run(ingested(events), DAY)
-    assert marks["US"]["average_contact_response_time_hours"] == Benchmark(reason="too_few_sellers")
+    assert marks["US"]["average_contact_response_time_hours"] == Benchmark(
+        reason="too_few_sellers", sellers=0
+    )
     lenient = EmbeddedStore(embedded_settings(min_volume=1, min_peers=2))
     _, marks = run(ingested(events, lenient), DAY)
-    assert marks["US"]["average_contact_response_time_hours"] == Benchmark(Fraction(2))
+    assert marks["US"]["average_contact_response_time_hours"] == Benchmark(Fraction(2), sellers=2)
 
 
 # ---- stored forms ---------------------------------------------------------------------------
@@ -311,12 +321,82 @@ def test_run_counts_and_snapshot_round_trip_through_json() -> None:
     snapshots, _ = run(store, DAY)
     counts = store.run_counts[(DAY, "US")]["A1SELLER"]
     data = json.loads(json.dumps(codecs.seller_store_counts_to_json(counts)))
-    assert set(data) == {"windows", "previous", "self_fulfilled", "months"}
+    assert set(data) == {"windows", "previous", "projected", "self_fulfilled", "months"}
     assert codecs.seller_store_counts_from_json(data) == counts
     assert counts.previous[28] == snapshots["A1SELLER"].previous["US"][28]
+    assert counts.projected[28] == snapshots["A1SELLER"].projected["US"][28]
+    assert set(counts.projected) == set(WINDOWS)
     snapshot = snapshots["A1SELLER"]
     stored = json.loads(json.dumps(codecs.snapshot_to_json(snapshot)))
     assert codecs.snapshot_from_json(stored) == snapshot
+
+
+def test_a_snapshot_keeps_the_figures_and_the_store_benchmarks_the_count() -> None:
+    events = [
+        e
+        for seller in ("A", "B")
+        for e in [
+            contact_received("c1", "2026-11-02T10:00:00Z", "shipping", seller=seller),
+            contact_responded("c1", "2026-11-02T12:30:00Z", seller=seller),
+        ]
+    ]
+    store = EmbeddedStore(embedded_settings(min_volume=1, min_peers=2))
+    snapshots, marks = run(ingested(events, store), DAY)
+    mark = marks["US"]["average_contact_response_time_hours"]
+    assert mark == Benchmark(Fraction(2), sellers=2)
+    assert snapshots["A"].benchmarks["US"]["average_contact_response_time_hours"] == Benchmark(
+        Fraction(2)
+    )
+
+
+MARKS = {
+    "buyer_dissatisfaction_rate": Benchmark(Fraction(10, 3), Fraction(1, 2), sellers=7),
+    "preventable_contact_rate": Benchmark(reason="too_few_sellers", sellers=4),
+    "response_within_24h_rate": Benchmark(reason="too_few_sellers", sellers=0),
+}
+
+
+def test_a_store_benchmarks_item_keeps_the_count_beside_the_data_every_release_reads() -> None:
+    item = codecs.benchmarks_item(MARKS)
+    assert set(item) == {"data", codecs.BENCHMARK_SELLERS}
+    # `data` is what a release before the count wrote for the same figures (JSON's default
+    # separators, `[average, top performers]` and the reason when withheld) ...
+    assert item["data"] == {
+        "S": '{"buyer_dissatisfaction_rate": ["10/3", "1/2"], '
+        '"preventable_contact_rate": [null, null, "too_few_sellers"], '
+        '"response_within_24h_rate": [null, null, "too_few_sellers"]}'
+    }
+    # ... so such a release, which reads `data` alone, reads the figures of a new item ...
+    assert codecs.benchmarks_from_json(codecs.data_of(item)) == {
+        metric: b.figures() for metric, b in MARKS.items()
+    }
+    # ... and this one reads them with their counts, or without a count from an item
+    # written before it was kept.
+    assert codecs.benchmarks_of(item) == MARKS
+    old = {"data": item["data"]}
+    assert codecs.benchmarks_of(old) == {metric: b.figures() for metric, b in MARKS.items()}
+    assert codecs.benchmarks_item({m: b.figures() for m, b in MARKS.items()}) == old
+
+
+def test_a_state_between_benchmark_passes_keeps_the_count_and_reads_one_written_without() -> None:
+    given = [
+        {
+            metric: MetricInput(Fraction(v), 5, Fraction(v), ((Fraction(v), 5),))
+            for metric in COMPARED_METRICS
+        }
+        for v in (1, 2, 3)
+    ]
+    state = sharded.combine_first([sharded.first_pass(given, 5)], 2)
+    assert {s.sellers for s in state.values()} == {3}
+    stored = json.loads(json.dumps(codecs.pass_state_to_json(state)))
+    assert codecs.pass_state_from_json(stored) == state
+    for s in stored.values():
+        del s["sellers"]  # a run's state written by a release before the count
+    older = codecs.pass_state_from_json(stored)
+    state = sharded.combine_second([sharded.second_pass(given, older)], older)
+    median = sharded.combine_third([sharded.third_pass(given, state)], state)
+    marks = sharded.combine_fourth([sharded.fourth_pass(given, median)], median)
+    assert marks["buyer_dissatisfaction_rate"] == Benchmark(Fraction(2), Fraction(1))
 
 
 # ---- against the reference ----------------------------------------------------------------
@@ -351,6 +431,13 @@ def test_counts_and_benchmarks_equal_the_reference(
                     seller,
                     w,
                 )
+                # A week on from the events before T: kept without the reasons.
+                horizon = as_of + reference.PROJECTION
+                ahead = world(events, seller, store_id, horizon, as_of)
+                expected = as_counts(reference.figures(ahead, horizon - timedelta(days=w), horizon))
+                assert totals(of(snapshot.projected[store_id][w])) == totals(
+                    expected | {"by_reason": Counter()}
+                ), (seller, store_id, w)
     for store_id, got in marks.items():
         expected = reference.benchmarks(
             events, store_id, as_of, min_volume=min_volume, min_peers=min_peers
@@ -360,6 +447,7 @@ def test_counts_and_benchmarks_equal_the_reference(
                 "store_average": rounded(b.store_average),
                 "top_performers": rounded(b.top_performers),
                 "reason": b.reason,
+                "sellers": b.sellers,
             }
             for metric, b in got.items()
         } == expected, store_id
@@ -386,3 +474,24 @@ def test_a_summarised_previous_period_shows_the_same_figures(hours, answered, la
             full.numerator,
             full.denominator,
         ), metric
+
+
+@given(
+    st.dictionaries(st.integers(0, 2000), st.integers(1, 30), max_size=40),
+    st.lists(st.integers(0, 10**6), min_size=9, max_size=9),
+)
+@settings(max_examples=examples(200, 2000), deadline=None)
+def test_projected_counts_are_stored_as_numbers_and_read_back_the_same(
+    hours: dict[int, int], figures: list[int]
+) -> None:
+    """What a projection keeps (whole hours summarised, no reasons) survives its compact
+    stored form exactly."""
+    names = ["orders", "responses", "dissatisfied", "contacts", "preventable"]
+    names += ["bdr_dissatisfied", "within_24h", "answered_late", "unanswered_over_24h"]
+    counts = Counts(**dict(zip(names, figures, strict=True)), hours=Counter(hours))
+    counts.answered = min(figures[0], sum(hours.values()))
+    counts.unanswered_over_48h = counts.unanswered // 2
+    kept = replace(counts.summarised(), by_reason=Counter())
+    stored = json.loads(json.dumps(codecs.projected_to_json(kept)))
+    assert all(isinstance(n, int) for n in stored)
+    assert codecs.projected_from_json(stored) == kept

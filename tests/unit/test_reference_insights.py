@@ -130,6 +130,14 @@ def test_automated_replies_are_not_responses() -> None:
         "previous": None,
         "change": None,
         "trend": None,
+        # A week on c1 and c2 still count (received 10 Nov: the window starts 5 Nov), c3
+        # is 302 h old and c4 204 h: (3 + 1 + 302 + 204) / 4.
+        "projected": {
+            "as_of": "2026-12-03T00:00:00Z",
+            "value": 127.5,
+            "numerator": 510,
+            "denominator": 4,
+        },
         "store_average": None,
         "top_performers": None,
     }
@@ -578,14 +586,25 @@ def test_store_average_counts_only_sellers_with_a_denominator_of_at_least_5() ->
     assert [rt[s]["status"] for s in ("P1", "P2", "P5", "P6")] == ["good", "fair", "poor", "poor"]
     assert rt["P1"]["target"] == {"value": 3.0, "condition": "less_than_or_equal"}
     bench = reference.benchmarks(peers(), "US", T)
-    assert bench[RESPONSE_TIME] == {"store_average": 6.0, "top_performers": 3.0, "reason": None}
+    assert bench[RESPONSE_TIME] == {
+        "store_average": 6.0,
+        "top_performers": 3.0,
+        "reason": None,
+        "sellers": 5,
+    }
     # Every contact answered within 24 h, except P6's (0 of 4, too few to count).
-    assert bench[WITHIN_24H] == {"store_average": 100.0, "top_performers": 100.0, "reason": None}
+    assert bench[WITHIN_24H] == {
+        "store_average": 100.0,
+        "top_performers": 100.0,
+        "reason": None,
+        "sellers": 5,
+    }
     # No votes: nobody qualifies.
     assert bench[CSDR] == {
         "store_average": None,
         "top_performers": None,
         "reason": "too_few_sellers",
+        "sellers": 0,
     }
     assert set(bench) == set(reference.COMPARED)
 
@@ -608,6 +627,7 @@ def test_privacy_floor_hides_both_benchmarks_below_5_qualifying_sellers() -> Non
             "store_average": None,
             "top_performers": None,
             "reason": "too_few_sellers",
+            "sellers": 0 if metric == CSDR else 4,  # how many do qualify, below the floor
         }
 
 
@@ -631,6 +651,7 @@ def test_min_peers_and_min_volume_are_configurable() -> None:
         "store_average": 10.0,
         "top_performers": 3.0,
         "reason": None,
+        "sellers": 6,
     }
 
 
@@ -780,6 +801,7 @@ def test_every_document_carries_the_insight_fields() -> None:
         "previous",
         "change",
         "trend",
+        "projected",
     }
     response_time = rate | {"median", "p90", "unanswered", "distribution", "by_arrival"}
     late = {
@@ -792,6 +814,7 @@ def test_every_document_carries_the_insight_fields() -> None:
         "previous",
         "change",
         "trend",
+        "projected",
     }
     comparisons = {"store_average", "top_performers"}
     views = [(doc["metrics"], set())] + [(b["metrics"], comparisons) for b in doc["by_store"]]

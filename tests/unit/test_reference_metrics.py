@@ -61,10 +61,10 @@ def test_document_shape_and_order() -> None:
     }
     assert [b["store_id"] for b in doc["by_store"]] == ["CA", "US"]
     rate = {"value", "numerator", "denominator", "status", "target", "reason"}
-    rate |= {"low_sample", "previous", "change", "trend"}
+    rate |= {"low_sample", "previous", "change", "trend", "projected"}
     response_time = rate | {"median", "p90", "unanswered", "distribution", "by_arrival"}
     late = {"value", "answered_late", "unanswered_late", "status", "target", "reason"}
-    late |= {"previous", "change", "trend"}
+    late |= {"previous", "change", "trend", "projected"}
     comparisons = {"store_average", "top_performers"}
     only = {CSDR: {"to_target"}, WITHIN_24H: {"to_target"}, PREVENTABLE_RATE: {"by_reason"}}
     for metrics, extra in [(doc["metrics"], set())] + [
@@ -74,6 +74,8 @@ def test_document_shape_and_order() -> None:
         for name in reference.RATES:
             assert set(metrics[name]) == rate | only.get(name, set()) | extra, name
             assert set(metrics[name]["previous"]) == {"value", "numerator", "denominator"}
+            assert set(metrics[name]["projected"]) == {"as_of", "value", "numerator", "denominator"}
+            assert metrics[name]["projected"]["as_of"] == "2026-11-27T00:00:00Z"
         assert set(metrics[RESPONSE_TIME]) == response_time | extra
         assert list(metrics[RESPONSE_TIME]["distribution"]) == list(reference.BANDS)
         arrival = metrics[RESPONSE_TIME]["by_arrival"]
@@ -82,6 +84,7 @@ def test_document_shape_and_order() -> None:
         assert list(metrics[PREVENTABLE_RATE]["by_reason"]) == list(reference.REASONS)
         assert set(metrics[LATE]) == late
         assert set(metrics[LATE]["previous"]) == {"value"}
+        assert set(metrics[LATE]["projected"]) == {"as_of", "value"}
 
 
 def test_sellers_sorted_and_each_covers_all_its_stores() -> None:
@@ -124,6 +127,13 @@ def test_the_exact_value_decides_the_status_not_the_rounded_one() -> None:
         "previous": {"value": None, "numerator": 0, "denominator": 0},
         "change": None,
         "trend": None,
+        # Voted on 1 Nov: still in the window a week on, and nothing else changes.
+        "projected": {
+            "as_of": "2026-11-27T00:00:00Z",
+            "value": 25.0,
+            "numerator": 1250,
+            "denominator": 5001,
+        },
         # 100·1250 < 25·(5001 + k) already holds at k = 0: met, nothing more to do.
         "to_target": 0,
     }

@@ -193,3 +193,35 @@ def test_csv_states_the_good_line_as_the_target_and_no_sample_warning_on_na() ->
     )
     withheld = by[("CA", "average_contact_response_time_hours")]
     assert (withheld["status"], withheld["target"], withheld["target_text"]) == ("na", "", "")
+
+
+def test_csv_carries_what_comes_next_in_the_last_columns() -> None:
+    counts = {"US": Counts(responses=4, dissatisfied=2, answered_late=3)}
+    ahead = {"US": Counts(responses=3, dissatisfied=1, unanswered_over_48h=1)}
+    doc = render_document("A1SELLER", date(2026, 11, 19), 28, counts, {}, projected=ahead)
+    rows = list(csv.DictReader(io.StringIO(to_csv(doc))))
+    assert list(rows[0])[-4:] == [
+        "projected_as_of",
+        "projected_value",
+        "projected_numerator",
+        "projected_denominator",
+    ]
+    by = {(r["store"], r["metric"]): r for r in rows}
+    for scope in ("all", "US"):
+        csdr, late = by[(scope, CSDR)], by[(scope, "late_contacts")]
+        assert (csdr["value"], csdr["projected_as_of"]) == ("50.0", "2026-11-27T00:00:00Z")
+        assert (csdr["projected_value"], csdr["projected_numerator"]) == ("33.33", "1")
+        assert csdr["projected_denominator"] == "3"
+        assert (late["value"], late["projected_value"], late["projected_numerator"]) == (
+            "3",
+            "1",
+            "",
+        )
+        reply = by[(scope, "average_contact_response_time_hours")]
+        assert (reply["projected_value"], reply["projected_denominator"]) == ("", "0")
+
+
+def test_csv_leaves_the_projection_empty_where_none_was_kept() -> None:
+    rows = list(csv.DictReader(io.StringIO(to_csv(document()))))
+    assert {r["projected_as_of"] for r in rows} == {""}
+    assert {r["projected_value"] for r in rows} == {""}

@@ -1,8 +1,9 @@
 """A store's benchmarks computed over shards in four passes (`csinsights.domain.sharded`)
-are the one-pass definition's exactly: the same averages, the same withholding below the
-privacy floor, the same thresholds of each month's best quartile (ties at the threshold,
-months nobody is ranked in), the same cohort and its median, however the sellers fall into
-shards (one seller a shard, all in one, empty shards)."""
+are the one-pass definition's exactly: the same averages over the same number of sellers
+(kept when withheld), the same withholding below the privacy floor, the same thresholds of
+each month's best quartile (ties at the threshold, months nobody is ranked in), the same
+cohort and its median, however the sellers fall into shards (one seller a shard, all in
+one, empty shards)."""
 
 from __future__ import annotations
 
@@ -135,8 +136,13 @@ def test_a_worked_store() -> None:
     }
     got = in_shards(sellers, 3, 7, 5, 5)
     time = got["average_contact_response_time_hours"]
-    assert time == Benchmark(Fraction(22, 5), Fraction(5))  # mean of 1,2,2,8,9; median of 4, 6
+    # The mean of 1, 2, 2, 8, 9 over those 5 sellers; the median of 4 and 6.
+    assert time == Benchmark(Fraction(22, 5), Fraction(5), sellers=5)
     within = got["response_within_24h_rate"]  # higher is better: D and E
     assert within.top_performers == Fraction(1)
     withheld = in_shards(sellers, 2, 1, 5, 6)
-    assert withheld["preventable_contact_rate"] == Benchmark(reason=TOO_FEW_SELLERS)
+    assert withheld["preventable_contact_rate"] == Benchmark(reason=TOO_FEW_SELLERS, sellers=5)
+    # Volume decides who counts: with a minimum of 11 (every denominator is 10), nobody.
+    assert in_shards(sellers, 2, 1, 11, 0)["preventable_contact_rate"] == Benchmark(
+        None, Fraction(5), sellers=0
+    )

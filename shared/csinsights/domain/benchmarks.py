@@ -3,7 +3,7 @@ metric, and the status they give a benchmark-judged metric. Pure."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 MIN_RANKING_DENOMINATOR = 5
@@ -41,3 +41,12 @@ class Benchmark:
     top_performers: Fraction | None = None
     reason: str | None = None
     """Why both figures are NA although sellers have values (`too_few_sellers`)."""
+    sellers: int | None = None
+    """How many of the store's sellers the store average is over (a value and a
+    denominator of at least `min_volume`): the number the privacy floor is judged on, kept
+    when the figures are withheld too. None where it is not known: benchmarks stored
+    before it was kept, and a snapshot's copy (its documents show the figures only)."""
+
+    def figures(self) -> Benchmark:
+        """The figures and the reason alone: what a seller's documents are judged by."""
+        return replace(self, sellers=None)

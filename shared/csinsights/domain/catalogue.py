@@ -17,6 +17,8 @@ RESPONSE_DUE = timedelta(hours=24)
 """A reply within this long counts towards the response-within-24h rate."""
 LATE_AFTER = timedelta(hours=48)
 """A contact still unanswered after this long is late: the buyer can file an A-to-z claim."""
+PROJECTION_DAYS: Final = 7
+"""What comes next: the figures this many days ahead of the run's, if nothing new happens."""
 ContactReason = Literal[
     "product_quality",
     "fulfillment",

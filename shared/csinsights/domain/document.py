@@ -51,6 +51,29 @@ class PreviousCount(_Exact):
     )
 
 
+class Projected(_Exact):
+    as_of: str = Field(
+        description="The instant the projection is for: seven days after the document's as_of."
+    )
+    value: float | None = Field(
+        description="The figure as of as_of if nothing new happens by then (no order, "
+        "message, reply, mark or vote): the window slid by seven days, every contact still "
+        "unanswered aged to then; null when it would be NA."
+    )
+    numerator: int = Field(description="The projected numerator.")
+    denominator: int = Field(description="The projected denominator.")
+
+
+class ProjectedCount(_Exact):
+    as_of: str = Field(
+        description="The instant the projection is for: seven days after the document's as_of."
+    )
+    value: int = Field(
+        description="Late contacts as of as_of if nothing new happens by then: those of the "
+        "window slid by seven days, every contact still unanswered aged to then."
+    )
+
+
 class Rate(_Exact):
     value: float | None = Field(
         description="The figure, rounded half-up to two decimals; null when NA (see reason)."
@@ -72,6 +95,10 @@ class Rate(_Exact):
     trend: Trend | None = Field(
         description="Whether the figure got better, worse or stayed the same since the "
         "previous window, by the metric's direction; null when either is NA."
+    )
+    projected: Projected | None = Field(
+        description="What comes next: the figure seven days on if nothing new happens; null "
+        "only in a document of a day published before projections were kept."
     )
     status: Status | None = Field(
         description="good, fair or poor against the target, na without a value. The buyer "
@@ -205,6 +232,10 @@ class LateContacts(_Exact):
     previous: PreviousCount = Field(description="Late contacts of the window just before.")
     change: int = Field(description="value minus previous.value.")
     trend: Trend = Field(description="better when fewer, worse when more, else same.")
+    projected: ProjectedCount | None = Field(
+        description="What comes next: late contacts seven days on if nothing new happens; "
+        "null only in a document of a day published before projections were kept."
+    )
 
 
 class Compared(_Exact):

@@ -40,7 +40,8 @@ def rounded(value: Fraction | int | None) -> float | None:
 
 
 class Scope:
-    """One view's counts (this window and the one before) and how it is judged."""
+    """One view's counts (this window, the one before, and this one a week ahead if nothing
+    new happens) and how it is judged."""
 
     def __init__(
         self,
@@ -50,17 +51,21 @@ class Scope:
         min_sample: int,
         benchmarks: dict[str, Benchmark] | None,
         judged: bool,
+        ahead: tuple[str, Counts] | None = None,
         *,
         arrival_kept: bool = True,
     ) -> None:
         """`benchmarks` is None in the collective view (no comparisons), a store's
         benchmarks (empty outside the benchmark window) in a by-store entry; `judged`
-        whether benchmark-judged statuses apply; `arrival_kept` whether the counts hold
-        arrival cells (not in a snapshot published before they were kept: `by_arrival`
-        is null, never a guess)."""
+        whether benchmark-judged statuses apply; `ahead` the projection's instant and
+        counts (None: not kept, every `projected` is null); `arrival_kept` whether the
+        counts hold arrival cells (not in a snapshot published before they were kept:
+        `by_arrival` is null, never a guess)."""
         self.arrival_kept = arrival_kept
         self.now, self.before = now, before
         self.figures, self.previous = compute(now), compute(before)
+        self.ahead = ahead
+        self.projection = None if ahead is None else compute(ahead[1])
         self.targets = targets
         self.min_sample = min_sample
         self.benchmarks = benchmarks
@@ -87,6 +92,12 @@ class Scope:
             "previous": {"value": old},
             "change": value - old,
             "trend": trend(Fraction(value), Fraction(old), higher_is_better=False),
+            "projected": None
+            if self.ahead is None
+            else {
+                "as_of": self.ahead[0],
+                "value": self.ahead[1].answered_late + self.ahead[1].unanswered_over_48h,
+            },
         }
 
     def _measured(self, metric: str) -> dict[str, Any]:
@@ -104,6 +115,7 @@ class Scope:
             },
             "change": rounded(change(figure.value, old.value)),
             "trend": trend(figure.value, old.value, metric in HIGHER_IS_BETTER),
+            "projected": self._projected(metric),
         }
         if metric == RESPONSE_TIME:
             out["median"] = rounded(figure.median)
@@ -123,6 +135,19 @@ class Scope:
             out["store_average"] = rounded(mark.store_average)
             out["top_performers"] = rounded(mark.top_performers)
         return out
+
+    def _projected(self, metric: str) -> dict[str, Any] | None:
+        """The figure a week ahead if nothing new happens; no status, as the specification
+        gives it none."""
+        if self.ahead is None or self.projection is None:
+            return None
+        figure = self.projection[metric]
+        return {
+            "as_of": self.ahead[0],
+            "value": rounded(figure.value),
+            "numerator": figure.numerator,
+            "denominator": figure.denominator,
+        }
 
     def _judgement(self, metric: str, figure: MetricValue) -> dict[str, Any]:
         """Status and target: fixed targets everywhere; benchmark-judged statuses only in

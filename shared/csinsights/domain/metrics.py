@@ -59,14 +59,10 @@ class Counts:
         hours, q and q + 1): every figure a previous period shows (values, numerators,
         denominators, the mean response time) stays exact, at a fraction of the size;
         median, p90, bands and arrival cells are not kept."""
-        n = sum(self.hours.values())
-        hours: Counter[int] = Counter()
-        if n:
-            q, r = divmod(sum(h * c for h, c in self.hours.items()), n)
-            hours.update({q: n - r, q + 1: r})
+        total = sum(h * c for h, c in self.hours.items())
         return replace(
             self,
-            hours=+hours,
+            hours=spread(total, sum(self.hours.values())),
             arrival=Counter(),
             arrival_within_24h=Counter(),
             arrival_late=Counter(),
@@ -79,6 +75,15 @@ class Counts:
                 for name in self.__dataclass_fields__
             }
         )
+
+
+def spread(total: int, n: int) -> Counter[int]:
+    """`n` whole hours summing to `total`, as even as can be: q and q + 1 (`summarised`)."""
+    hours: Counter[int] = Counter()
+    if n:
+        q, r = divmod(total, n)
+        hours.update({q: n - r, q + 1: r})
+    return +hours
 
 
 Deltas = Mapping[date, Sequence[tuple[date, Mapping[str, int]]]]

@@ -1,20 +1,21 @@
 """What the scheduled run computes and publishes, pure: a seller store's counts of the day
-(every served window, the window before each, the self-fulfilled counts the store's
-benchmarks rank) and a seller's published day, the snapshot the API serves. Their stored
-forms are `store.codecs`'s."""
+(every served window, the window before each, the same window a week ahead if nothing new
+happens, the self-fulfilled counts the store's benchmarks rank) and a seller's published
+day, the snapshot the API serves. Their stored forms are `store.codecs`'s."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from csinsights.domain.benchmarks import Benchmark
-from csinsights.domain.catalogue import BENCHMARK_WINDOW, WINDOWS
+from csinsights.domain.catalogue import BENCHMARK_WINDOW, PROJECTION_DAYS, WINDOWS
 from csinsights.domain.metrics import (
     COMPARED_METRICS,
     Counts,
+    Deltas,
     compute,
     last_complete_months,
     pooled,
@@ -55,6 +56,9 @@ class SellerStoreCounts:
     months: list[Counts]
     previous: dict[int, Counts]
     """Per window `w`, the counts over the `w` days before it, as of that period's end."""
+    projected: dict[int, Counts] = field(default_factory=dict)
+    """Per window `w`, the counts over the `w` days ending `PROJECTION_DAYS` later, as they
+    will stand then if nothing new happens (`projected`)."""
 
 
 def seller_store_counts(items: Iterable[AggregateItem], day: date) -> SellerStoreCounts:
@@ -81,7 +85,25 @@ def seller_store_counts(items: Iterable[AggregateItem], day: date) -> SellerStor
     ranked = [(day - timedelta(days=BENCHMARK_WINDOW - 1), day)]
     ranked += last_complete_months(day, RANKING_MONTHS)
     self_fulfilled, *months = pooled(deltas, "sf", ranked)
-    return SellerStoreCounts(windows, self_fulfilled, months, previous)
+    return SellerStoreCounts(
+        windows, self_fulfilled, months, previous, projected_counts(deltas, day)
+    )
+
+
+def projected_counts(deltas: Deltas, day: date) -> dict[int, Counts]:
+    """Per served window, its counts as of the end of `day + PROJECTION_DAYS` if nothing new
+    happens by then: the window slid by as many days over the deltas that took effect by
+    the end of `day` (the only ones `deltas` holds). Exact from the same counters: nothing
+    after `day` takes effect, so every figure stays as it stood then but for the contacts
+    still unanswered, counted by the hours into their day they arrived, whose age the
+    pool measures at the later end (a pending one gets judged, one can turn late). Kept
+    summarised, without the reasons: all a projected figure shows."""
+    ahead = day + timedelta(days=PROJECTION_DAYS)
+    windows = [(ahead - timedelta(days=w - 1), ahead) for w in WINDOWS]
+    return {
+        w: replace(counts.summarised(), by_reason=Counter())
+        for w, counts in zip(WINDOWS, pooled(deltas, "all", windows), strict=True)
+    }
 
 
 def benchmark_input(counts: SellerStoreCounts) -> dict[str, MetricInput]:
@@ -112,13 +134,15 @@ def active(items: Iterable[AggregateItem], day: date) -> bool:
 @dataclass(frozen=True)
 class Snapshot:
     """A seller's published day: each store's counts per served window, the counts of the
-    window just before each as they stood at its own end (`previous`), and each store's
-    benchmarks, as of the end of `as_of_day`."""
+    window just before each as they stood at its own end (`previous`), those of each
+    window a week ahead if nothing new happens (`projected`: none in a snapshot published
+    before they were kept), and each store's benchmarks, as of the end of `as_of_day`."""
 
     seller_id: str
     as_of_day: date
     stores: Mapping[str, Mapping[int, Counts]]
     benchmarks: Mapping[str, Mapping[str, Benchmark]]
     previous: Mapping[str, Mapping[int, Counts]] = field(default_factory=dict)
+    projected: Mapping[str, Mapping[int, Counts]] = field(default_factory=dict)
     arrival_kept: bool = True
     """Whether `stores` hold arrival cells (not in a snapshot published before they were)."""

@@ -7,7 +7,8 @@ each followed by a combining step that reads one small summary per shard:
 
 1. per metric, the store average's sum and count, and for each ranking month a count of
    the ranked figures per value bucket (a unit wide: 7 <= h < 8 hours); combined: the
-   average (or the privacy floor's withholding) and, for each month, the bucket that holds the best
+   average and how many sellers it is over (or the privacy floor's withholding, judged on
+   that count, which is kept), and, for each month, the bucket that holds the best
    quartile's threshold (the figure at rank ceil(n / 4), best first) and its place there;
 2. the distinct figures (with their counts) of each of those buckets; combined: each
    month's threshold, exactly;
@@ -209,6 +210,8 @@ class Thresholds:
     places: list[Place | None]
     """Per ranking month, where the best quartile's threshold falls (None: none ranked)."""
     thresholds: list[Fraction | None] = field(default_factory=list)
+    sellers: int | None = None
+    """How many sellers the average is over (None: a state written before it was kept)."""
 
 
 def combine_first(
@@ -219,7 +222,7 @@ def combine_first(
     out = {}
     for metric, total in merged.items():
         if total.count < min_peers:
-            out[metric] = Thresholds(True, None, [])
+            out[metric] = Thresholds(True, None, [], sellers=total.count)
             continue
         average = total.total / total.count if total.count else None
         places: list[Place | None] = []
@@ -231,7 +234,7 @@ def combine_first(
             rank = math.ceil(ranked / 4)  # best first
             position = ranked - rank + 1 if metric in HIGHER_IS_BETTER else rank
             places.append(_place(histogram, position))
-        out[metric] = Thresholds(False, average, places)
+        out[metric] = Thresholds(False, average, places, sellers=total.count)
     return out
 
 
@@ -267,7 +270,7 @@ def combine_second(
             None if place is None else _at(merged[metric][month], place.position)
             for month, place in enumerate(s.places)
         ]
-        out[metric] = Thresholds(s.withheld, s.average, s.places, thresholds)
+        out[metric] = Thresholds(s.withheld, s.average, s.places, thresholds, s.sellers)
     return out
 
 
@@ -308,6 +311,7 @@ class Median:
     thresholds: list[Fraction | None]
     places: list[Place]
     """One place (an odd cohort) or two (an even one); none without a cohort."""
+    sellers: int | None = None
 
 
 def combine_third(
@@ -320,7 +324,7 @@ def combine_third(
         cohort = sum(merged[metric].values())
         middle = [(cohort + 1) // 2] if cohort % 2 else [cohort // 2, cohort // 2 + 1]
         places = [] if s.withheld or not cohort else [_place(merged[metric], p) for p in middle]
-        out[metric] = Median(s.withheld, s.average, s.thresholds, places)
+        out[metric] = Median(s.withheld, s.average, s.thresholds, places, s.sellers)
     return out
 
 
@@ -348,11 +352,11 @@ def combine_fourth(
     out = {}
     for metric, s in state.items():
         if s.withheld:
-            out[metric] = Benchmark(reason=TOO_FEW_SELLERS)
+            out[metric] = Benchmark(reason=TOO_FEW_SELLERS, sellers=s.sellers)
             continue
         middle = [_at(_within(merged[metric], p.bucket), p.position) for p in s.places]
         top = sum(middle, Fraction(0)) / len(middle) if middle else None
-        out[metric] = Benchmark(s.average, top)
+        out[metric] = Benchmark(s.average, top, sellers=s.sellers)
     return out
 
 

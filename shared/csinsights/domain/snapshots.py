@@ -31,5 +31,10 @@ def document_from_snapshot(
             if window_days in windows
         },
         rules,
+        {
+            store: windows[window_days]
+            for store, windows in snapshot.projected.items()
+            if window_days in windows
+        },
         arrival_kept=snapshot.arrival_kept,
     )

@@ -24,6 +24,8 @@ from csinsights.domain.document import MetricsDocument as MetricsDocument
 from csinsights.domain.document import PreventableRate as PreventableRate
 from csinsights.domain.document import Previous as Previous
 from csinsights.domain.document import PreviousCount as PreviousCount
+from csinsights.domain.document import Projected as Projected
+from csinsights.domain.document import ProjectedCount as ProjectedCount
 from csinsights.domain.document import Rate as Rate
 from csinsights.domain.document import ResponseTime as ResponseTime
 from csinsights.domain.document import ResponseTimeBands as ResponseTimeBands
@@ -60,8 +62,9 @@ class History(_Exact):
 
 class StoreBenchmark(_Exact):
     store_average: float | None = Field(
-        description="The mean over the store's sellers with a value and enough volume (at "
-        "least the privacy floor's number of sellers); null when withheld (see reason)."
+        description="The mean over the store's sellers with a value and enough volume (the "
+        "`sellers` of them, at least the privacy floor's number); null when withheld (see "
+        "reason)."
     )
     top_performers: float | None = Field(
         description="The median current figure, on self-fulfilled orders, of the sellers in "
@@ -78,6 +81,18 @@ class StoreBenchmark(_Exact):
             "the figures are published (a null figure then means there is nothing to show, "
             "e.g. no top-performer cohort)."
         )
+    )
+    sellers: int | None = Field(
+        description=(
+            "How many of the store's sellers qualify for the store average (a value and a "
+            "denominator of at least 5, by default, in the window): the sellers the average "
+            "is over, and the number the privacy floor is judged on. Given when the figures "
+            "are withheld too (`too_few_sellers`: fewer than the floor, 5 by default): a "
+            "count names no seller and no figure, and no figure of the metric is published "
+            "for the store that day to set it against. Null for benchmarks computed before "
+            "the count was kept (by an earlier release); the next scheduled run's have it."
+        ),
+        ge=0,
     )
 
 

@@ -1,12 +1,19 @@
 """A figure of the metrics document in words a seller reads: its value with its unit, its
-target, why it is NA, which way it moved. Shared by the CSV's text columns and the page."""
+target, why it is NA, which way it moved, what comes next. Shared by the CSV's text
+columns and the page."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from csinsights.domain.catalogue import Metric
-from csinsights.domain.document import Compared, Figure, FixedTargetRate, Target
+from csinsights.domain.catalogue import PROJECTION_DAYS, Metric
+from csinsights.domain.document import (
+    Compared,
+    Figure,
+    FixedTargetRate,
+    ProjectedCount,
+    Target,
+)
 
 STATUS_WORDS = {
     "good": ("✔", "Good"),
@@ -120,6 +127,23 @@ def change_brief(metric: Metric, figure: Figure) -> str:
         return "unchanged"
     size = f"{number(abs(change))} pts" if metric.kind == "rate" else amount(metric, abs(change))
     return f"{size} {trend}"
+
+
+def projected_text(metric: Metric, figure: Figure) -> str | None:
+    """What comes next in one line: "in 7 days, if nothing changes: 1 late contact", with
+    the figure of now when it moves ("25 % (now 30 %)"); None where no projection was kept
+    (a day published before they were)."""
+    ahead = figure.projected
+    if ahead is None:
+        return None
+    if isinstance(ahead, ProjectedCount):
+        what = f"{ahead.value} late contact" + ("" if ahead.value == 1 else "s")
+        now = str(figure.value)
+    else:
+        what, now = amount(metric, ahead.value), amount(metric, figure.value)
+    if ahead.value is not None and figure.value is not None and ahead.value != figure.value:
+        what += f" (now {now})"
+    return f"in {PROJECTION_DAYS} days, if nothing changes: {what}"
 
 
 def to_target_text(metric: Metric, figure: Figure) -> str | None:

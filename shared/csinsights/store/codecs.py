@@ -9,6 +9,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import Any
@@ -18,7 +19,7 @@ from csinsights.domain.asof import parse_timestamp, timestamp
 from csinsights.domain.benchmarks import Benchmark
 from csinsights.domain.contacts import OpenContact
 from csinsights.domain.entities import ContactState, OrderState, Placed, Received, Stamp, Vote
-from csinsights.domain.metrics import Counts
+from csinsights.domain.metrics import Counts, spread
 from csinsights.domain.run import SellerStoreCounts, Snapshot
 from csinsights.domain.sharded import AverageAndRanks, Median, MetricInput, Place, Thresholds
 from csinsights.models.records import RejectedEvent, ReportRecord, ReportRequest
@@ -243,21 +244,63 @@ def counts_from_json(data: Mapping[str, Any]) -> Counts:
     )
 
 
+_PROJECTED = (
+    "orders",
+    "responses",
+    "dissatisfied",
+    "contacts",
+    "preventable",
+    "bdr_dissatisfied",
+    "within_24h",
+    "answered_late",
+    "unanswered_over_24h",
+    "unanswered_over_48h",
+    "answered",
+)
+
+
+def projected_to_json(counts: Counts) -> list[int]:
+    """Projected counts (`run.projected_counts`) as a list of numbers: the sum and the
+    number of their whole hours, then each of `_PROJECTED`: every figure a projection
+    shows, in a sixth of the room of `counts_to_json` (a snapshot holds twelve for a
+    three-store seller and is read whole by every lookup)."""
+    total = sum(h * n for h, n in counts.hours.items())
+    return [total, sum(counts.hours.values()), *(getattr(counts, f) for f in _PROJECTED)]
+
+
+def projected_from_json(data: Sequence[int]) -> Counts:
+    """The hours back as `Counts.summarised` spreads them; the reasons are not kept."""
+    total, n, *values = (int(v) for v in data)
+    figures = dict(zip(_PROJECTED, values, strict=True))
+    return Counts(**figures, hours=spread(total, n), by_reason=Counter())
+
+
+def _projected_windows(windows: Mapping[int, Counts]) -> dict[str, list[int]]:
+    return {str(w): projected_to_json(c) for w, c in windows.items()}
+
+
+def _projected_windows_of(data: Mapping[str, Sequence[int]]) -> dict[int, Counts]:
+    return {int(w): projected_from_json(c) for w, c in data.items()}
+
+
 def seller_store_counts_to_json(counts: SellerStoreCounts) -> dict[str, Any]:
     return {
         "windows": {str(w): counts_to_json(c) for w, c in counts.windows.items()},
         "previous": {str(w): counts_to_json(c) for w, c in counts.previous.items()},
+        "projected": _projected_windows(counts.projected),
         "self_fulfilled": counts_to_json(counts.self_fulfilled),
         "months": [counts_to_json(c) for c in counts.months],
     }
 
 
 def seller_store_counts_from_json(data: Mapping[str, Any]) -> SellerStoreCounts:
+    """Counts a run wrote before projections were kept have none."""
     return SellerStoreCounts(
         {int(w): counts_from_json(c) for w, c in data["windows"].items()},
         counts_from_json(data["self_fulfilled"]),
         [counts_from_json(c) for c in data["months"]],
         {int(w): counts_from_json(c) for w, c in data["previous"].items()},
+        _projected_windows_of(data.get("projected", {})),
     )
 
 
@@ -281,8 +324,36 @@ def benchmarks_to_json(marks: Mapping[str, Benchmark]) -> dict[str, list[str | N
 
 def benchmarks_from_json(data: Mapping[str, list[str | None]]) -> dict[str, Benchmark]:
     return {
-        metric: Benchmark(_fraction(values[0]), _fraction(values[1]), *values[2:])
+        metric: Benchmark(
+            _fraction(values[0]), _fraction(values[1]), values[2] if len(values) > 2 else None
+        )
         for metric, values in data.items()
+    }
+
+
+BENCHMARK_SELLERS = "sellers"
+"""A store benchmarks item's attribute beside `data`: per metric, how many sellers the
+store average is over (JSON). Apart from `data`, so that `data` stays as every release
+wrote and read it: a reader that knows only `data` reads a new item as it read its own,
+and an item written before the count was kept reads with no count (None)."""
+
+
+def benchmarks_item(marks: Mapping[str, Benchmark]) -> dict[str, Any]:
+    """A store's benchmarks of a day as its item's attributes (its key and TTL are the
+    store's); the count only where one is known."""
+    counts = {metric: b.sellers for metric, b in marks.items() if b.sellers is not None}
+    return {
+        "data": data_attribute(benchmarks_to_json(marks), compact=False),
+        **({BENCHMARK_SELLERS: _json(counts)} if counts else {}),
+    }
+
+
+def benchmarks_of(item: Mapping[str, Any]) -> dict[str, Benchmark]:
+    marks = benchmarks_from_json(data_of(item))
+    counts = json.loads(item[BENCHMARK_SELLERS]["S"]) if BENCHMARK_SELLERS in item else {}
+    return {
+        metric: replace(b, sellers=int(counts[metric])) if metric in counts else b
+        for metric, b in marks.items()
     }
 
 
@@ -312,6 +383,10 @@ def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
         "as_of_day": snapshot.as_of_day.isoformat(),
         "stores": _windows_to_json(snapshot.stores),
         "previous": _windows_to_json(snapshot.previous),
+        "projected": {
+            store: _projected_windows(windows)
+            for store, windows in sorted(snapshot.projected.items())
+        },
         **({ARRIVAL_KEPT: True} if snapshot.arrival_kept else {}),
         "benchmarks": {
             store: benchmarks_to_json(marks) for store, marks in sorted(snapshot.benchmarks.items())
@@ -326,6 +401,10 @@ def snapshot_from_json(data: Mapping[str, Any]) -> Snapshot:
         _windows_from_json(data["stores"]),
         {store: benchmarks_from_json(m) for store, m in data["benchmarks"].items()},
         _windows_from_json(data.get("previous", {})),
+        {
+            store: _projected_windows_of(windows)
+            for store, windows in data.get("projected", {}).items()
+        },
         arrival_kept=bool(data.get(ARRIVAL_KEPT, False)),
     )
 
@@ -558,6 +637,7 @@ def pass_state_to_json(state: Mapping[str, Thresholds | Median]) -> dict[str, An
             "average": _text(s.average),
             "places": [_place(p) for p in s.places],
             "thresholds": [_text(t) for t in s.thresholds],
+            "sellers": s.sellers,
         }
     return out
 
@@ -568,10 +648,13 @@ def pass_state_from_json(data: Mapping[str, Any]) -> dict[str, Any]:
         average = _fraction(s["average"])
         thresholds = [_fraction(t) for t in s["thresholds"]]
         places = [_place_of(p) for p in s["places"]]
+        sellers = s.get("sellers")  # None in a state written before the count was kept
         if s["kind"] == "median":
-            out[metric] = Median(s["withheld"], average, thresholds, [p for p in places if p])
+            out[metric] = Median(
+                s["withheld"], average, thresholds, [p for p in places if p], sellers
+            )
         else:
-            out[metric] = Thresholds(s["withheld"], average, places, thresholds)
+            out[metric] = Thresholds(s["withheld"], average, places, thresholds, sellers)
     return out
 
 

@@ -18,7 +18,7 @@ def _snapshot(item: dict[str, Any]) -> Snapshot:
 
 
 def _benchmarks(item: dict[str, Any]) -> dict[str, Benchmark]:
-    return codecs.benchmarks_from_json(codecs.data_of(item))
+    return codecs.benchmarks_of(item)
 
 
 class Published(TableStore):
@@ -61,7 +61,7 @@ class Published(TableStore):
         self.table.put(
             {
                 **keys.key(keys.benchmarks_pk(store), keys.day_sk(day)),
-                "data": codecs.data_attribute(codecs.benchmarks_to_json(benchmarks), compact=False),
+                **codecs.benchmarks_item(benchmarks),
                 "expires_at": expires_at(day, self.settings.retention_days),
             }
         )
