@@ -269,10 +269,18 @@ def projected_to_json(counts: Counts) -> list[int]:
 
 
 def projected_from_json(data: Sequence[int]) -> Counts:
-    """The hours back as `Counts.summarised` spreads them; the reasons are not kept."""
+    """The hours back as `Counts.summarised` spreads them; the reasons and the arrival
+    cells are not kept."""
     total, n, *values = (int(v) for v in data)
     figures = dict(zip(_PROJECTED, values, strict=True))
-    return Counts(**figures, hours=spread(total, n), by_reason=Counter())
+    return Counts(
+        **figures,
+        hours=spread(total, n),
+        by_reason=Counter(),
+        arrival=Counter(),
+        arrival_within_24h=Counter(),
+        arrival_late=Counter(),
+    )
 
 
 def _projected_windows(windows: Mapping[int, Counts]) -> dict[str, list[int]]:
