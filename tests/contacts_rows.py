@@ -19,6 +19,8 @@ REASONS = (
     "other",
 )
 BANDS = (("0-1", 0, 1), ("1-4", 1, 4), ("4-8", 4, 8), ("8-24", 8, 24), ("24-48", 24, 48))
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PARTS = ("night", "morning", "afternoon", "evening")
 
 
 def parse(text: str) -> list[dict[str, str]]:
@@ -48,6 +50,22 @@ def from_rows(rows: list[dict[str, str]]) -> dict[str, Any]:
         "within_24h_denominator": sum(r["within_24h"] in ("yes", "no") for r in needing),
         "answered_late": sum(r["state"] == "answered" and r["late"] == "yes" for r in rows),
         "unanswered_late": sum(r["state"] == "unanswered" and r["late"] == "yes" for r in rows),
+        "by_arrival": {
+            day: {
+                part: {
+                    "contacts": sum(r["arrival"] == f"{day}_{part}" for r in needing),
+                    "within_24h": sum(
+                        r["arrival"] == f"{day}_{part}" and r["within_24h"] == "yes"
+                        for r in needing
+                    ),
+                    "late": sum(
+                        r["arrival"] == f"{day}_{part}" and r["late"] == "yes" for r in needing
+                    ),
+                }
+                for part in PARTS
+            }
+            for day in WEEKDAYS
+        },
     }
 
 
@@ -71,4 +89,5 @@ def from_document(metrics: dict[str, Any]) -> dict[str, Any]:
         "within_24h_denominator": within["denominator"],
         "answered_late": late["answered_late"],
         "unanswered_late": late["unanswered_late"],
+        "by_arrival": hours["by_arrival"],
     }

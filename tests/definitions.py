@@ -47,6 +47,13 @@ def window_counts(
                 counts.unanswered_over_48h += value
         elif name.startswith("reason:"):
             counts.by_reason[name.split(":", 1)[1]] += value
+        elif name.startswith("arr_"):
+            kind, cell = name.split(":", 1)
+            counts.arrival[cell] += value
+            if kind == "arr_24h":
+                counts.arrival_within_24h[cell] += value
+            if kind == "arr_late" or (kind == "arr_wait" and (end - belongs).days >= 3):
+                counts.arrival_late[cell] += value
         else:
             setattr(counts, name, getattr(counts, name) + value)
     return counts

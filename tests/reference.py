@@ -16,8 +16,45 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 PREVENTABLE = {"product_quality", "fulfillment", "shipping", "customer_service"}
+
+# "When contacts arrive": the store's time zones of the specification, any other store UTC.
+STORE_TIME_ZONES = {
+    "US": "America/Los_Angeles",
+    "CA": "America/Los_Angeles",
+    "MX": "America/Mexico_City",
+    "BR": "America/Sao_Paulo",
+    "UK": "Europe/London",
+    "DE": "Europe/Berlin",
+    "FR": "Europe/Berlin",
+    "IT": "Europe/Berlin",
+    "ES": "Europe/Berlin",
+    "NL": "Europe/Berlin",
+    "SE": "Europe/Berlin",
+    "PL": "Europe/Berlin",
+    "BE": "Europe/Berlin",
+    "JP": "Asia/Tokyo",
+    "AU": "Australia/Sydney",
+    "IN": "Asia/Kolkata",
+}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PARTS = ("night", "morning", "afternoon", "evening")  # from 00:00, 06:00, 12:00, 18:00
+
+
+def arrival(received: datetime, store: str) -> str:
+    """`<weekday>_<part>` of the local wall clock in the store's zone at that instant."""
+    local = received.astimezone(ZoneInfo(STORE_TIME_ZONES.get(store, "UTC")))
+    if local.hour < 6:
+        part = "night"
+    elif local.hour < 12:
+        part = "morning"
+    elif local.hour < 18:
+        part = "afternoon"
+    else:
+        part = "evening"
+    return f"{WEEKDAYS[local.weekday()]}_{part}"
 
 
 def when(e: dict[str, Any]) -> datetime:
@@ -52,6 +89,7 @@ class World:
     def __init__(self, events: list[dict[str, Any]], as_of: date) -> None:
         self.as_of = as_of
         self.cutoff = datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC) + timedelta(days=1)
+        self.store = events[0]["store_id"] if events else ""
         visible = [e for e in distinct(events) if when(e) < self.cutoff]
         self.placed: dict[str, dict[str, Any]] = {}
         self.votes: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -125,6 +163,21 @@ def counters(events: list[dict[str, Any]], as_of: date) -> Counter[tuple[str, da
                 out[(scope, day, "within_24h")] += 1
             if waited > timedelta(hours=48):
                 out[(scope, day, "answered_late")] += 1
+        if contact_id in w.no_reply:
+            continue
+        # When it arrived (all orders only): one counter a contact, by what became of it.
+        cell = arrival(when(rec), w.store)
+        replies = w.replies.get(contact_id)
+        if not replies:
+            out[("all", day, f"arr_wait:{cell}")] += 1
+            continue
+        waited = max(when(replies[0]) - when(rec), timedelta(0))
+        if waited <= timedelta(hours=24):
+            out[("all", day, f"arr_24h:{cell}")] += 1
+        elif waited <= timedelta(hours=48):
+            out[("all", day, f"arr_48h:{cell}")] += 1
+        else:
+            out[("all", day, f"arr_late:{cell}")] += 1
     return +out
 
 
@@ -208,6 +261,10 @@ class Figures:
     within_24h: int = 0
     answered_late: int = 0
     unanswered_late: int = 0
+    arrival: Counter[str] = field(default_factory=Counter)
+    """Contacts needing a reply by the cell they arrived in."""
+    arrival_24h: Counter[str] = field(default_factory=Counter)
+    arrival_late: Counter[str] = field(default_factory=Counter)
 
     @property
     def late(self) -> int:
@@ -228,6 +285,9 @@ class Figures:
             within_24h=self.within_24h + other.within_24h,
             answered_late=self.answered_late + other.answered_late,
             unanswered_late=self.unanswered_late + other.unanswered_late,
+            arrival=self.arrival + other.arrival,
+            arrival_24h=self.arrival_24h + other.arrival_24h,
+            arrival_late=self.arrival_late + other.arrival_late,
         )
 
 
@@ -285,18 +345,37 @@ def figures(w: World, start: datetime, end: datetime, self_fulfilled_only: bool 
         if contact_id in w.no_reply:
             continue
         replies = w.replies.get(contact_id)
+        cell = arrival(when(rec), w.store)
+        out.arrival[cell] += 1
         if replies:
             waited = max(when(replies[0]) - when(rec), timedelta(0))
             out.answered_or_old += 1
             out.within_24h += int(waited <= timedelta(hours=24))
             out.answered_late += int(waited > timedelta(hours=48))
+            out.arrival_24h[cell] += int(waited <= timedelta(hours=24))
         else:
             waited = w.cutoff - when(rec)
             out.unanswered += 1
             out.answered_or_old += int(waited > timedelta(hours=24))
             out.unanswered_late += int(waited > timedelta(hours=48))
+        out.arrival_late[cell] += int(waited > timedelta(hours=48))
         out.hours.append(waited // HOUR)
     return out
+
+
+def by_arrival(f: Figures) -> dict[str, dict[str, dict[str, int]]]:
+    """All 28 cells, weekday by weekday, Monday first."""
+    return {
+        day: {
+            part: {
+                "contacts": f.arrival[f"{day}_{part}"],
+                "within_24h": f.arrival_24h[f"{day}_{part}"],
+                "late": f.arrival_late[f"{day}_{part}"],
+            }
+            for part in PARTS
+        }
+        for day in WEEKDAYS
+    }
 
 
 def exact(metric: str, f: Figures) -> tuple[Fraction | None, int, int, str | None]:
@@ -674,6 +753,7 @@ def _metric(
         out["p90"] = rounded(p90(f.hours))
         out["unanswered"] = f.unanswered
         out["distribution"] = distribution(f.hours)
+        out["by_arrival"] = by_arrival(f)
     if metric == PREVENTABLE_RATE:
         out["by_reason"] = {r: f.reasons[r] for r in REASONS}
     average, top, _ = comparisons or (None, None, None)

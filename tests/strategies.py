@@ -6,9 +6,11 @@ from __future__ import annotations
 import random
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hypothesis import strategies as st
 
+from tests.reference import STORE_TIME_ZONES
 from tests.scenarios import T, iso
 
 STREAM_START = datetime(2026, 7, 20, tzinfo=UTC)
@@ -23,6 +25,15 @@ REASONS = [
     "pre_sale_question",
     "other",
 ]
+STORE_SETS = [["US", "CA"], ["AU", "XX"], ["DE", "IN"], ["US"]]
+"""Stores of a marketplace: daylight saving time ends inside the window in Los Angeles
+(1 November 2026) and Berlin (25 October) and starts in Sydney (4 October); India is
+half an hour off the hour all year; XX is on UTC."""
+ZONE_CHANGES = {
+    "America/Los_Angeles": datetime(2026, 11, 1),
+    "Europe/Berlin": datetime(2026, 10, 25),
+    "Australia/Sydney": datetime(2026, 10, 4),
+}
 EDGES = [
     timedelta(0),
     timedelta(seconds=-1),
@@ -48,7 +59,7 @@ def marketplace_streams(draw: st.DrawFn) -> tuple[datetime, int, list[dict[str, 
     )
     window_days = draw(st.sampled_from([28, 28, 28, 7, 30, 90]))
     sellers = draw(st.integers(3, 6))
-    stores = draw(st.sampled_from([["US"], ["US", "CA"]]))
+    stores = draw(st.sampled_from(STORE_SETS))
     events: list[dict[str, Any]] = []
     span = int((T - STREAM_START).total_seconds())
 
@@ -149,10 +160,33 @@ def marketplace_streams(draw: st.DrawFn) -> tuple[datetime, int, list[dict[str, 
                     store,
                 )
             if rnd.random() < 0.5:
+                # Received right at a part of the day's edge, in the hour a clock goes back
+                # (twice) or skips, local time.
+                for k, instant in enumerate(rnd.sample(local_edges(store), 4)):
+                    contact(seller, store, f"arrival{k}", instant, None)
+            if rnd.random() < 0.5:
                 # Unanswered (or answered late) right at the 24 h / 48 h edges of as_of.
                 for k, edge in enumerate(EDGES):
                     contact(seller, store, f"edge{k}", as_of - timedelta(hours=24) - edge, None)
     return as_of, window_days, events
+
+
+def local_edges(store: str) -> list[datetime]:
+    """UTC instants at the store's local edges: a part of the day beginning (06:00, 12:00,
+    18:00, midnight) and the second before, on an ordinary day and around its daylight
+    saving change (the hour a clock goes back comes twice, the hour it skips never)."""
+    zone = ZoneInfo(STORE_TIME_ZONES.get(store, "UTC"))
+    days = [datetime(2026, 10, 30), ZONE_CHANGES.get(zone.key, datetime(2026, 11, 1))]
+    out = []
+    for day in days:
+        for hour, minute, second in [(6, 0, 0), (5, 59, 59), (12, 0, 0), (18, 0, 0), (0, 0, 0)]:
+            local = day.replace(hour=hour, minute=minute, second=second, tzinfo=zone)
+            out.append(local.astimezone(UTC))
+        for fold in (0, 1):
+            for hour in (1, 2, 3):
+                local = day.replace(hour=hour, minute=30, tzinfo=zone, fold=fold)
+                out.append(local.astimezone(UTC))
+    return sorted(set(out))
 
 
 # ---- one seller's small, colliding streams -----------------------------------------------

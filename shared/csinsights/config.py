@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from csinsights.domain.alerts import DEFAULT_THRESHOLDS_HOURS, valid_thresholds
+from csinsights.domain.arrival import store_time_zone, zone
 
 if TYPE_CHECKING:
     from csinsights.domain.targets import RenderRules
@@ -50,6 +51,7 @@ ENVIRONMENT = {
     "min_volume": "MIN_VOLUME",
     "min_peers": "MIN_PEERS",
     "store_targets": "STORE_TARGETS",
+    "store_time_zones": "STORE_TIME_ZONES",
     "event_bus_name": "EVENT_BUS_NAME",
     "alert_thresholds_hours": "ALERT_THRESHOLDS_HOURS",
     "report_requests_per_day": "REPORT_REQUESTS_PER_DAY",
@@ -94,6 +96,12 @@ class Settings(BaseModel):
     """Per store, overrides of the fixed targets' thresholds (JSON in STORE_TARGETS), e.g.
     `{"DE": {"customer_service_dissatisfaction_rate": {"good": 20, "fair": 40}}}`; one the
     table has no room for fails the function's start with the store and metric named."""
+    store_time_zones: dict[str, str] = {}
+    """Per store, its IANA time zone (JSON in STORE_TIME_ZONES), e.g. `{"DE":
+    "Europe/Berlin"}`: the local time a contact's arrival cell (`by_arrival`) is read in.
+    A store not named keeps the specification's default (`arrival.DEFAULT_STORE_TIME_ZONES`,
+    UTC for any other store); an unknown zone fails the function's start with the store
+    named."""
     event_bus_name: str | None = None
     alert_thresholds_hours: tuple[int, ...] = DEFAULT_THRESHOLDS_HOURS
     """Ages (whole hours, 1 to 47) at which a contact still unanswered gets a reply-due
@@ -134,7 +142,7 @@ class Settings(BaseModel):
             raise MissingSetting("table_name")
         return values
 
-    @field_validator("store_targets", mode="before")
+    @field_validator("store_targets", "store_time_zones", mode="before")
     @classmethod
     def _json(cls, value: Any) -> Any:
         return json.loads(value) if isinstance(value, str) else value
@@ -154,6 +162,16 @@ class Settings(BaseModel):
         except ValueError as exc:
             raise ValueError(f"{ENVIRONMENT['store_targets']}: {exc}") from exc
         return overrides
+
+    @field_validator("store_time_zones")
+    @classmethod
+    def _known_zones(cls, zones: dict[str, str]) -> dict[str, str]:
+        for store, name in zones.items():
+            try:
+                zone(name)
+            except ValueError as exc:
+                raise ValueError(f"{ENVIRONMENT['store_time_zones']}: {store}: {exc}") from exc
+        return zones
 
     @field_validator("alert_thresholds_hours", mode="before")
     @classmethod
@@ -187,6 +205,10 @@ class Settings(BaseModel):
         from csinsights.domain.targets import RenderRules, store_targets
 
         return RenderRules(self.min_sample, store_targets(self.store_targets), self.min_peers)
+
+    def time_zone(self, store: str) -> str:
+        """The store's IANA time zone: its configured one, else the specification's."""
+        return store_time_zone(store, self.store_time_zones)
 
     def required(self, field: str) -> str:
         """An optional setting a store cannot work without."""

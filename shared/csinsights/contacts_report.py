@@ -45,6 +45,8 @@ COLUMNS = (
     "fulfillment",
     "latest_vote",
     "latest_vote_at",
+    # Added last: the columns before keep their places for a reader that counts them.
+    "arrival",
 )
 FORMATS = {"csv": "text/csv", "json": "application/json"}
 ORDERS_PER_READ = 100
@@ -79,6 +81,7 @@ def values(contact: ContactAsOf) -> dict[str, Any]:
         "fulfillment": contact.fulfillment,
         "latest_vote": vote.answer if vote else None,
         "latest_vote_at": timestamp(vote.stamp.at) if vote else None,
+        "arrival": contact.arrival,
     }
 
 
@@ -129,12 +132,13 @@ class ContactsReportBuilder:
         """A store's contacts of [start, end) as of `end`, newest first; their orders read
         a hundred contacts at a time."""
         listed = self.reports.contacts(seller, store, start, end, newest_first=True)
+        time_zone = self.reports.settings.time_zone(store)
         while chunk := list(islice(listed, ORDERS_PER_READ)):
             wanted = {c.order_id for _, c in chunk if c.order_id is not None}
             orders = self.reports.orders(seller, store, wanted) if wanted else {}
             for contact_id, contact in chunk:
                 linked = orders.get(contact.order_id) if contact.order_id else None
-                judged = contact_as_of(store, contact_id, contact, linked, end)
+                judged = contact_as_of(store, contact_id, contact, linked, end, time_zone)
                 if judged is not None:
                     yield judged
 

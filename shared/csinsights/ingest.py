@@ -263,7 +263,10 @@ class Ingestor:
             more = next_keys(events, first.orders, first.contacts)
             (second,) = self.repository.load_many([_request(seller, store, more)])
         plan = plan_batch(
-            events, {**first.orders, **second.orders}, {**first.contacts, **second.contacts}
+            events,
+            {**first.orders, **second.orders},
+            {**first.contacts, **second.contacts},
+            self.repository.settings.time_zone(store),
         )
         self.repository.commit(seller, store, plan, register=not first.registered, now=now)
         results = {}

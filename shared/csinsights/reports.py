@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from csinsights.domain.arrival import CELLS
 from csinsights.domain.document import (
     Compared,
     FixedTargetRate,
@@ -64,6 +65,8 @@ def write_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
     return buffer.getvalue()
 
 
+ARRIVAL_FIGURES = ("contacts", "within_24h", "late")
+"""An arrival cell's figures (`document.ArrivalCell`), in its order."""
 INSIGHTS_COLUMNS = (
     "seller_id",
     "as_of",
@@ -102,6 +105,8 @@ INSIGHTS_COLUMNS = (
     "projected_value",
     "projected_numerator",
     "projected_denominator",
+    # When contacts arrive, after the columns a reader may count: each cell's three figures.
+    *(f"arrival_{cell}_{figure}" for cell in CELLS for figure in ARRIVAL_FIGURES),
 )
 
 
@@ -120,6 +125,7 @@ def _rows(document: MetricsDocument) -> list[dict[str, Any]]:
             ahead = m.projected
             bands = hours.distribution.by_label() if hours else {}
             reasons = m.by_reason.model_dump() if isinstance(m, PreventableRate) else {}
+            cells = hours.by_arrival.cells() if hours and hours.by_arrival else {}
             rows.append(
                 {
                     "seller_id": document.seller_id,
@@ -164,6 +170,13 @@ def _rows(document: MetricsDocument) -> list[dict[str, Any]]:
                     "projected_denominator": rate.projected.denominator
                     if rate and rate.projected
                     else None,
+                    **{
+                        f"arrival_{cell}_{figure}": getattr(cells[cell], figure)
+                        if cell in cells
+                        else None
+                        for cell in CELLS
+                        for figure in ARRIVAL_FIGURES
+                    },
                 }
             )
     return rows

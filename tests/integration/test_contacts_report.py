@@ -74,10 +74,12 @@ def test_a_requested_contacts_report_rebuilds_the_documents_contact_figures(api:
     assert text.splitlines()[:3] == [
         "store_id,contact_id,order_id,reason,preventable,received_at,needs_reply,"
         "first_response_at,response_hours,within_24h,late,state,automated_replies,"
-        "fulfillment,latest_vote,latest_vote_at",
+        "fulfillment,latest_vote,latest_vote_at,arrival",
         "US,c3,o3,product_quality,yes,2026-11-19T22:00:00Z,yes,,2,pending,no,unanswered,0,"
-        "seller,,",  # its reply and the vote on o3 come after T; ties: store, newest first
-        "CA,c3,o3,product_quality,yes,2026-11-19T22:00:00Z,yes,,2,pending,no,unanswered,0,seller,,",
+        "seller,,,thu_afternoon",  # its reply and the vote on o3 come after T; ties: store,
+        # newest first; 14:00 on Thursday in Los Angeles, the clock of both stores
+        "CA,c3,o3,product_quality,yes,2026-11-19T22:00:00Z,yes,,2,pending,no,unanswered,0,"
+        "seller,,,thu_afternoon",
     ]
     document = document_from_snapshot(
         api.snapshot("A1SELLER", datetime(2026, 11, 19).date())

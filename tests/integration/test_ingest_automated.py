@@ -81,6 +81,8 @@ ANSWERED_IN_5H = {
     **both(day(1), "reason:shipping"),
     **both(day(1), "answered_h:5"),
     **both(day(1), "within_24h"),
+    # 10:00 Z on Thursday 1 October is 03:00 in Los Angeles: answered within 24 h.
+    ("all", day(1), "arr_24h:thu_night"): 1,
 }
 
 
@@ -98,6 +100,7 @@ def test_an_auto_reply_alone_leaves_the_contact_unanswered_open_and_overdue(
         **both(day(1), "reason:shipping"),
         # received at 10:00: 10 hours into its day, its age counts on from there
         **both(day(1), "unanswered_c:10"),
+        ("all", day(1), "arr_wait:thu_night"): 1,  # 03:00 in Los Angeles
     }
     assert stored(stack, day(1)) == unanswered
     assert stored(stack, day(9)) == unanswered

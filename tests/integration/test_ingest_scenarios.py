@@ -146,6 +146,8 @@ def test_vote_before_its_self_fulfilled_order_counts_in_sf_once_the_order_is_in(
             ("all", day(2), "preventable"): 1,
             ("all", day(2), "bdr_dissatisfied"): 1,
             ("all", day(2), "unanswered_c:12"): 1,
+            # 12:00 Z on Friday 2 October is 05:00 in Los Angeles.
+            ("all", day(2), "arr_wait:fri_night"): 1,
         },
     )
 
@@ -162,6 +164,7 @@ def test_vote_before_its_self_fulfilled_order_counts_in_sf_once_the_order_is_in(
             **both(day(2), "reason:product_quality"),
             **both(day(2), "preventable"),
             **both(day(2), "unanswered_c:12"),
+            ("all", day(2), "arr_wait:fri_night"): 1,
         },
     )
     check(
@@ -177,6 +180,7 @@ def test_vote_before_its_self_fulfilled_order_counts_in_sf_once_the_order_is_in(
             **both(day(2), "preventable"),
             **both(day(2), "bdr_dissatisfied"),
             **both(day(2), "unanswered_c:12"),
+            ("all", day(2), "arr_wait:fri_night"): 1,
         },
     )
 
@@ -209,6 +213,9 @@ def test_reply_arriving_before_its_contact_counts_once_both_are_in(stack: Deploy
             ("all", day(2), "answered_h:5"): 1,
             ("all", day(2), "within_24h"): 1,
             ("all", day(2), "unanswered_c:20"): 1,
+            # In Los Angeles, c1 came at 01:00 on Friday, c2 at 13:00.
+            ("all", day(2), "arr_24h:fri_night"): 1,
+            ("all", day(2), "arr_wait:fri_afternoon"): 1,
         },
     )
     # c2 answered after 26 h 15 the next day: counted in its own day, not within 24 h.
@@ -220,6 +227,8 @@ def test_reply_arriving_before_its_contact_counts_once_both_are_in(stack: Deploy
         ("all", day(2), "answered_h:5"): 1,
         ("all", day(2), "answered_h:26"): 1,
         ("all", day(2), "within_24h"): 1,
+        ("all", day(2), "arr_24h:fri_night"): 1,
+        ("all", day(2), "arr_48h:fri_afternoon"): 1,
     }
     check(stack, events, day(3), answered)
     check(stack, events, day(8), answered)
@@ -244,6 +253,9 @@ def test_no_response_needed_leaves_needs_reply_counters_from_its_day_on(
         ("all", day(2), "preventable"): 1,
         ("all", day(2), "unanswered_c:7"): 1,
         ("all", day(2), "unanswered_c:11"): 1,
+        # In Los Angeles, c1 came at 23:30 on Thursday, c2 at 03:15 on Friday.
+        ("all", day(2), "arr_wait:thu_evening"): 1,
+        ("all", day(2), "arr_wait:fri_night"): 1,
     }
     check(stack, events, day(2), before)
     check(stack, events, day(3), before)
@@ -253,6 +265,7 @@ def test_no_response_needed_leaves_needs_reply_counters_from_its_day_on(
         ("all", day(2), "reason:shipping"): 1,
         ("all", day(2), "preventable"): 1,
         ("all", day(2), "unanswered_c:11"): 1,
+        ("all", day(2), "arr_wait:fri_night"): 1,
     }
     check(stack, events, day(4), after)
     # A reply after the mark does not bring it back among the contacts needing a reply.
@@ -522,6 +535,7 @@ def test_full_batch_for_one_store_is_split_across_transactions_and_counted_once(
         ("all", day(2), "reason:shipping"): 50,
         ("all", day(2), "preventable"): 50,
         ("all", day(2), "unanswered_c:9"): 50,
+        ("all", day(2), "arr_wait:fri_night"): 50,  # 01:30 in Los Angeles
     }
     check(stack, events, day(2), expected)
 
@@ -575,5 +589,6 @@ def test_events_put_on_the_bus_reach_the_queue_and_are_stored(stack: Deployment)
             **both(day(1), "answered_h:1"),
             **both(day(1), "within_24h"),
             **both(day(2), "responses"),
+            ("all", day(1), "arr_24h:thu_morning"): 1,  # 08:20 in Los Angeles
         },
     )

@@ -23,6 +23,7 @@ import pytest
 from csinsights.config import Settings
 from csinsights.domain.metrics import COMPARED_METRICS
 from csinsights.errors import Busy, Conflict, StoreFault
+from csinsights.migration import LayoutMigration
 from csinsights.store import codecs, keys
 from csinsights.store.migration import MigrationStore
 from csinsights_local.alerts import run_alerts
@@ -32,21 +33,23 @@ from csinsights_local.stack import Deployment
 from tests import reference
 from tests.alerting import Clock, alert_run
 from tests.api_events import api_event, seller_claims
+from tests.builders import contact_responded, sqs_batch
 from tests.faults import AFTER, Crash, inject
 from tests.state import restore, save
 
 GOLDEN = Path(__file__).parents[1] / "golden" / "v1"
+GOLDEN_V2 = GOLDEN.parent / "v2"
 T = "2026-11-26T00:00:00Z"
 DAY = "2026-11-25"
 AT = datetime(2026, 11, 26, tzinfo=UTC)
 
 
-def golden_items() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (GOLDEN / "items.jsonl").read_text().splitlines()]
+def golden_items(folder: Path = GOLDEN) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (folder / "items.jsonl").read_text().splitlines()]
 
 
-def expected() -> dict[str, Any]:
-    return dict(json.loads((GOLDEN / "expected.json").read_text()))
+def expected(folder: Path = GOLDEN) -> dict[str, Any]:
+    return dict(json.loads((folder / "expected.json").read_text()))
 
 
 def load(stack: Deployment, items: list[dict[str, Any]]) -> None:
@@ -127,21 +130,33 @@ def test_the_upgraded_table_holds_the_new_layout_and_everything_else_unchanged(
         assert {n: v for n, v in after[new].items() if n not in ("pk", "sk")} == {
             n: v for n, v in before[old].items() if n not in ("pk", "sk")
         }
-    indexed = 0
+    indexed = counted = 0
     for key, item in before.items():
         if key in legacy:
             continue
         now = after[key]
         added = {n for n in now if n not in item}
-        if added:
-            assert key[0].startswith("CONTACT#") and added == {keys.WAITING_PK, keys.WAITING_SK}
-            assert keys.OPEN_PK in item  # exactly the open contacts gain the index
-            indexed += 1
+        if key[0].startswith("CONTACT#"):
+            # Every contact keeps its store's zone (its arrival counted); exactly the open
+            # ones gain the Waiting index.
+            assert now[codecs.TIME_ZONE] == {"S": "America/Los_Angeles"}  # US and CA
+            counted += 1
+            if added != {codecs.TIME_ZONE}:
+                assert added == {keys.WAITING_PK, keys.WAITING_SK, codecs.TIME_ZONE}
+                assert keys.OPEN_PK in item
+                indexed += 1
+        elif key[0].startswith("AGG#"):
+            assert all(n.startswith("all.arr_") for n in added), added
+        else:
+            assert not added, key
         assert {n: v for n, v in now.items() if n in item} == item
     assert indexed == sum(
         1 for k, i in before.items() if k[0].startswith("CONTACT#") and keys.OPEN_PK in i
     )
     assert indexed > 0
+    assert counted == sum(1 for k in before if k[0].startswith("CONTACT#")) > 0
+    new_items = set(after) - set(before) - set(moved)
+    assert {k[0].split("#")[0] for k in new_items} <= {"LAYOUT", "AGG"}
     progress = [k for k in after if k[0] == "LAYOUT"]
     assert len(progress) == 3
 
@@ -202,10 +217,10 @@ def benchmark_items(items: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {i["pk"]["S"]: i for i in items if i["pk"]["S"].startswith(keys.benchmarks_pk(""))}
 
 
-def archived_events() -> list[dict[str, Any]]:
+def archived_events(folder: Path = GOLDEN) -> list[dict[str, Any]]:
     """The valid events of the lines that release ingested (two were invalid)."""
     events = []
-    for line in (GOLDEN / "archive.jsonl").read_text().splitlines():
+    for line in (folder / "archive.jsonl").read_text().splitlines():
         try:
             event = json.loads(line)
         except json.JSONDecodeError:
@@ -221,6 +236,13 @@ def before_projections(document: dict[str, Any]) -> dict[str, Any]:
     for metrics in views:
         for figure in metrics.values():
             del figure["projected"]
+    return document
+
+
+def without_arrival(document: dict[str, Any]) -> dict[str, Any]:
+    """A document without `by_arrival`, which that release did not have."""
+    for metrics in [document["metrics"]] + [entry["metrics"] for entry in document["by_store"]]:
+        del metrics["average_contact_response_time_hours"]["by_arrival"]
     return document
 
 
@@ -243,10 +265,11 @@ def test_the_upgraded_table_gives_the_documents_alerts_and_benchmarks_of_before(
         }
     run = run_metrics(upgraded, T)
     documents = [d.to_json() for d in deployed_documents(upgraded, run, 28)]
-    # Every figure of before, and what comes next from the counters stored before: the
-    # reference's, recomputed from the events that release ingested.
+    # Every figure of before, what comes next from the counters stored before and
+    # by_arrival from the counters the migration added: the reference's, recomputed from
+    # the events that release ingested.
     assert documents == reference.documents(archived_events(), AT)
-    assert [before_projections(d) for d in documents] == want["sellers"]
+    assert [without_arrival(before_projections(d)) for d in documents] == want["sellers"]
     assert len(documents) == 4
     # The run rewrote them with the count, below the floor (4 sellers in US, 3 in CA); the
     # count is the number of sellers the release's documents show with a qualifying figure.
@@ -314,3 +337,64 @@ def test_a_fault_at_any_call_of_the_migration_is_resumed_to_the_same_table(
         migrate(stack, segments=3, pages_an_invocation=2)  # the segments started again
         assert data(stack) == clean, (index, kind)
         tally["faults injected (layout migration, resumed)"] += 1
+
+
+def test_a_contact_ingest_rewrites_before_or_while_the_migration_counts_it_counts_once(
+    stack: Deployment,
+) -> None:
+    """Ingest gives a contact stored without a zone its store's and counts its arrival in
+    the same commit; the migration then finds it counted, whether it reads it after that
+    commit or had read it before (its conditional write fails, it reads it again): the
+    documents are the reference's of every event, each contact in its cell once."""
+    items = golden_items()
+    load(stack, items)
+    open_contacts = sorted(
+        (i for i in items if i["pk"]["S"].startswith("CONTACT#") and keys.OPEN_PK in i),
+        key=lambda i: i["received_at"]["S"],
+    )
+    stale = open_contacts[0]  # as a migration's scan read it, before the reply below
+    assert codecs.TIME_ZONE not in stale
+    reply = contact_responded(
+        stale["contact_id"]["S"],
+        "2026-11-25T12:00:00Z",
+        seller=stale["seller_id"]["S"],
+        store=stale["store_id"]["S"],
+    )
+    assert stack.invoke("IngestFunction", sqs_batch([reply])) == {"batchItemFailures": []}
+    with stack.environment_of("MigrateFunction"):
+        migration = LayoutMigration(MigrationStore(settings=Settings()))
+        assert migration.upgrade(stale) is False  # counted by ingest: nothing added
+    migrate(stack, segments=2, pages_an_invocation=50)
+    run = run_metrics(stack, T)
+    documents = [d.to_json() for d in deployed_documents(stack, run, 28)]
+    assert documents == reference.documents([*archived_events(), reply], AT)
+
+
+def test_a_table_of_layout_2_gains_its_contacts_arrival_cells_and_nothing_else(
+    stack: Deployment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The golden items of layout 2 (`tests/golden/v2`): every contact keeps its store's
+    zone, the aggregates gain only arrival counters, every other item is as it was; the
+    run then gives the documents of before with `by_arrival` as the reference computes it
+    from the events that release ingested."""
+    monkeypatch.setattr("csinsights.store.migration.SCAN_PAGE_ITEMS", 100)
+    items = golden_items(GOLDEN_V2)
+    assert not any(i["pk"]["S"].startswith(keys.LEGACY_REGISTRY_PREFIX) for i in items)
+    load(stack, items)
+    assert len(migrate(stack, segments=3, pages_an_invocation=2)) > 3
+    before = {(i["pk"]["S"], i["sk"]["S"]): i for i in items}
+    after = {(i["pk"]["S"], i["sk"]["S"]): i for i in scan(stack)}
+    for key, item in before.items():
+        added = {n for n in after[key] if n not in item}
+        if key[0].startswith("CONTACT#"):
+            assert added == {codecs.TIME_ZONE}, key
+        elif key[0].startswith("AGG#"):
+            assert all(n.startswith("all.arr_") for n in added), added
+        else:
+            assert not added, key
+        assert {n: v for n, v in after[key].items() if n in item} == item
+    assert {k[0].split("#")[0] for k in set(after) - set(before)} <= {"LAYOUT", "AGG"}
+    run = run_metrics(stack, T)
+    documents = [d.to_json() for d in deployed_documents(stack, run, 28)]
+    assert documents == reference.documents(archived_events(GOLDEN_V2), AT)
+    assert [without_arrival(d) for d in documents] == expected(GOLDEN_V2)["sellers"]

@@ -166,12 +166,14 @@ def test_cells_follow_the_value_conventions() -> None:
     lines = csv_of(reports, "A1SELLER").splitlines()
     assert lines[0] == ",".join(COLUMNS)
     assert lines[1:] == [
-        "US,c3,,pre_sale_question,no,2026-11-19T22:30:00Z,yes,,1,pending,no,unanswered,0,,,",
-        "US,c4,o9,other,no,2026-11-17T23:00:00Z,yes,,49,no,yes,unanswered,0,,,",
+        # Arrival: US is Los Angeles' time (UTC-8 in November).
+        "US,c3,,pre_sale_question,no,2026-11-19T22:30:00Z,yes,,1,pending,no,unanswered,0,,,,"
+        "thu_afternoon",
+        "US,c4,o9,other,no,2026-11-17T23:00:00Z,yes,,49,no,yes,unanswered,0,,,,tue_afternoon",
         "US,c2,o1,change_of_mind,no,2026-11-12T09:00:00Z,no,,,,,no_response_needed,0,"
-        "marketplace,2,2026-11-15T10:00:00Z",
+        "marketplace,2,2026-11-15T10:00:00Z,thu_night",
         "US,'=c1,o1,shipping,yes,2026-11-11T09:00:00Z,yes,2026-11-14T10:30:00Z,73,no,yes,"
-        "answered,2,marketplace,2,2026-11-15T10:00:00Z",
+        "answered,2,marketplace,2,2026-11-15T10:00:00Z,wed_night",
     ]
     assert record.rows == 4
     first = json_of(reports, "A1SELLER")

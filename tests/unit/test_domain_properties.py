@@ -198,6 +198,12 @@ def test_shuffled_redelivered_marketplaces_give_the_reference_documents_as_of_an
     tally["unit streams (shuffled, redelivered) against the reference as of 4 days"] += 1
     tally[f"of them run in {sharding['registry_shards']} registry shards"] += 1
     tally["events delivered in those unit streams"] += len(deliveries)
+    stores = "+".join(sorted({e["store_id"] for e in events}))
+    tally[f"of them with stores {stores} (arrival cells in their zones)"] += 1
+    tally["contacts at a local part's edge or clock change in them"] += sum(
+        e["type"] == "contact.received" and e["data"]["contact_id"].startswith("arrival")
+        for e in events
+    )
 
 
 def injected(rnd: random.Random, rate: float, counts: Counter[str]) -> Callable[..., Fault]:

@@ -34,6 +34,17 @@ US = dict(seller="S1", store="US")
 NO_BANDS = {"0-1": 0, "1-4": 0, "4-8": 0, "8-24": 0, "24-48": 0, "48+": 0}
 
 
+def arrival_grid(**cells: tuple[int, int, int]) -> dict[str, dict[str, dict[str, int]]]:
+    """All 28 cells of `by_arrival`, those given as (contacts, within_24h, late)."""
+    grid: dict[str, dict[str, dict[str, int]]] = {}
+    for day in reference.WEEKDAYS:
+        grid[day] = {}
+        for part in reference.PARTS:
+            contacts, within, late = cells.get(f"{day}_{part}", (0, 0, 0))
+            grid[day][part] = {"contacts": contacts, "within_24h": within, "late": late}
+    return grid
+
+
 def iso(instant: datetime) -> str:
     return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -109,6 +120,9 @@ def test_automated_replies_are_not_responses() -> None:
         "p90": 134.0,
         "unanswered": 2,
         "distribution": NO_BANDS | {"1-4": 2, "24-48": 1, "48+": 1},
+        # 10:00 Z on Tuesday 10 Nov is 02:00 in Los Angeles, as is 10:00 Z on Friday 20
+        # Nov; 12:00 Z on Tuesday 24 Nov is 04:00.
+        "by_arrival": arrival_grid(tue_night=(3, 2, 0), fri_night=(1, 0, 1)),
         "status": "na",
         "target": None,
         "reason": None,
@@ -789,7 +803,7 @@ def test_every_document_carries_the_insight_fields() -> None:
         "trend",
         "projected",
     }
-    response_time = rate | {"median", "p90", "unanswered", "distribution"}
+    response_time = rate | {"median", "p90", "unanswered", "distribution", "by_arrival"}
     late = {
         "value",
         "answered_late",

@@ -62,7 +62,7 @@ def test_document_shape_and_order() -> None:
     assert [b["store_id"] for b in doc["by_store"]] == ["CA", "US"]
     rate = {"value", "numerator", "denominator", "status", "target", "reason"}
     rate |= {"low_sample", "previous", "change", "trend", "projected"}
-    response_time = rate | {"median", "p90", "unanswered", "distribution"}
+    response_time = rate | {"median", "p90", "unanswered", "distribution", "by_arrival"}
     late = {"value", "answered_late", "unanswered_late", "status", "target", "reason"}
     late |= {"previous", "change", "trend", "projected"}
     comparisons = {"store_average", "top_performers"}
@@ -78,6 +78,9 @@ def test_document_shape_and_order() -> None:
             assert metrics[name]["projected"]["as_of"] == "2026-11-27T00:00:00Z"
         assert set(metrics[RESPONSE_TIME]) == response_time | extra
         assert list(metrics[RESPONSE_TIME]["distribution"]) == list(reference.BANDS)
+        arrival = metrics[RESPONSE_TIME]["by_arrival"]
+        assert list(arrival) == list(reference.WEEKDAYS)
+        assert all(list(parts) == list(reference.PARTS) for parts in arrival.values())
         assert list(metrics[PREVENTABLE_RATE]["by_reason"]) == list(reference.REASONS)
         assert set(metrics[LATE]) == late
         assert set(metrics[LATE]["previous"]) == {"value"}

@@ -90,9 +90,12 @@ def plan_batch(
     events: list[MarketplaceEvent],
     orders: dict[str, Stored[OrderState]],
     contacts: dict[str, Stored[ContactState]],
+    time_zone: str | None = None,
 ) -> Plan:
     """Events of one seller and store; `orders`/`contacts` hold every entity that
-    `first_keys` and `next_keys` named (state None when absent).
+    `first_keys` and `next_keys` named (state None when absent); `time_zone` the store's
+    (IANA), which a contact written without one keeps from then on (its arrival cell is
+    decided when it is counted).
 
     Each item's contribution to the aggregates is a function of the item alone (see
     `counters`), so the deltas are the changed items' new contributions minus their old
@@ -178,6 +181,8 @@ def plan_batch(
     for cid, contact_state in new_contacts.items():
         stored_contact = contacts.get(cid, absent_contact)
         if stored_contact.state is not contact_state and stored_contact.state != contact_state:
+            if contact_state.time_zone is None and time_zone is not None:
+                contact_state = contact_state._replace(time_zone=time_zone)
             plan.contact_writes[cid] = (stored_contact.version, contact_state)
             for key, value in contact_changes(contact_state).items():
                 deltas[key] = deltas.get(key, 0) + value

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from fractions import Fraction
 from typing import Any, Literal
 
+from csinsights.domain.arrival import DEFAULT_ZONE, arrival_cell
 from csinsights.domain.asof import timestamp
 from csinsights.domain.catalogue import LATE_AFTER, RESPONSE_DUE
 from csinsights.domain.counters import HOUR, PREVENTABLE_REASONS
@@ -59,6 +60,9 @@ class ContactAsOf:
     fulfillment: str | None
     """The order's earliest placement before `T`, if the contact names a placed order."""
     latest_vote: Vote | None
+    arrival: str = ""
+    """When it arrived (`arrival.CELLS`): its received time's local weekday and part of the
+    day in its store's time zone."""
 
     @property
     def state(self) -> ContactStatus:
@@ -104,9 +108,11 @@ def contact_as_of(
     contact: ContactState,
     order: OrderState | None,
     end: datetime,
+    time_zone: str = DEFAULT_ZONE,
 ) -> ContactAsOf | None:
     """The contact as of `end`, or None if no message of it had arrived by then. `order`
-    is the order its earliest message names (`contact.order_id`), if stored."""
+    is the order its earliest message names (`contact.order_id`), if stored; its arrival
+    cell is read in the time zone the contact keeps, else in `time_zone` (its store's)."""
     received = min((r for r in contact.received if r.stamp.at < end), default=None)
     if received is None:
         return None
@@ -131,6 +137,7 @@ def contact_as_of(
         automated_replies=len(_before(contact.auto_replied, end)),
         fulfillment=placed.fulfillment if placed is not None else None,
         latest_vote=max(votes, default=None),
+        arrival=arrival_cell(received.stamp.at, contact.time_zone or time_zone),
     )
 
 

@@ -18,6 +18,13 @@ Counter names (each per scope, `all` or `sf` = self-fulfilled orders only):
   unanswered_c:<ceil hours into day>.
 An unanswered contact's age in whole hours as of D is 24*k - c, k being the days from its
 received day to the end of D, so the counters stay constant between events.
+
+When contacts arrive (`all` scope only: no benchmark compares it), each contact needing a
+reply counts once, in the cell (`arrival.CELLS`) of its received time in the time zone it
+keeps: arr_24h:<cell> answered within 24 h, arr_48h:<cell> answered after 24 h but within
+48 h, arr_late:<cell> answered after 48 h, arr_wait:<cell> unanswered (late once its age
+passes 48 h, which the pool reads from its day, as for unanswered_c). One counter a
+contact at a time: a reply moves it from arr_wait to one of the others.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 
+from csinsights.domain.arrival import arrival_cell
 from csinsights.domain.catalogue import LATE_AFTER, RESPONSE_DUE
 from csinsights.domain.entities import ContactState, OrderState, Placed
 
@@ -160,6 +168,12 @@ def contact_changes(contact: ContactState | None) -> Changes:
     if reason in PREVENTABLE_REASONS:
         counted.append(_scoped("preventable"))
     answered: list[tuple[str, str]] = []
+    cell = (
+        arrival_cell(received.stamp.at, contact.time_zone)
+        if contact.time_zone is not None
+        else None
+    )
+    arrived_answered: set[str] = set()
     if reply is not None:
         waited = max(reply.at - received.stamp.at, timedelta(0))
         answered.append(_scoped(f"answered_h:{waited // HOUR}"))
@@ -167,7 +181,11 @@ def contact_changes(contact: ContactState | None) -> Changes:
             answered.append(_scoped("within_24h"))
         if waited > LATE_AFTER:
             answered.append(_scoped("answered_late"))
+        if cell is not None:
+            kind = "24h" if waited <= RESPONSE_DUE else "late" if waited > LATE_AFTER else "48h"
+            arrived_answered.add(f"all.arr_{kind}:{cell}")
     waiting = [_scoped(f"unanswered_c:{ceil_hours_into_day(received.stamp.at)}")]
+    arrived_waiting = {f"all.arr_wait:{cell}"} if cell is not None else set()
     sf_day = (
         placed_day if first_placed is not None and first_placed.fulfillment == "seller" else None
     )
@@ -176,9 +194,15 @@ def contact_changes(contact: ContactState | None) -> Changes:
     previous: set[str] = set()
     for effective in sorted({d for d in (day, sf_day, marked_day, reply_day) if d and d >= day}):
         names = list(counted)
+        arrived: set[str] = set()
         if marked_day is None or marked_day > effective:
-            names += answered if reply_day is not None and reply_day <= effective else waiting
-        current = {both[0] for both in names}
+            if reply_day is not None and reply_day <= effective:
+                names += answered
+                arrived = arrived_answered
+            else:
+                names += waiting
+                arrived = arrived_waiting
+        current = {both[0] for both in names} | arrived
         if sf_day is not None and sf_day <= effective:
             current.update(both[1] for both in names)
         for name in current - previous:

@@ -16,6 +16,7 @@ from typing import Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from csinsights.domain.arrival import PARTS, WEEKDAYS
 from csinsights.domain.catalogue import CATALOGUE, CSDR, LATE, RESPONSE_TIME, WITHIN_24H, Metric
 from csinsights.domain.insights import Trend
 
@@ -161,6 +162,49 @@ class ResponseTimeBands(_Exact):
         return self.model_dump(by_alias=True)
 
 
+class ArrivalCell(_Exact):
+    contacts: int = Field(
+        description="Contacts needing a reply received in this part of this weekday, in "
+        "their store's local time."
+    )
+    within_24h: int = Field(description="Of them, those answered within 24 h.")
+    late: int = Field(
+        description="Of them, those late: answered after 48 h, or unanswered and older than 48 h."
+    )
+
+
+class ArrivalDay(_Exact):
+    # One field per part of the day (`arrival.PARTS`), six hours each.
+    night: ArrivalCell = Field(description="Received from 00:00 to before 06:00, local time.")
+    morning: ArrivalCell = Field(description="Received from 06:00 to before 12:00, local time.")
+    afternoon: ArrivalCell = Field(description="Received from 12:00 to before 18:00, local time.")
+    evening: ArrivalCell = Field(description="Received from 18:00 to before 24:00, local time.")
+
+
+class ArrivalWeek(_Exact):
+    """When the window's contacts needing a reply arrived: the local weekday and part of the
+    day of each one's received time in its store's time zone (daylight saving time as the
+    zone's rules say for that instant). The 28 cells sum to the response time's
+    denominator (contacts), the 24 h rate's numerator (within_24h) and late_contacts'
+    value (late)."""
+
+    # One field per weekday (`arrival.WEEKDAYS`), Monday first.
+    mon: ArrivalDay = Field(description="Received on a Monday, local time.")
+    tue: ArrivalDay = Field(description="Received on a Tuesday, local time.")
+    wed: ArrivalDay = Field(description="Received on a Wednesday, local time.")
+    thu: ArrivalDay = Field(description="Received on a Thursday, local time.")
+    fri: ArrivalDay = Field(description="Received on a Friday, local time.")
+    sat: ArrivalDay = Field(description="Received on a Saturday, local time.")
+    sun: ArrivalDay = Field(description="Received on a Sunday, local time.")
+
+    def cells(self) -> dict[str, ArrivalCell]:
+        """Each cell by its name (`<weekday>_<part>`, e.g. `fri_evening`), Monday night
+        first."""
+        return {
+            f"{day}_{part}": getattr(getattr(self, day), part) for day in WEEKDAYS for part in PARTS
+        }
+
+
 class ResponseTime(Rate):
     median: float | None = Field(description="The median of the contacts' whole hours.")
     p90: float | None = Field(description="The 90th percentile (nearest rank) of the whole hours.")
@@ -170,6 +214,11 @@ class ResponseTime(Rate):
     distribution: ResponseTimeBands = Field(
         description="How many of the denominator's contacts fall in each band of whole "
         "hours; all six bands, summing to the denominator."
+    )
+    by_arrival: ArrivalWeek | None = Field(
+        description="When contacts arrive: the denominator's contacts by the local weekday "
+        "and part of the day they were received, all 28 cells; null only in a document of a "
+        "day published before arrival cells were kept."
     )
 
 

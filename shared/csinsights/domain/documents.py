@@ -41,13 +41,16 @@ def render_document(
     previous: Mapping[str, Counts] | None = None,
     rules: RenderRules | None = None,
     projected: Mapping[str, Counts] | None = None,
+    *,
+    arrival_kept: bool = True,
 ) -> MetricsDocument:
     """The metrics document for `stores` (default all in `counts`), as of the end of
     `as_of_day`; `counts` holds each store's counts over this window, `previous` over the
     window just before as of its own end (a store without them had nothing then),
     `projected` over this window `PROJECTION_DAYS` ahead if nothing new happens (a view
     with a store without them, as in a snapshot published before they were kept, shows
-    no projection: null, never a guess)."""
+    no projection: null, never a guess); `arrival_kept` whether `counts` hold arrival
+    cells (`by_arrival` is null if not)."""
     rules = rules or RenderRules()
     previous = previous or {}
     projected = projected or {}
@@ -66,6 +69,7 @@ def render_document(
         (ahead, sum((projected[s] for s in chosen), Counts()))
         if all(s in projected for s in chosen)
         else None,
+        arrival_kept=arrival_kept,
     )
     by_store = []
     for store in chosen:
@@ -77,6 +81,7 @@ def render_document(
             dict(benchmarks.get(store, {})) if judged else {},
             judged,
             (ahead, projected[store]) if store in projected else None,
+            arrival_kept=arrival_kept,
         )
         metrics = StoreMetrics.model_validate({m: scope.metric(m) for m in METRICS})
         by_store.append(StoreEntry(store_id=store, metrics=metrics))

@@ -98,6 +98,11 @@ class ContactState(NamedTuple):
     """The `order.placed` events of the order this contact's earliest message names: whether
     the contact counts as self-fulfilled, kept here so that a reply is counted from the
     contact alone. Rewritten whenever that order's placements change."""
+    time_zone: str | None = None
+    """The store's time zone (IANA) when the contact was first counted: its arrival cell
+    (`by_arrival`) is its earliest message's local time there. None on a contact stored
+    before arrival cells were counted, until the layout migration (or its next change)
+    counts it."""
 
     def event_ids(self) -> set[str]:
         return (
@@ -114,7 +119,12 @@ class ContactState(NamedTuple):
     def with_order_placed(self, placed: tuple[Placed, ...]) -> ContactState:
         """The contact with a new copy of its order's placements."""
         return ContactState(
-            self.received, self.responded, self.no_response_needed, self.auto_replied, placed
+            self.received,
+            self.responded,
+            self.no_response_needed,
+            self.auto_replied,
+            placed,
+            self.time_zone,
         )
 
     def first_received(self) -> Received | None:
@@ -200,6 +210,7 @@ def apply_contact_event(
         lists["no_response_needed"],
         lists["auto_replied"],
         state.order_placed,
+        state.time_zone,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any, get_args
 
+from csinsights.domain.arrival import by_arrival
 from csinsights.domain.benchmarks import Benchmark, benchmark_status, good_line
 from csinsights.domain.catalogue import LATE, RESPONSE_TIME, ContactReason
 from csinsights.domain.document import CollectiveMetrics, Figure, StoreMetrics
@@ -51,11 +52,16 @@ class Scope:
         benchmarks: dict[str, Benchmark] | None,
         judged: bool,
         ahead: tuple[str, Counts] | None = None,
+        *,
+        arrival_kept: bool = True,
     ) -> None:
         """`benchmarks` is None in the collective view (no comparisons), a store's
         benchmarks (empty outside the benchmark window) in a by-store entry; `judged`
         whether benchmark-judged statuses apply; `ahead` the projection's instant and
-        counts (None: not kept, every `projected` is null)."""
+        counts (None: not kept, every `projected` is null); `arrival_kept` whether the
+        counts hold arrival cells (not in a snapshot published before they were kept:
+        `by_arrival` is null, never a guess)."""
+        self.arrival_kept = arrival_kept
         self.now, self.before = now, before
         self.figures, self.previous = compute(now), compute(before)
         self.ahead = ahead
@@ -116,6 +122,11 @@ class Scope:
             out["p90"] = rounded(figure.p90)
             out["unanswered"] = self.now.unanswered
             out["distribution"] = distribution(self.now.hours)
+            out["by_arrival"] = (
+                by_arrival(self.now.arrival, self.now.arrival_within_24h, self.now.arrival_late)
+                if self.arrival_kept
+                else None
+            )
         if metric == PREVENTABLE_RATE:
             out["by_reason"] = {reason: self.now.by_reason[reason] for reason in REASONS}
         out |= self._judgement(metric, figure)

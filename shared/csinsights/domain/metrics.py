@@ -42,6 +42,12 @@ class Counts:
     answered: int = 0
     by_reason: Counter[str] = field(default_factory=Counter)
     """Contacts per reason of their earliest message."""
+    arrival: Counter[str] = field(default_factory=Counter)
+    """Contacts needing a reply per arrival cell (`arrival.CELLS`): when they came in."""
+    arrival_within_24h: Counter[str] = field(default_factory=Counter)
+    """Of them, per cell, those answered within 24 h."""
+    arrival_late: Counter[str] = field(default_factory=Counter)
+    """Of them, per cell, those late: answered after 48 h, or unanswered past 48 h."""
 
     @property
     def unanswered(self) -> int:
@@ -52,9 +58,15 @@ class Counts:
         """The same counts with `hours` reduced to their sum and count (at most two whole
         hours, q and q + 1): every figure a previous period shows (values, numerators,
         denominators, the mean response time) stays exact, at a fraction of the size;
-        median, p90 and bands are not kept."""
+        median, p90, bands and arrival cells are not kept."""
         total = sum(h * c for h, c in self.hours.items())
-        return replace(self, hours=spread(total, sum(self.hours.values())))
+        return replace(
+            self,
+            hours=spread(total, sum(self.hours.values())),
+            arrival=Counter(),
+            arrival_within_24h=Counter(),
+            arrival_late=Counter(),
+        )
 
     def __add__(self, other: Counts) -> Counts:
         return Counts(
@@ -78,6 +90,8 @@ Deltas = Mapping[date, Sequence[tuple[date, Mapping[str, int]]]]
 """A seller store's aggregate deltas by the day they belong to: (effective day, counters)."""
 
 _COUNTERS: dict[str, tuple[str, str, Any]] = {}
+ARRIVAL_KINDS = frozenset({"arr_24h", "arr_48h", "arr_late", "arr_wait"})
+"""A contact's arrival counters (`counters`), each named by its cell."""
 
 
 def _counter(name: str) -> tuple[str, str, Any]:
@@ -100,6 +114,9 @@ class _Pool:
         self.hours: Counter[int] = Counter()
         self.by_reason: Counter[str] = Counter()
         self.answered = self.over_24h = self.over_48h = 0
+        self.arrival: Counter[str] = Counter()
+        self.arrival_within_24h: Counter[str] = Counter()
+        self.arrival_late: Counter[str] = Counter()
 
     def add(self, belongs: date, kind: str, arg: Any, value: int) -> None:
         if kind == "answered_h":
@@ -114,6 +131,12 @@ class _Pool:
                 self.over_48h += value
         elif kind == "reason":
             self.by_reason[arg] += value
+        elif kind in ARRIVAL_KINDS:
+            self.arrival[arg] += value
+            if kind == "arr_24h":
+                self.arrival_within_24h[arg] += value
+            elif kind == "arr_late" or (kind == "arr_wait" and (self.end - belongs).days >= 3):
+                self.arrival_late[arg] += value
         else:
             self.totals[arg] += value
 
@@ -125,6 +148,9 @@ class _Pool:
             hours=+self.hours,
             answered=self.answered,
             by_reason=+self.by_reason,
+            arrival=+self.arrival,
+            arrival_within_24h=+self.arrival_within_24h,
+            arrival_late=+self.arrival_late,
         )
 
 

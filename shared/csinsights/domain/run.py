@@ -144,3 +144,5 @@ class Snapshot:
     benchmarks: Mapping[str, Mapping[str, Benchmark]]
     previous: Mapping[str, Mapping[int, Counts]] = field(default_factory=dict)
     projected: Mapping[str, Mapping[int, Counts]] = field(default_factory=dict)
+    arrival_kept: bool = True
+    """Whether `stores` hold arrival cells (not in a snapshot published before they were)."""

@@ -36,4 +36,5 @@ def document_from_snapshot(
             for store, windows in snapshot.projected.items()
             if window_days in windows
         },
+        arrival_kept=snapshot.arrival_kept,
     )

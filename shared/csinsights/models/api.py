@@ -12,6 +12,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from csinsights.domain.document import ArrivalCell as ArrivalCell
+from csinsights.domain.document import ArrivalDay as ArrivalDay
+from csinsights.domain.document import ArrivalWeek as ArrivalWeek
 from csinsights.domain.document import CollectiveMetrics as CollectiveMetrics
 from csinsights.domain.document import Compared as Compared
 from csinsights.domain.document import ContactsByReason as ContactsByReason

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from fractions import Fraction
 from typing import Any
 
+from csinsights.domain.arrival import CELLS
 from csinsights.domain.asof import parse_timestamp, timestamp
 from csinsights.domain.benchmarks import Benchmark
 from csinsights.domain.contacts import OpenContact
@@ -84,10 +85,15 @@ def _stamps(items: Iterable[Stamp]) -> dict[str, str]:
     return _json([[s.event_id, iso(s.at)] for s in items])
 
 
+TIME_ZONE = "time_zone"
+"""A contact item's time zone attribute: also the mark that its arrival cell is counted."""
+
+
 def encode_contact(state: ContactState) -> dict[str, Any]:
     """`auto_replied` only when there is one: most contacts never get an auto-reply, and
     items stored before auto-replies were told apart read the same; `order_placed` only
-    when the contact's order has been placed."""
+    when the contact's order has been placed; `time_zone` once the contact's arrival cell
+    is counted (an item without it was stored before: the layout migration counts it)."""
     return {
         "received": _json(
             [[r.stamp.event_id, iso(r.stamp.at), r.reason, r.order_id] for r in state.received]
@@ -96,6 +102,7 @@ def encode_contact(state: ContactState) -> dict[str, Any]:
         "no_response_needed": _stamps(state.no_response_needed),
         **({"auto_replied": _stamps(state.auto_replied)} if state.auto_replied else {}),
         **({"order_placed": _encode_placed(state.order_placed)} if state.order_placed else {}),
+        **({TIME_ZONE: {"S": state.time_zone}} if state.time_zone is not None else {}),
     }
 
 
@@ -111,6 +118,7 @@ def decode_contact(item: Mapping[str, Any]) -> ContactState:
         no_response_needed=stamps(item["no_response_needed"]["S"]),
         auto_replied=stamps(item["auto_replied"]["S"]) if "auto_replied" in item else (),
         order_placed=_placed(item["order_placed"]["S"]) if "order_placed" in item else (),
+        time_zone=item[TIME_ZONE]["S"] if TIME_ZONE in item else None,
     )
 
 
@@ -177,10 +185,38 @@ def counters_of(item: Mapping[str, Any]) -> dict[str, int]:
 
 
 # ---- records kept as JSON ---------------------------------------------------------------
-_HISTOGRAMS = frozenset({"hours", "by_reason"})
+_HISTOGRAMS = frozenset({"hours", "by_reason", "arrival", "arrival_within_24h", "arrival_late"})
+
+
+def arrival_to_json(counts: Counts) -> list[int]:
+    """The arrival cells as one flat list of numbers, four a cell with contacts: its index
+    in `arrival.CELLS`, contacts, within 24 h, late (a three-store seller's snapshot holds
+    twelve windows of up to 28 cells and is read whole by every lookup)."""
+    out: list[int] = []
+    for index, cell in enumerate(CELLS):
+        if counts.arrival[cell]:
+            out += [
+                index,
+                counts.arrival[cell],
+                counts.arrival_within_24h[cell],
+                counts.arrival_late[cell],
+            ]
+    return out
+
+
+def _arrival_of(data: Sequence[int]) -> tuple[Counter[str], Counter[str], Counter[str]]:
+    contacts: Counter[str] = Counter()
+    within: Counter[str] = Counter()
+    late: Counter[str] = Counter()
+    for start in range(0, len(data), 4):
+        index, n, w, lt = (int(v) for v in data[start : start + 4])
+        cell = CELLS[index]
+        contacts[cell], within[cell], late[cell] = n, w, lt
+    return contacts, +within, +late
 
 
 def counts_to_json(counts: Counts) -> dict[str, Any]:
+    """`arrival` only when a cell has contacts (never in a summarised previous period)."""
     data: dict[str, Any] = {
         name: getattr(counts, name)
         for name in counts.__dataclass_fields__
@@ -188,16 +224,23 @@ def counts_to_json(counts: Counts) -> dict[str, Any]:
     }
     data["hours"] = {str(h): n for h, n in sorted(counts.hours.items()) if n}
     data["by_reason"] = {r: n for r, n in sorted(counts.by_reason.items()) if n}
+    arrival = arrival_to_json(counts)
+    if arrival:
+        data["arrival"] = arrival
     return data
 
 
 def counts_from_json(data: Mapping[str, Any]) -> Counts:
     """Fields absent from counts stored before they existed read as zero."""
     values = {k: int(v) for k, v in data.items() if k not in _HISTOGRAMS}
+    contacts, within, late = _arrival_of(data.get("arrival", ()))
     return Counts(
         **values,
         hours=Counter({int(h): int(n) for h, n in data["hours"].items()}),
         by_reason=Counter({r: int(n) for r, n in data.get("by_reason", {}).items()}),
+        arrival=contacts,
+        arrival_within_24h=within,
+        arrival_late=late,
     )
 
 
@@ -226,10 +269,18 @@ def projected_to_json(counts: Counts) -> list[int]:
 
 
 def projected_from_json(data: Sequence[int]) -> Counts:
-    """The hours back as `Counts.summarised` spreads them; the reasons are not kept."""
+    """The hours back as `Counts.summarised` spreads them; the reasons and the arrival
+    cells are not kept."""
     total, n, *values = (int(v) for v in data)
     figures = dict(zip(_PROJECTED, values, strict=True))
-    return Counts(**figures, hours=spread(total, n), by_reason=Counter())
+    return Counts(
+        **figures,
+        hours=spread(total, n),
+        by_reason=Counter(),
+        arrival=Counter(),
+        arrival_within_24h=Counter(),
+        arrival_late=Counter(),
+    )
 
 
 def _projected_windows(windows: Mapping[int, Counts]) -> dict[str, list[int]]:
@@ -330,6 +381,10 @@ def _windows_from_json(data: Mapping[str, Any]) -> dict[str, dict[int, Counts]]:
     }
 
 
+ARRIVAL_KEPT = "arrival_cells"
+"""A snapshot's mark that its counts hold arrival cells (one published before has none)."""
+
+
 def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
     return {
         "seller_id": snapshot.seller_id,
@@ -340,6 +395,7 @@ def snapshot_to_json(snapshot: Snapshot) -> dict[str, Any]:
             store: _projected_windows(windows)
             for store, windows in sorted(snapshot.projected.items())
         },
+        **({ARRIVAL_KEPT: True} if snapshot.arrival_kept else {}),
         "benchmarks": {
             store: benchmarks_to_json(marks) for store, marks in sorted(snapshot.benchmarks.items())
         },
@@ -357,6 +413,7 @@ def snapshot_from_json(data: Mapping[str, Any]) -> Snapshot:
             store: _projected_windows_of(windows)
             for store, windows in data.get("projected", {}).items()
         },
+        arrival_kept=bool(data.get(ARRIVAL_KEPT, False)),
     )
 
 

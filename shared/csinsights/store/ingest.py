@@ -4,8 +4,8 @@ aggregate deltas, the registry entry)."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +13,7 @@ from csinsights.domain.batch import Plan, Stored
 from csinsights.domain.counters import DeltaKey
 from csinsights.domain.entities import ContactState, OrderState, Stamp
 from csinsights.store import codecs, keys
-from csinsights.store.dynamo import NEW_ONLY, expires_at, version_condition
+from csinsights.store.dynamo import NEW_ONLY, Table, expires_at, version_condition
 from csinsights.store.ports import MAX_TRANSACTION_ITEMS, Entities, EntityRequest, TooManyItems
 from csinsights.store.rejected import RejectedEvents
 
@@ -103,43 +103,44 @@ class IngestStore(RejectedEvents):
         for oid, version in sorted(plan.order_checks.items()):
             order_key = keys.key(keys.order_pk(seller, store, oid), keys.STATE)
             actions.append(self.table.check_action(order_key, **version_condition(version)))
-        actions.extend(self._aggregate_updates(seller, store, plan.deltas))
+        actions.extend(
+            aggregate_updates(self.table, seller, store, plan.deltas, self.settings.retention_days)
+        )
         if register and (plan.order_writes or plan.contact_writes):
             entry = {**keys.registry_key(seller, store), **owner}
             entry["registered_at"] = {"S": codecs.iso(now)}
             actions.append(self.table.put_action(entry, **NEW_ONLY))
         return actions
 
-    def _aggregate_updates(
-        self, seller: str, store: str, deltas: Counter[DeltaKey]
-    ) -> list[dict[str, Any]]:
-        by_item: dict[tuple[date, date], dict[str, int]] = defaultdict(dict)
-        for (effective, belongs, counter), value in deltas.items():
-            if value:
-                by_item[(belongs, effective)][counter] = value
-        updates = []
-        for (belongs, effective), counters in sorted(by_item.items()):
-            names = {"#x": "expires_at"}
-            values: dict[str, Any] = {
-                ":x": expires_at(max(belongs, effective), self.settings.retention_days)
-            }
-            adds = []
-            for i, (counter, value) in enumerate(sorted(counters.items())):
-                names[f"#c{i}"] = counter
-                values[f":c{i}"] = {"N": str(value)}
-                adds.append(f"#c{i} :c{i}")
-            item_key = keys.key(
-                keys.aggregate_pk(seller, store), keys.aggregate_sk(belongs, effective)
+
+def aggregate_updates(
+    table: Table, seller: str, store: str, deltas: Mapping[DeltaKey, int], retention_days: int
+) -> list[dict[str, Any]]:
+    """The transaction's updates of a seller store's aggregate items: each changed counter
+    added to, by (belongs-to day, effective day), and the item's expiry set."""
+    by_item: dict[tuple[date, date], dict[str, int]] = defaultdict(dict)
+    for (effective, belongs, counter), value in deltas.items():
+        if value:
+            by_item[(belongs, effective)][counter] = value
+    updates = []
+    for (belongs, effective), counters in sorted(by_item.items()):
+        names = {"#x": "expires_at"}
+        values: dict[str, Any] = {":x": expires_at(max(belongs, effective), retention_days)}
+        adds = []
+        for i, (counter, value) in enumerate(sorted(counters.items())):
+            names[f"#c{i}"] = counter
+            values[f":c{i}"] = {"N": str(value)}
+            adds.append(f"#c{i} :c{i}")
+        item_key = keys.key(keys.aggregate_pk(seller, store), keys.aggregate_sk(belongs, effective))
+        updates.append(
+            table.update_action(
+                item_key,
+                UpdateExpression="SET #x = :x ADD " + ", ".join(adds),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
             )
-            updates.append(
-                self.table.update_action(
-                    item_key,
-                    UpdateExpression="SET #x = :x ADD " + ", ".join(adds),
-                    ExpressionAttributeNames=names,
-                    ExpressionAttributeValues=values,
-                )
-            )
-        return updates
+        )
+    return updates
 
 
 def _entities(found: dict[tuple[str, str], Any], r: EntityRequest) -> Entities:

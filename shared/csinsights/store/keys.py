@@ -38,7 +38,7 @@ from datetime import date
 from typing import Any
 
 STATE = "STATE"
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 """The table's layout; `csinsights.migration` brings an older one to it."""
 LEGACY_REGISTRY_PREFIX = "SELLERS#"
 """Layout 1's registry partitions."""

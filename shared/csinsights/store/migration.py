@@ -5,13 +5,16 @@ where it stopped."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from contextlib import suppress
 from typing import Any
 
+from csinsights.domain.counters import DeltaKey
 from csinsights.errors import Conflict
-from csinsights.store import keys
+from csinsights.store import codecs, keys
 from csinsights.store.aws import translated
 from csinsights.store.dynamo import TableStore
+from csinsights.store.ingest import aggregate_updates
 
 SCAN_PAGE_ITEMS = 500
 """Items one scan request reads at most: a page's work fits well inside an invocation."""
@@ -82,3 +85,30 @@ class MigrationStore(TableStore):
         except Conflict:
             return False
         return True
+
+    def count_arrival(
+        self, item: dict[str, Any], time_zone: str, deltas: Mapping[DeltaKey, int]
+    ) -> bool:
+        """In one transaction: the contact item keeps `time_zone` (the mark that its arrival
+        cell is counted), only while it is at the version read and has none, and its
+        seller store's aggregates gain `deltas` (its arrival counters). False when the
+        condition fails: ingest rewrote the contact meanwhile (and counted it), or this
+        ran already."""
+        seller, store = item["seller_id"]["S"], item["store_id"]["S"]
+        mark = self.table.update_action(
+            keys.key(item["pk"]["S"], item["sk"]["S"]),
+            UpdateExpression="SET #z = :z",
+            ConditionExpression="version = :v AND attribute_not_exists(#z)",
+            ExpressionAttributeNames={"#z": codecs.TIME_ZONE},
+            ExpressionAttributeValues={":z": {"S": time_zone}, ":v": item["version"]},
+        )
+        updates = aggregate_updates(self.table, seller, store, deltas, self.settings.retention_days)
+        try:
+            self.table.transact_write([mark, *updates])
+        except Conflict:
+            return False
+        return True
+
+    def current(self, item: dict[str, Any]) -> dict[str, Any] | None:
+        """The item as it is now (consistent read)."""
+        return self.table.get(keys.key(item["pk"]["S"], item["sk"]["S"]))
