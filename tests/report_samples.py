@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
+from csinsights.domain.arrival import CELLS
 from csinsights.domain.benchmarks import Benchmark
 from csinsights.domain.document import MetricsDocument
 from csinsights.domain.documents import render_document
@@ -37,10 +38,32 @@ class Sample:
         return to_html(self.document, self.trend, self.overdue, self.rules)
 
 
+WEEKEND = ("fri_evening", "sat_night", "sat_morning", "sat_afternoon", "sat_evening")
+
+
+def arrivals(hours: Counter[int], seed: int) -> dict[str, Counter[str]]:
+    """Arrival cells for contacts answered after `hours`: anywhere in the week, but the
+    late ones (after 48 h) arrived at the weekend, as in many small shops."""
+    rnd = random.Random(seed + 1000)
+    cells: dict[str, Counter[str]] = {
+        "arrival": Counter(),
+        "arrival_within_24h": Counter(),
+        "arrival_late": Counter(),
+    }
+    for h, count in sorted(hours.items()):
+        for _ in range(count):
+            cell = rnd.choice(WEEKEND if h > 48 else CELLS)
+            cells["arrival"][cell] += 1
+            cells["arrival_within_24h"][cell] += h < 24
+            cells["arrival_late"][cell] += h > 48
+    return {name: +counter for name, counter in cells.items()}
+
+
 def busy(seed: int) -> Counts:
     rnd = random.Random(seed)
     hours = Counter({h: rnd.randint(0, 6) for h in (0, 2, 5, 11, 30, 52)})
     return Counts(
+        **arrivals(hours, seed),
         orders=rnd.randint(60, 400),
         contacts=sum(hours.values()) + 2,
         preventable=rnd.randint(1, 9),
@@ -131,6 +154,8 @@ def good_line() -> Sample:
     average; CA's comparisons are withheld by the privacy floor and its figures are NA
     but late contacts (one order, no contact, no survey response)."""
     us = Counts(
+        arrival=Counter({"fri_evening": 1, "sat_morning": 1, "sat_evening": 1}),
+        arrival_late=Counter({"fri_evening": 1, "sat_morning": 1, "sat_evening": 1}),
         orders=50,
         contacts=3,
         preventable=3,
@@ -156,7 +181,15 @@ def good_line() -> Sample:
     }
     counts = {"US": us, "CA": Counts(orders=1)}
     # A week on: one of the late replies' contacts has left the window.
-    ahead = replace(us, contacts=2, answered=2, answered_late=2, hours=Counter({67: 1, 74: 1}))
+    ahead = replace(
+        us,
+        contacts=2,
+        answered=2,
+        answered_late=2,
+        hours=Counter({67: 1, 74: 1}),
+        arrival=Counter({"sat_morning": 1, "sat_evening": 1}),
+        arrival_late=Counter({"sat_morning": 1, "sat_evening": 1}),
+    )
     rules = RenderRules()
     document = render_document(
         "SELLER004",

@@ -204,10 +204,25 @@ def test_the_page_opens_on_its_summary_with_the_details_folded(
 def test_a_two_store_seller_reads_the_summary_in_under_three_phone_screens(
     seen: dict[tuple[str, int], dict[str, Any]], width: int
 ) -> None:
-    """18 rows (all stores and two stores, 6 metrics each): under 2,400 px on a phone (three
-    screens of 800 px), 1,500 px on a desktop; the page as it opens is under a quarter of its unfolded length
-    on a phone, a third on a desktop."""
+    """18 rows (all stores and two stores, 6 metrics each): under 2,400 px on a phone
+    (three screens of 800 px), 1,500 px on a desktop; the page as it opens is under a
+    quarter of its unfolded length on a phone, a third on a desktop."""
     for name in ("typical", "good-line"):
         page = seen[name, width]
         assert page["folded"]["summary_height"] < (2400 if width == 390 else 1500), name
         assert page["folded"]["height"] < page["height"] / (4 if width == 390 else 3), name
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_each_view_shows_when_its_contacts_arrive_and_where_late_replies_start(
+    seen: dict[tuple[str, int], dict[str, Any]], width: int
+) -> None:
+    """The arrival grid of every view, unfolded, fitting the width (checked above for every
+    case), with its sentence; the good-line case's late replies start on Friday evening."""
+    for name, sample in CASES.items():
+        text = seen[name, width]["text"]
+        assert text.count("When contacts arrive") == 1 + len(sample.document.by_store), name
+        assert "When contacts arrive" not in seen[name, width]["folded"]["text"]
+    text = seen["good-line", width]["text"]
+    assert "2 of your 3 late contacts were received Friday evening to Saturday morning" in text
+    assert "Fri 0 0 0 1 1 late" in text

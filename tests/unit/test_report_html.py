@@ -11,10 +11,13 @@ from html.parser import HTMLParser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from csinsights.domain.arrival import CELLS, by_arrival
 from csinsights.domain.catalogue import CATALOGUE, CSDR
+from csinsights.domain.document import ArrivalWeek
 from csinsights.domain.documents import render_document
 from csinsights.domain.metrics import METRICS, Counts
 from csinsights.domain.targets import RenderRules
+from csinsights.render.arrival import sentence
 from csinsights.render.charts import HEIGHT, Trend, chart
 from csinsights.render.html import to_html
 from tests.profiles import examples
@@ -297,6 +300,7 @@ PAGE_TAGS = set(
         "figcaption",
         "table",
         "caption",
+        "strong",
         "details",
         "summary",
         "thead",
@@ -453,3 +457,65 @@ def test_what_comes_next_is_on_the_card_and_in_the_summary() -> None:
     old = to_html(render_document("S", DAYS[0], 28, {"US": Counts(orders=3)}, {}))
     assert "What comes next" not in old
     assert "data-label='In 7 days'>—<" in old
+
+
+def week(late: dict[str, int], contacts: int = 2) -> ArrivalWeek:
+    """A week with `contacts` in every cell and `late` of them late where given."""
+    return ArrivalWeek.model_validate(
+        by_arrival({c: contacts for c in CELLS}, {}, {c: n for c, n in late.items()})
+    )
+
+
+def test_the_sentence_names_the_shortest_run_of_the_week_with_half_the_late_contacts() -> None:
+    # 8 of 11 from Friday evening to Sunday evening, the rest spread over the week.
+    weekend = {c: 1 for c in CELLS[CELLS.index("fri_evening") : CELLS.index("sun_evening") + 1]}
+    spread = {"mon_morning": 1, "tue_afternoon": 1, "wed_evening": 1}
+    assert sum(weekend.values()) == 9
+    weekend["sun_evening"] = 0  # 8 at the weekend: the shortest run holding 6 or more
+    got = sentence(week(weekend | spread))
+    assert got == (
+        "6 of your 11 late contacts were received Friday evening to Sunday night "
+        "(the store's local time)."
+    )
+    assert sentence(week({"sat_night": 2, "sat_evening": 1})) == (
+        "2 of your 3 late contacts were received Saturday night (the store's local time)."
+    )
+    assert "Saturday morning to afternoon" in sentence(
+        week({"sat_morning": 1, "sat_afternoon": 1, "mon_night": 1, "wed_night": 1})
+    )
+    assert "received on Saturday" in sentence(
+        week({"sat_night": 1, "sat_evening": 1, "mon_night": 1})
+    )
+    assert sentence(week({c: 1 for c in CELLS if c.startswith("sun")}), "each store's") == (
+        "2 of your 4 late contacts were received Sunday night to morning (each store's local time)."
+    )
+    assert sentence(week({"tue_evening": 1})).startswith("Your late contact was received Tue")
+    assert sentence(week({"mon_night": 1, "sun_evening": 1, "wed_morning": 2})).startswith(
+        "2 of your 4 late contacts were received Wednesday morning"
+    )
+    # Round the week's end: Sunday evening then Monday night.
+    assert "Sunday evening to Monday night" in sentence(
+        week({"mon_night": 1, "sun_evening": 1, "wed_morning": 1})
+    )
+    assert sentence(week({})) == "No late contact in this window, whenever the message arrived."
+
+
+def test_each_view_shows_when_its_contacts_arrive() -> None:
+    page = CASES["good-line"].html()
+    us = page.split("data-store='US'")[1].split("</section>")[0]
+    grid = us.split("<table class='arrival'>")[1].split("</table>")[0]
+    assert (
+        "2 of your 3 late contacts were received Friday evening to Saturday morning "
+        "(the store&#x27;s local time)." in grid
+    )
+    rows = re.findall(r"<tr><th scope='row'>(\w+)</th>(.*?)</tr>", grid)
+    assert [day for day, _ in rows] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    friday = re.findall(r"<td(?: class='(h\d|zero)')?>(.*?)</td>", dict(rows)["Fri"])
+    assert friday[3] == ("h3", "1<small>1 late</small>")  # evening: all of it late
+    assert friday[0] == ("zero", "0")  # no contact then: no heat, greyed
+    collective = page.split("<details class='view'>")[1]
+    assert "each store&#x27;s local time" in collective.split("</table>")[0]
+    # A day published before arrival cells were kept says so.
+    old = CASES["typical"].document.model_copy(deep=True)
+    old.metrics.average_contact_response_time_hours.by_arrival = None
+    assert "not kept for this day" in to_html(old)

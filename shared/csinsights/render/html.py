@@ -39,6 +39,8 @@ from csinsights.domain.document import (
 )
 from csinsights.domain.figures import PREVENTABLE_RATE
 from csinsights.domain.targets import FIXED_TARGET_METRICS, RenderRules, Targets, plain
+from csinsights.render.arrival import STYLE as ARRIVAL_STYLE
+from csinsights.render.arrival import heat_map
 from csinsights.render.charts import Trend, chart
 from csinsights.render.words import (
     NOT_JUDGED,
@@ -246,6 +248,7 @@ def _section(
     rules: RenderRules,
 ) -> str:
     days = document.window.days
+    reply = metrics.average_contact_response_time_hours
     cards = [
         _card(
             metric,
@@ -262,6 +265,7 @@ def _section(
         f"<details class='view'><summary>{title} in detail: how each figure is made, its "
         "trend and what it takes</summary>"
         f"<section class='scope'{store}><h2>{title}</h2><p>{intro}</p>"
+        f"{heat_map(reply.by_arrival, scope is None)}"
         f"<div class='grid'>{''.join(cards)}</div></section></details>"
     )
 
@@ -575,7 +579,7 @@ def to_html(
             "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
             "<meta name='viewport' content='width=device-width, initial-scale=1'>",
             f"<title>Customer service insights: {_e(seller)}</title>",
-            f"<style>{STYLE}</style></head><body><main>",
+            f"<style>{STYLE}{ARRIVAL_STYLE}</style></head><body><main>",
             f"<header><h1>Customer service insights</h1><p class='id'>Seller {_e(seller)}</p>",
             f"<p id='data-through'>Data through {_e(day_text(through))} · the last {days} "
             f"days, {_e(day_text(start))} to {_e(day_text(through))}</p></header>",
