@@ -519,3 +519,18 @@ def test_each_view_shows_when_its_contacts_arrive() -> None:
     old = CASES["typical"].document.model_copy(deep=True)
     old.metrics.average_contact_response_time_hours.by_arrival = None
     assert "not kept for this day" in to_html(old)
+
+
+def test_the_late_contacts_card_says_which_listed_contacts_can_still_be_saved() -> None:
+    page = CASES["typical"].html()
+    us, ca = card(page, "US", "late_contacts"), card(page, "CA", "late_contacts")
+    # c-41 (US) has 4.5 h left; c-17 (CA) is already late.
+    assert (
+        "<dt>Before more turn late</dt><dd>1 contact still within 48 hours is listed under "
+        "Contacts near or past 48 hours: answer it to keep it out of this count, the first by "
+        "26 Nov 2026 02:00 UTC</dd>" in us
+    )
+    assert "Before more turn late" not in ca
+    collective = page.split("<details class='view'>")[1].split("</details>")[0]
+    assert "1 contact still within 48 hours" in collective
+    assert "Before more turn late" not in CASES["low-samples"].html()  # nothing listed

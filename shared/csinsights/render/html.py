@@ -21,6 +21,7 @@ from csinsights.domain.catalogue import (
     BENCHMARK_WINDOW,
     CATALOGUE,
     CSDR,
+    LATE,
     PROJECTION_DAYS,
     RESPONSE_TIME,
     WITHIN_24H,
@@ -187,6 +188,7 @@ def _card(
     by_store: bool,
     rules: RenderRules,
     trend: tuple[Sequence[date], Sequence[float | None]] | None,
+    due: Sequence[Mapping[str, Any]] = (),
 ) -> str:
     value = m.value
     status = m.status
@@ -227,6 +229,18 @@ def _card(
     ahead = projected_text(metric, m)
     if ahead:
         rows.append(("What comes next", _e(ahead[0].upper() + ahead[1:])))
+    if metric.name == LATE and due:
+        first = min(due, key=lambda c: float(c["hours_left"]))
+        one = len(due) == 1
+        rows.append(
+            (
+                "Before more turn late",
+                f"{len(due)} contact{'' if one else 's'} still within 48 hours "
+                f"{'is' if one else 'are'} listed under Contacts near or past 48 hours: "
+                f"answer {'it' if one else 'them'} to keep {'it' if one else 'them'} out of "
+                f"this count, the first by {_when(str(first['due_at']))}",
+            )
+        )
     to_target = to_target_text(metric, m)
     if to_target:
         rows.append(("To meet the target", _e(to_target)))
@@ -246,9 +260,16 @@ def _section(
     scope: str | None,
     trend: Trend | None,
     rules: RenderRules,
+    overdue: Sequence[Mapping[str, Any]] | None,
 ) -> str:
     days = document.window.days
     reply = metrics.average_contact_response_time_hours
+    # The listed contacts of this view that can still be answered within 48 hours.
+    due = [
+        c
+        for c in overdue or ()
+        if float(c["hours_left"]) > 0 and (scope is None or str(c["store_id"]) == scope)
+    ]
     cards = [
         _card(
             metric,
@@ -257,6 +278,7 @@ def _section(
             scope is not None,
             rules,
             (trend.days, trend.series(scope, metric.name)) if trend else None,
+            due,
         )
         for metric, figure in metrics.figures()
     ]
@@ -560,6 +582,7 @@ def to_html(
             None,
             trend,
             rules,
+            overdue,
         ),
         *(
             _section(
@@ -570,6 +593,7 @@ def to_html(
                 s.store_id,
                 trend,
                 rules,
+                overdue,
             )
             for s in document.by_store
         ),
