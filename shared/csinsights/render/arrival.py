@@ -27,7 +27,8 @@ PART_HOURS = {
     "evening": "18-24",
 }
 STYLE = (
-    ".arrival{margin:.5em 0 1em}.arrival th,.arrival td{text-align:center;padding:4px 2px;"
+    ".arrival{margin:.5em 0 1em;max-width:42rem}.arrival th,.arrival td{text-align:center;"
+    "padding:4px 2px;"
     "font-size:.875rem}.arrival th[scope=row]{text-align:left}"
     ".arrival td small{display:block;font-weight:600}.arrival .zero{color:#5f6673}"
     ".arrival thead th{font-size:.8125rem}.arrival thead th:first-child{width:12%}"
