@@ -133,28 +133,44 @@ def _floor(rules: RenderRules) -> str:
     return f"fewer than {rules.min_peers} sellers of the store qualify"
 
 
+def _missing(m: Figure | Compared, days: int, rules: RenderRules) -> str:
+    """Why a store's comparison, or the target drawn from it, is missing: the window is
+    not the benchmark window (`window`), the privacy floor withholds it (`withheld`), or
+    the store has none (`none`). The card says it at length, the summary in a few words."""
+    if days != BENCHMARK_WINDOW:
+        return "window"
+    if isinstance(m, Compared) and _withheld(m, days, rules):
+        return "withheld"
+    return "none"
+
+
+def _compared(m: Compared, what: str) -> float | None:
+    return m.store_average if what == "store_average" else m.top_performers
+
+
 def _comparison(metric: Metric, m: Compared, what: str, days: int, rules: RenderRules) -> str:
-    value = m.store_average if what == "store_average" else m.top_performers
+    value = _compared(m, what)
     if value is not None:
         return _e(amount(metric, value))
-    if days != BENCHMARK_WINDOW:
-        return f"compared over {BENCHMARK_WINDOW} days only"
-    if _withheld(m, days, rules):
-        if what == "store_average":
-            return f"withheld: {_floor(rules)} (so no seller can work out a rival's figure)"
-        return "withheld with the store average"
-    if what == "store_average":
-        return "none: no seller of the store has a figure with enough volume"
-    return "none: no seller of the store was in its best quarter in each of the last 3 months"
+    average = what == "store_average"
+    return {
+        "window": f"compared over {BENCHMARK_WINDOW} days only",
+        "withheld": f"withheld: {_floor(rules)} (so no seller can work out a rival's figure)"
+        if average
+        else "withheld with the store average",
+        "none": "none: no seller of the store has a figure with enough volume"
+        if average
+        else "none: no seller of the store was in its best quarter in each of the last 3 months",
+    }[_missing(m, days, rules)]
 
 
 def _no_target(m: Figure, days: int, rules: RenderRules) -> str:
     """Why a store's benchmark-judged metric has no target."""
-    if days != BENCHMARK_WINDOW:
-        return f"none: judged against the store's sellers over {BENCHMARK_WINDOW} days only"
-    if isinstance(m, Compared) and _withheld(m, days, rules):
-        return f"none: the store's comparisons are withheld ({_floor(rules)})"
-    return "none: no store comparison to judge by"
+    return {
+        "window": f"none: judged against the store's sellers over {BENCHMARK_WINDOW} days only",
+        "withheld": f"none: the store's comparisons are withheld ({_floor(rules)})",
+        "none": "none: no store comparison to judge by",
+    }[_missing(m, days, rules)]
 
 
 def _details(metric: Metric, m: Figure) -> list[tuple[str, str]]:
@@ -300,12 +316,14 @@ def _short_comparison(metric: Metric, m: Figure, what: str, days: int, rules: Re
     """A store's figure in a summary row, or in a word why there is none."""
     if not isinstance(m, Compared):
         return "—"
-    value = m.store_average if what == "store_average" else m.top_performers
+    value = _compared(m, what)
     if value is not None:
         return amount(metric, value)
-    if days != BENCHMARK_WINDOW:
-        return f"{BENCHMARK_WINDOW}-day window only"
-    return "withheld" if _withheld(m, days, rules) else "none"
+    return {
+        "window": f"{BENCHMARK_WINDOW}-day window only",
+        "withheld": "withheld",
+        "none": "none",
+    }[_missing(m, days, rules)]
 
 
 def _short_target(metric: Metric, m: Figure, days: int, by_store: bool, rules: RenderRules) -> str:
@@ -314,11 +332,11 @@ def _short_target(metric: Metric, m: Figure, days: int, by_store: bool, rules: R
     text = target_text(metric, m.target)
     if text is not None:
         return text
-    if days != BENCHMARK_WINDOW:
-        return f"judged over {BENCHMARK_WINDOW} days only"
-    if isinstance(m, Compared) and _withheld(m, days, rules):
-        return "none (comparisons withheld)"
-    return "none"
+    return {
+        "window": f"judged over {BENCHMARK_WINDOW} days only",
+        "withheld": "none (comparisons withheld)",
+        "none": "none",
+    }[_missing(m, days, rules)]
 
 
 NEXT = f"In {PROJECTION_DAYS} days"
